@@ -1,0 +1,563 @@
+//! The PIV card application: one handler per instruction (SP 800-73-4 Part 2 §3), plus the
+//! YubiKey extensions that let existing tools manage the card (GET SERIAL, GET VERSION,
+//! GET METADATA, SET MANAGEMENT KEY, RESET).
+
+use zeroize::Zeroizing;
+
+use crate::apdu::Command;
+use crate::crypto::{self, SlotPrivateKey};
+use crate::objects::{self, ReadAccess, MAX_OBJECT_SIZE, PIV_AID};
+use crate::pin::{self, RetryCounter, FACTORY_PUK, REFERENCE_LEN};
+use crate::session::{ManagementChallenge, Session, VerifiedPin};
+use crate::slot::{self, KeyAlgorithm, KeySlot, PinPolicy};
+use crate::state::{CardState, KeyOrigin, StoredKey};
+use crate::status::StatusWord;
+use crate::storage::CardFile;
+use crate::tlv;
+use crate::vault::{self, DeviceKey};
+use crate::{CardError, FACTORY_MANAGEMENT_KEY};
+
+/// Why a command did not succeed: a status word for the host, or the card's storage failed.
+pub(crate) enum Fault {
+    Status(StatusWord),
+    Storage(CardError),
+}
+
+impl From<StatusWord> for Fault {
+    fn from(sw: StatusWord) -> Self {
+        Fault::Status(sw)
+    }
+}
+
+pub(crate) type Reply = Result<Vec<u8>, Fault>;
+
+/// The version GET VERSION reports: the YubiKey 5.7 command set this card follows.
+pub const VERSION: [u8; 3] = [5, 7, 0];
+
+const INS_VERIFY: u8 = 0x20;
+const INS_CHANGE_REFERENCE: u8 = 0x24;
+const INS_RESET_RETRY_COUNTER: u8 = 0x2C;
+const INS_GENERATE: u8 = 0x47;
+const INS_GENERAL_AUTHENTICATE: u8 = 0x87;
+const INS_SELECT: u8 = 0xA4;
+const INS_GET_DATA: u8 = 0xCB;
+const INS_PUT_DATA: u8 = 0xDB;
+const INS_GET_METADATA: u8 = 0xF7;
+const INS_GET_SERIAL: u8 = 0xF8;
+const INS_RESET: u8 = 0xFB;
+const INS_GET_VERSION: u8 = 0xFD;
+const INS_SET_MANAGEMENT_KEY: u8 = 0xFF;
+
+pub(crate) struct Applet<'a> {
+    pub state: &'a mut CardState,
+    pub session: &'a mut Session,
+    pub file: &'a mut CardFile,
+    pub device: &'a DeviceKey,
+}
+
+pub(crate) fn pin_aad(serial: u32) -> Vec<u8> {
+    [b"jeton pin wrap ".as_slice(), &serial.to_be_bytes()].concat()
+}
+
+pub(crate) fn puk_aad(serial: u32) -> Vec<u8> {
+    [b"jeton puk wrap ".as_slice(), &serial.to_be_bytes()].concat()
+}
+
+pub(crate) fn slot_aad(serial: u32, slot: KeySlot) -> Vec<u8> {
+    [b"jeton slot key ".as_slice(), &serial.to_be_bytes(), &[slot.reference()]].concat()
+}
+
+pub(crate) fn management_aad(serial: u32) -> Vec<u8> {
+    [b"jeton management key ".as_slice(), &serial.to_be_bytes()].concat()
+}
+
+fn expect(condition: bool, otherwise: StatusWord) -> Result<(), Fault> {
+    if condition {
+        Ok(())
+    } else {
+        Err(otherwise.into())
+    }
+}
+
+fn crypto_failed<E>(_: E) -> Fault {
+    Fault::Status(StatusWord::UNKNOWN)
+}
+
+impl Applet<'_> {
+    pub fn process(&mut self, command: &Command) -> Reply {
+        if command.ins != INS_GENERAL_AUTHENTICATE {
+            self.session.management_challenge = None;
+        }
+        match command.ins {
+            INS_SELECT => self.select(command),
+            INS_GET_DATA => self.get_data(command),
+            INS_PUT_DATA => self.put_data(command),
+            INS_VERIFY => self.verify(command),
+            INS_CHANGE_REFERENCE => self.change_reference(command),
+            INS_RESET_RETRY_COUNTER => self.reset_retry_counter(command),
+            INS_GENERAL_AUTHENTICATE => self.general_authenticate(command),
+            INS_GENERATE => self.generate(command),
+            INS_GET_SERIAL => Ok(self.state.serial.to_be_bytes().to_vec()),
+            INS_GET_VERSION => Ok(VERSION.to_vec()),
+            INS_GET_METADATA => self.metadata(command),
+            INS_SET_MANAGEMENT_KEY => self.set_management_key(command),
+            INS_RESET => self.reset(command),
+            _ => Err(StatusWord::INS_NOT_SUPPORTED.into()),
+        }
+    }
+
+    fn persist(&mut self) -> Result<(), Fault> {
+        self.file.write(self.state).map_err(Fault::Storage)
+    }
+
+    /// SELECT (§3.1.1): the PIV AID, whole or truncated to at least its 5-byte RID+PIX
+    /// start. Any other AID answers 6A82 and leaves PIV selected.
+    fn select(&mut self, command: &Command) -> Reply {
+        let is_piv = command.p1 == 0x04 && command.data.len() >= 5 && PIV_AID.starts_with(&command.data);
+        expect(is_piv, StatusWord::NOT_FOUND)?;
+        Ok(application_property_template())
+    }
+
+    fn object_tag(command: &Command) -> Result<u32, Fault> {
+        expect(command.p1 == 0x3F && command.p2 == 0xFF, StatusWord::INCORRECT_P1_P2)?;
+        let (tag_list, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        expect(tag_list.tag == 0x5C && (1..=3).contains(&tag_list.value.len()), StatusWord::INCORRECT_DATA)?;
+        let tag = tag_list.value.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
+        // PUT DATA carries the value after the tag list; GET DATA carries nothing more.
+        expect(command.ins == INS_PUT_DATA || rest.is_empty(), StatusWord::INCORRECT_DATA)?;
+        Ok(tag)
+    }
+
+    /// GET DATA (§3.1.2).
+    fn get_data(&mut self, command: &Command) -> Reply {
+        let tag = Self::object_tag(command)?;
+        if tag == objects::DISCOVERY {
+            return Ok(objects::discovery());
+        }
+        let access = objects::read_access(tag).ok_or(StatusWord::NOT_FOUND)?;
+        let value = self.state.objects.get(&tag).ok_or(StatusWord::NOT_FOUND)?;
+        expect(access == ReadAccess::Always || self.session.pin_verified, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+        Ok(tlv::encode(0x53, value))
+    }
+
+    /// PUT DATA (§3.3.2): needs the management key; `53 00` deletes the object.
+    fn put_data(&mut self, command: &Command) -> Reply {
+        let tag = Self::object_tag(command)?;
+        expect(self.session.management_authenticated, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+        expect(!self.state.is_terminated(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        expect(objects::read_access(tag).is_some(), StatusWord::INCORRECT_DATA)?;
+        let (_, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let (value, rest) = tlv::read(rest).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        expect(value.tag == 0x53 && rest.is_empty(), StatusWord::INCORRECT_DATA)?;
+        expect(value.value.len() <= MAX_OBJECT_SIZE, StatusWord::NOT_ENOUGH_MEMORY)?;
+        if value.value.is_empty() {
+            self.state.objects.remove(&tag);
+        } else {
+            self.state.objects.insert(tag, value.value.to_vec());
+        }
+        self.persist()?;
+        Ok(Vec::new())
+    }
+
+    /// VERIFY (§3.2.1) of the PIV PIN, key reference 80. The PUK is never VERIFYed.
+    fn verify(&mut self, command: &Command) -> Reply {
+        expect(command.p2 == slot::PIN_REFERENCE, StatusWord::REFERENCE_NOT_FOUND)?;
+        match command.p1 {
+            0xFF => {
+                expect(command.data.is_empty(), StatusWord::INCORRECT_DATA)?;
+                self.session.clear_pin_status();
+                return Ok(Vec::new());
+            }
+            0x00 => {}
+            _ => return Err(StatusWord::INCORRECT_P1_P2.into()),
+        }
+        if command.data.is_empty() {
+            return if self.session.pin_verified {
+                Ok(Vec::new())
+            } else if self.state.pin.is_blocked() {
+                Err(StatusWord::AUTHENTICATION_METHOD_BLOCKED.into())
+            } else {
+                Err(StatusWord::tries_left(self.state.pin.remaining).into())
+            };
+        }
+        let reference = reference_data(&command.data)?;
+        match self.check_pin(&reference)? {
+            Some(vault_private) => {
+                self.session.pin_verified = true;
+                self.session.pin_always = true;
+                self.session.vault_private = Some(vault_private);
+                Ok(Vec::new())
+            }
+            None => {
+                self.session.clear_pin_status();
+                Err(StatusWord::tries_left(self.state.pin.remaining).into())
+            }
+        }
+    }
+
+    /// Checks a PIN against the card, spending a try durably *before* the comparison, as
+    /// a chip does against tearing. Returns the unwrapped vault key when right.
+    fn check_pin(&mut self, reference: &[u8; 8]) -> Result<Option<Zeroizing<Vec<u8>>>, Fault> {
+        expect(!self.state.pin.is_blocked(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        self.state.pin.remaining -= 1;
+        self.persist()?;
+
+        let fingerprint = crypto::sha256(&[&self.state.pin_wrap]);
+        let cached = match (&self.session.verified_pin, &self.session.vault_private) {
+            (Some(verified), Some(vault)) if verified.wrap_fingerprint == fingerprint => {
+                Some(pin::constant_time_eq(&verified.reference[..], reference).then(|| vault.clone()))
+            }
+            _ => None,
+        };
+        let unwrapped = match cached {
+            Some(result) => result,
+            None => vault::unwrap(&self.state.pin_wrap, reference, self.state.kdf, &pin_aad(self.state.serial)),
+        };
+        let Some(vault_private) = unwrapped else {
+            return Ok(None);
+        };
+        self.state.pin.remaining = self.state.pin.max;
+        self.persist()?;
+        self.session.verified_pin =
+            Some(VerifiedPin { reference: Zeroizing::new(*reference), wrap_fingerprint: fingerprint });
+        Ok(Some(vault_private))
+    }
+
+    /// Checks the PUK the same way, for CHANGE REFERENCE DATA 81 and RESET RETRY COUNTER.
+    fn check_puk(&mut self, reference: &[u8; 8]) -> Result<Option<Zeroizing<Vec<u8>>>, Fault> {
+        expect(!self.state.puk.is_blocked(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        self.state.puk.remaining -= 1;
+        self.persist()?;
+        let unwrapped = vault::unwrap(&self.state.puk_wrap, reference, self.state.kdf, &puk_aad(self.state.serial));
+        if unwrapped.is_some() {
+            self.state.puk.remaining = self.state.puk.max;
+        }
+        Ok(unwrapped)
+    }
+
+    fn wrap_under_pin(&mut self, vault_private: &[u8], new_pin: &[u8; 8]) -> Result<(), Fault> {
+        self.state.pin_wrap = vault::wrap(vault_private, new_pin, self.state.kdf, &pin_aad(self.state.serial))
+            .map_err(crypto_failed)?;
+        self.state.pin = RetryCounter::new(self.state.pin.max);
+        // Whoever sets a PIN chose it: it is no longer the temporary one sent by SMS.
+        self.state.temporary_pin = false;
+        self.session.verified_pin = Some(VerifiedPin {
+            reference: Zeroizing::new(*new_pin),
+            wrap_fingerprint: crypto::sha256(&[&self.state.pin_wrap]),
+        });
+        self.session.vault_private = Some(Zeroizing::new(vault_private.to_vec()));
+        Ok(())
+    }
+
+    /// CHANGE REFERENCE DATA (§3.2.2) of the PIN (80) or the PUK (81): old ‖ new.
+    fn change_reference(&mut self, command: &Command) -> Reply {
+        expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
+        let is_pin = match command.p2 {
+            slot::PIN_REFERENCE => true,
+            slot::PUK_REFERENCE => false,
+            _ => return Err(StatusWord::REFERENCE_NOT_FOUND.into()),
+        };
+        let (old, new) = old_and_new(&command.data)?;
+        // A badly formed new value is refused before it can cost a try.
+        expect(if is_pin { pin::is_valid_pin(&new) } else { pin::is_valid_puk(&new) }, StatusWord::INCORRECT_DATA)?;
+        if is_pin {
+            let Some(vault_private) = self.check_pin(&old)? else {
+                self.session.clear_pin_status();
+                return Err(StatusWord::tries_left(self.state.pin.remaining).into());
+            };
+            self.wrap_under_pin(&vault_private, &new)?;
+        } else {
+            let Some(vault_private) = self.check_puk(&old)? else {
+                return Err(StatusWord::tries_left(self.state.puk.remaining).into());
+            };
+            self.state.puk_wrap = vault::wrap(&vault_private, &new, self.state.kdf, &puk_aad(self.state.serial))
+                .map_err(crypto_failed)?;
+            self.state.puk_is_default = pin::constant_time_eq(&new, FACTORY_PUK);
+        }
+        self.persist()?;
+        Ok(Vec::new())
+    }
+
+    /// RESET RETRY COUNTER (§3.2.3): PUK ‖ new PIN; success restores both counters.
+    fn reset_retry_counter(&mut self, command: &Command) -> Reply {
+        expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
+        expect(command.p2 == slot::PIN_REFERENCE, StatusWord::REFERENCE_NOT_FOUND)?;
+        let (puk, new_pin) = old_and_new(&command.data)?;
+        expect(pin::is_valid_pin(&new_pin), StatusWord::INCORRECT_DATA)?;
+        let Some(vault_private) = self.check_puk(&puk)? else {
+            return Err(StatusWord::tries_left(self.state.puk.remaining).into());
+        };
+        self.session.clear_pin_status();
+        self.wrap_under_pin(&vault_private, &new_pin)?;
+        self.persist()?;
+        Ok(Vec::new())
+    }
+
+    /// GENERAL AUTHENTICATE (§3.2.4): management-key authentication on 9B, private-key
+    /// operations on the asymmetric slots.
+    fn general_authenticate(&mut self, command: &Command) -> Reply {
+        let (template, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        expect(template.tag == 0x7C && rest.is_empty(), StatusWord::INCORRECT_DATA)?;
+        let items = tlv::read_all(template.value).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        if command.p2 == slot::MANAGEMENT_KEY_REFERENCE {
+            return self.authenticate_management_key(command.p1, &items);
+        }
+        let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        self.private_key_operation(command.p1, slot, &items)
+    }
+
+    fn management_key(&self) -> Result<Zeroizing<Vec<u8>>, Fault> {
+        self.device
+            .open(&management_aad(self.state.serial), &self.state.management_sealed)
+            .map_err(crypto_failed)
+    }
+
+    fn authenticate_management_key(&mut self, algorithm: u8, items: &[tlv::Tlv<'_>]) -> Reply {
+        expect(algorithm == self.state.management_algorithm, StatusWord::INCORRECT_P1_P2)?;
+        let cipher = crypto::management_cipher(algorithm).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        let block = cipher.block_size();
+        let key = self.management_key()?;
+        let pending = self.session.management_challenge.take();
+        let witness = tlv::find(items, 0x80);
+        let challenge = tlv::find(items, 0x81);
+        let response = tlv::find(items, 0x82);
+        let mut out = Vec::new();
+        match (witness, challenge, response, pending) {
+            // Mutual, step 1: the card sends an encrypted witness.
+            (Some([]), None, _, _) => {
+                let witness = Zeroizing::new(random_block(block)?);
+                let encrypted = crypto::block_encrypt(algorithm, &key, &witness).map_err(crypto_failed)?;
+                tlv::write(&mut out, 0x80, &encrypted);
+                self.session.management_challenge = Some(ManagementChallenge::Mutual { witness });
+            }
+            // Mutual, step 2: the host proves it decrypted the witness and challenges us.
+            (Some(returned), Some(challenge), _, Some(ManagementChallenge::Mutual { witness }))
+                if challenge.len() == block =>
+            {
+                self.session.management_authenticated = false;
+                expect(pin::constant_time_eq(returned, &witness), StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+                let answer = crypto::block_encrypt(algorithm, &key, challenge).map_err(crypto_failed)?;
+                self.session.management_authenticated = true;
+                tlv::write(&mut out, 0x82, &answer);
+            }
+            // External, step 1: the card sends a challenge in clear.
+            (None, Some([]), None, _) => {
+                let challenge = random_block(block)?;
+                let expected = crypto::block_encrypt(algorithm, &key, &challenge).map_err(crypto_failed)?;
+                tlv::write(&mut out, 0x81, &challenge);
+                self.session.management_challenge = Some(ManagementChallenge::External { expected });
+            }
+            // External, step 2: the host returns it encrypted.
+            (None, None, Some(response), Some(ManagementChallenge::External { expected })) => {
+                self.session.management_authenticated = pin::constant_time_eq(response, &expected);
+                expect(self.session.management_authenticated, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+                return Ok(Vec::new());
+            }
+            (_, _, _, None) if witness.is_some() || response.is_some() => {
+                self.session.management_authenticated = false;
+                return Err(StatusWord::CONDITIONS_NOT_SATISFIED.into());
+            }
+            _ => return Err(StatusWord::INCORRECT_DATA.into()),
+        }
+        Ok(tlv::encode(0x7C, &out))
+    }
+
+    fn private_key_operation(&mut self, algorithm: u8, slot: KeySlot, items: &[tlv::Tlv<'_>]) -> Reply {
+        let stored = self.state.keys.get(&slot).ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
+        expect(stored.algorithm.id() == algorithm, StatusWord::INCORRECT_P1_P2)?;
+        expect(tlv::find(items, 0x82) == Some(&[]), StatusWord::INCORRECT_DATA)?;
+        // Both PIN and PUK blocked: no private key will ever work again.
+        expect(!self.state.is_terminated(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        // The guide: the temporary PIN received by SMS is changed before first use.
+        expect(!self.state.temporary_pin, StatusWord::CONDITIONS_NOT_SATISFIED)?;
+        match slot.pin_policy() {
+            PinPolicy::Never => {}
+            PinPolicy::Once => expect(self.session.pin_verified, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?,
+            PinPolicy::Always => {
+                expect(self.session.pin_always, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+                self.session.pin_always = false;
+            }
+        }
+        let key = self.unsealed_key(slot)?;
+        let output = match (tlv::find(items, 0x81), tlv::find(items, 0x85)) {
+            (Some(input), None) if key.algorithm.curve().is_none() => {
+                key.rsa_raw(input).map_err(|_| StatusWord::INCORRECT_DATA)?.to_vec()
+            }
+            (Some(digest), None) => {
+                expect(!digest.is_empty() && digest.len() <= 64, StatusWord::INCORRECT_DATA)?;
+                key.ecdsa_sign(digest).map_err(|_| StatusWord::INCORRECT_DATA)?
+            }
+            (None, Some(point)) => {
+                let field = key.ec_field_bytes().ok_or(StatusWord::INCORRECT_DATA)?;
+                expect(slot.allows_key_agreement(), StatusWord::CONDITIONS_NOT_SATISFIED)?;
+                expect(point.len() == 1 + 2 * field && point[0] == 0x04, StatusWord::INCORRECT_DATA)?;
+                key.ecdh(point).map_err(|_| StatusWord::INCORRECT_DATA)?.to_vec()
+            }
+            _ => return Err(StatusWord::INCORRECT_DATA.into()),
+        };
+        let mut out = Vec::with_capacity(output.len() + 8);
+        tlv::write(&mut out, 0x82, &output);
+        Ok(tlv::encode(0x7C, &out))
+    }
+
+    /// The slot's private key, decrypted once per session.
+    fn unsealed_key(&mut self, slot: KeySlot) -> Result<&SlotPrivateKey, Fault> {
+        let stored = self.state.keys.get(&slot).ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
+        let fresh = self.session.unsealed.get(&slot).is_some_and(|(sealed, _)| *sealed == stored.sealed_private);
+        if !fresh {
+            let aad = slot_aad(self.state.serial, slot);
+            let pkcs8 = if slot.pin_policy() == PinPolicy::Never {
+                self.device.open(&aad, &stored.sealed_private)
+            } else {
+                let vault_private =
+                    self.session.vault_private.as_ref().ok_or(StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+                vault::open_with(vault_private, &aad, &stored.sealed_private)
+            }
+            .map_err(crypto_failed)?;
+            let key = SlotPrivateKey::from_pkcs8(stored.algorithm, &pkcs8).map_err(crypto_failed)?;
+            self.session.unsealed.insert(slot, (stored.sealed_private.clone(), key));
+        }
+        self.session
+            .unsealed
+            .get(&slot)
+            .map(|(_, key)| key)
+            .ok_or(Fault::Status(StatusWord::UNKNOWN))
+    }
+
+    /// GENERATE ASYMMETRIC KEY PAIR (§3.3.2): needs the management key; returns `7F49`.
+    fn generate(&mut self, command: &Command) -> Reply {
+        expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
+        let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        expect(self.session.management_authenticated, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+        expect(!self.state.is_terminated(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        let (control, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        expect(control.tag == 0xAC && rest.is_empty(), StatusWord::INCORRECT_DATA)?;
+        let items = tlv::read_all(control.value).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let algorithm = match tlv::find(&items, 0x80) {
+            Some([id]) => KeyAlgorithm::from_id(*id).ok_or(StatusWord::INCORRECT_DATA)?,
+            _ => return Err(StatusWord::INCORRECT_DATA.into()),
+        };
+        let key = SlotPrivateKey::generate(algorithm).map_err(crypto_failed)?;
+        let public_template = key.public_key_template().map_err(crypto_failed)?;
+        let sealed_private = self.seal_slot_key(slot, &key)?;
+        self.state
+            .keys
+            .insert(slot, StoredKey { algorithm, origin: KeyOrigin::Generated, public_template: public_template.clone(), sealed_private });
+        self.persist()?;
+        Ok(tlv::encode(0x7F49, &public_template))
+    }
+
+    fn seal_slot_key(&self, slot: KeySlot, key: &SlotPrivateKey) -> Result<Vec<u8>, Fault> {
+        let pkcs8 = key.to_pkcs8().map_err(crypto_failed)?;
+        let aad = slot_aad(self.state.serial, slot);
+        if slot.pin_policy() == PinPolicy::Never {
+            self.device.seal(&aad, &pkcs8)
+        } else {
+            vault::seal_to(&self.state.vault_public, &aad, &pkcs8)
+        }
+        .map_err(crypto_failed)
+    }
+
+    /// GET METADATA (YubiKey INS F7). On the PIN, tag 05 ("default value") is the card's
+    /// temporary-PIN flag: 01 while the PIN received by SMS has not been changed.
+    fn metadata(&mut self, command: &Command) -> Reply {
+        expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
+        let mut out = Vec::new();
+        match command.p2 {
+            slot::PIN_REFERENCE | slot::PUK_REFERENCE => {
+                let (counter, default) = if command.p2 == slot::PIN_REFERENCE {
+                    (self.state.pin, self.state.temporary_pin)
+                } else {
+                    (self.state.puk, self.state.puk_is_default)
+                };
+                tlv::write(&mut out, 0x01, &[0xFF]);
+                tlv::write(&mut out, 0x05, &[u8::from(default)]);
+                tlv::write(&mut out, 0x06, &[counter.max, counter.remaining]);
+            }
+            slot::MANAGEMENT_KEY_REFERENCE => {
+                tlv::write(&mut out, 0x01, &[self.state.management_algorithm]);
+                tlv::write(&mut out, 0x02, &[PinPolicy::Never.metadata_byte(), 0x01]);
+                tlv::write(&mut out, 0x05, &[u8::from(self.state.management_is_default)]);
+            }
+            reference => {
+                let slot = KeySlot::from_reference(reference).ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
+                let key = self.state.keys.get(&slot).ok_or(StatusWord::NOT_FOUND)?;
+                tlv::write(&mut out, 0x01, &[key.algorithm.id()]);
+                tlv::write(&mut out, 0x02, &[slot.pin_policy().metadata_byte(), 0x01]);
+                tlv::write(&mut out, 0x03, &[key.origin as u8]);
+                tlv::write(&mut out, 0x04, &key.public_template);
+            }
+        }
+        Ok(out)
+    }
+
+    /// SET MANAGEMENT KEY (YubiKey INS FF): `alg ‖ 9B len key`, under the current key.
+    fn set_management_key(&mut self, command: &Command) -> Reply {
+        expect(command.p1 == 0xFF && matches!(command.p2, 0xFF | 0xFE), StatusWord::INCORRECT_P1_P2)?;
+        expect(self.session.management_authenticated, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+        expect(!self.state.is_terminated(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        let (&algorithm, rest) = command.data.split_first().ok_or(StatusWord::INCORRECT_DATA)?;
+        let (key, rest) = tlv::read(rest).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let length = slot::management_key_length(algorithm).ok_or(StatusWord::INCORRECT_DATA)?;
+        expect(
+            key.tag == u32::from(slot::MANAGEMENT_KEY_REFERENCE) && key.value.len() == length && rest.is_empty(),
+            StatusWord::INCORRECT_DATA,
+        )?;
+        self.state.management_sealed =
+            self.device.seal(&management_aad(self.state.serial), key.value).map_err(crypto_failed)?;
+        self.state.management_algorithm = algorithm;
+        self.state.management_is_default = algorithm == 0x03 && pin::constant_time_eq(key.value, &FACTORY_MANAGEMENT_KEY);
+        self.persist()?;
+        Ok(Vec::new())
+    }
+
+    /// RESET (YubiKey INS FB): only a dead card (PIN and PUK blocked) may be reset; every
+    /// key and certificate is destroyed and the factory PIN, PUK and management key return.
+    fn reset(&mut self, command: &Command) -> Reply {
+        expect(command.p1 == 0x00 && command.p2 == 0x00, StatusWord::INCORRECT_P1_P2)?;
+        expect(self.state.is_terminated(), StatusWord::CONDITIONS_NOT_SATISFIED)?;
+        let factory = crate::Personalisation::factory(self.state.serial);
+        let fresh = crate::new_state(&factory, self.state.kdf, self.device).map_err(|e| match e {
+            CardError::Crypto => Fault::Status(StatusWord::UNKNOWN),
+            other => Fault::Storage(other),
+        })?;
+        *self.state = fresh;
+        *self.session = Session::default();
+        self.persist()?;
+        Ok(Vec::new())
+    }
+}
+
+fn random_block(len: usize) -> Result<Vec<u8>, Fault> {
+    let bytes = crypto::random_bytes::<16>().map_err(crypto_failed)?;
+    Ok(bytes[..len.min(16)].to_vec())
+}
+
+fn reference_data(data: &[u8]) -> Result<[u8; REFERENCE_LEN], Fault> {
+    data.try_into().map_err(|_| Fault::Status(StatusWord::INCORRECT_DATA))
+}
+
+fn old_and_new(data: &[u8]) -> Result<([u8; REFERENCE_LEN], [u8; REFERENCE_LEN]), Fault> {
+    expect(data.len() == 2 * REFERENCE_LEN, StatusWord::INCORRECT_DATA)?;
+    let (old, new) = data.split_at(REFERENCE_LEN);
+    Ok((reference_data(old)?, reference_data(new)?))
+}
+
+/// The Application Property Template (§3.1.1): PIX, authority, label and algorithms. No
+/// secure-messaging suites are advertised (OpenSC would then try SM).
+fn application_property_template() -> Vec<u8> {
+    let mut inner = Vec::new();
+    tlv::write(&mut inner, 0x4F, &PIV_AID[5..]);
+    tlv::write(&mut inner, 0x79, &tlv::encode(0x4F, &PIV_AID[..5]));
+    tlv::write(&mut inner, 0x50, b"Jeton virtual PIV card");
+    let mut algorithms = Vec::new();
+    for (id, _) in slot::MANAGEMENT_KEY_ALGORITHMS {
+        tlv::write(&mut algorithms, 0x80, &[id]);
+    }
+    for algorithm in KeyAlgorithm::ALL {
+        tlv::write(&mut algorithms, 0x80, &[algorithm.id()]);
+    }
+    tlv::write(&mut algorithms, 0x06, &[0x00]);
+    tlv::write(&mut inner, 0xAC, &algorithms);
+    tlv::encode(0x61, &inner)
+}

@@ -1,0 +1,239 @@
+//! The card's crypto primitives, behind one small module so the backend could change.
+//! Backend: OpenSSL 3 (constant-time RSA with blinding, ECDSA on a given digest, ECDH,
+//! 3DES/AES, AES-GCM, scrypt, X25519).
+
+use openssl::bn::BigNumContext;
+use openssl::derive::Deriver;
+use openssl::ec::{EcGroup, EcKey, EcPoint, PointConversionForm};
+use openssl::ecdsa::EcdsaSig;
+use openssl::nid::Nid;
+use openssl::pkey::{Id, PKey, Private, Public};
+use openssl::rsa::{Padding, Rsa};
+use openssl::symm::{Cipher, Crypter, Mode};
+use zeroize::Zeroizing;
+
+use crate::slot::KeyAlgorithm;
+use crate::tlv;
+
+/// A primitive failed; the card answers it as bad input, never with a panic.
+#[derive(Debug, thiserror::Error)]
+#[error("cryptographic operation failed")]
+pub struct CryptoError;
+
+impl From<openssl::error::ErrorStack> for CryptoError {
+    fn from(_: openssl::error::ErrorStack) -> Self {
+        CryptoError
+    }
+}
+
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
+    let mut out = [0u8; N];
+    openssl::rand::rand_bytes(&mut out)?;
+    Ok(out)
+}
+
+pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = openssl::sha::Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finish()
+}
+
+/// A private key held by a slot, decrypted in memory.
+pub struct SlotPrivateKey {
+    pub algorithm: KeyAlgorithm,
+    key: PKey<Private>,
+}
+
+impl SlotPrivateKey {
+    pub fn generate(algorithm: KeyAlgorithm) -> Result<Self, CryptoError> {
+        let key = match algorithm.curve() {
+            Some(nid) => PKey::from_ec_key(EcKey::generate(&*EcGroup::from_curve_name(nid)?)?)?,
+            None => PKey::from_rsa(Rsa::generate(algorithm.rsa_bits())?)?,
+        };
+        Ok(SlotPrivateKey { algorithm, key })
+    }
+
+    pub fn from_pkcs8(algorithm: KeyAlgorithm, der: &[u8]) -> Result<Self, CryptoError> {
+        let key = PKey::private_key_from_pkcs8(der)?;
+        let matches = match algorithm.curve() {
+            Some(nid) => key.ec_key().ok().and_then(|ec| ec.group().curve_name()) == Some(nid),
+            None => key.rsa().map(|rsa| rsa.size() * 8 == algorithm.rsa_bits()).unwrap_or(false),
+        };
+        if !matches {
+            return Err(CryptoError);
+        }
+        Ok(SlotPrivateKey { algorithm, key })
+    }
+
+    pub fn to_pkcs8(&self) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        Ok(Zeroizing::new(self.key.private_key_to_pkcs8()?))
+    }
+
+    /// The public key as PIV encodes it inside `7F49` (SP 800-73-4 Part 2 §3.3.2):
+    /// RSA `81 n 82 e`, EC `86 point`.
+    pub fn public_key_template(&self) -> Result<Vec<u8>, CryptoError> {
+        let mut out = Vec::new();
+        if let Ok(ec) = self.key.ec_key() {
+            let mut ctx = BigNumContext::new()?;
+            let point = ec.public_key().to_bytes(ec.group(), PointConversionForm::UNCOMPRESSED, &mut ctx)?;
+            tlv::write(&mut out, 0x86, &point);
+        } else {
+            let rsa = self.key.rsa()?;
+            tlv::write(&mut out, 0x81, &rsa.n().to_vec());
+            tlv::write(&mut out, 0x82, &rsa.e().to_vec());
+        }
+        Ok(out)
+    }
+
+    /// The RSA private-key operation on a block the host has already padded (signing with
+    /// PKCS#1 v1.5 or PSS, and decryption, look the same to the card).
+    pub fn rsa_raw(&self, block: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        let rsa = self.key.rsa()?;
+        let size = rsa.size() as usize;
+        if block.len() != size {
+            return Err(CryptoError);
+        }
+        let mut out = Zeroizing::new(vec![0u8; size]);
+        let written = rsa.private_decrypt(block, &mut out, Padding::NONE)?;
+        out.truncate(written);
+        Ok(out)
+    }
+
+    /// ECDSA over the digest the host sends; DER `ECDSA-Sig-Value` out.
+    pub fn ecdsa_sign(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let ec = self.key.ec_key()?;
+        Ok(EcdsaSig::sign(digest, &ec)?.to_der()?)
+    }
+
+    /// ECDH with the peer's uncompressed point: the shared secret's x coordinate.
+    pub fn ecdh(&self, peer_point: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        let ec = self.key.ec_key()?;
+        let group = ec.group();
+        let mut ctx = BigNumContext::new()?;
+        let point = EcPoint::from_bytes(group, peer_point, &mut ctx)?;
+        let peer: PKey<Public> = PKey::from_ec_key(EcKey::from_public_key(group, &point)?)?;
+        let mut deriver = Deriver::new(&self.key)?;
+        deriver.set_peer(&peer)?;
+        Ok(Zeroizing::new(deriver.derive_to_vec()?))
+    }
+
+    /// The curve's field size in bytes, for ECDH input checks.
+    pub fn ec_field_bytes(&self) -> Option<usize> {
+        self.algorithm.curve().map(|_| self.algorithm.ec_field_bytes())
+    }
+}
+
+/// Block cipher of the management key, one block in ECB (SP 800-73-4 Part 2 §3.2.4 and
+/// SP 800-78-4: witness and challenge are one block long).
+pub fn management_cipher(algorithm_id: u8) -> Option<Cipher> {
+    match algorithm_id {
+        0x03 => Some(Cipher::des_ede3()),
+        0x08 => Some(Cipher::aes_128_ecb()),
+        0x0A => Some(Cipher::aes_192_ecb()),
+        0x0C => Some(Cipher::aes_256_ecb()),
+        _ => None,
+    }
+}
+
+pub fn block_encrypt(algorithm_id: u8, key: &[u8], block: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    block_operation(algorithm_id, key, block, Mode::Encrypt)
+}
+
+fn block_operation(algorithm_id: u8, key: &[u8], block: &[u8], mode: Mode) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let cipher = management_cipher(algorithm_id).ok_or(CryptoError)?;
+    if key.len() != cipher.key_len() || block.len() != cipher.block_size() {
+        return Err(CryptoError);
+    }
+    let mut crypter = Crypter::new(cipher, mode, key, None)?;
+    crypter.pad(false);
+    let mut out = Zeroizing::new(vec![0u8; block.len() + cipher.block_size()]);
+    let mut written = crypter.update(block, &mut out)?;
+    written += crypter.finalize(&mut out[written..])?;
+    out.truncate(written);
+    Ok(out)
+}
+
+/// AES-256-GCM with a fresh random nonce: `nonce(12) ‖ ciphertext ‖ tag(16)`.
+pub fn aead_seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let nonce = random_bytes::<12>()?;
+    let mut tag = [0u8; 16];
+    let ciphertext = openssl::symm::encrypt_aead(Cipher::aes_256_gcm(), key, Some(&nonce), aad, plaintext, &mut tag)?;
+    let mut out = Vec::with_capacity(12 + ciphertext.len() + 16);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&ciphertext);
+    out.extend_from_slice(&tag);
+    Ok(out)
+}
+
+/// Opens what `aead_seal` made; fails on a wrong key or any altered byte.
+pub fn aead_open(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    if sealed.len() < 28 {
+        return Err(CryptoError);
+    }
+    let (nonce, rest) = sealed.split_at(12);
+    let (ciphertext, tag) = rest.split_at(rest.len() - 16);
+    Ok(Zeroizing::new(openssl::symm::decrypt_aead(
+        Cipher::aes_256_gcm(),
+        key,
+        Some(nonce),
+        aad,
+        ciphertext,
+        tag,
+    )?))
+}
+
+/// scrypt (RFC 7914) parameters, stored with the card so they can be raised later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KdfParams {
+    pub log_n: u8,
+    pub r: u32,
+    pub p: u32,
+}
+
+impl KdfParams {
+    /// N = 2^14, r = 8, p = 1: about 40 ms and 16 MiB per derivation here.
+    pub const DEFAULT: KdfParams = KdfParams { log_n: 14, r: 8, p: 1 };
+
+    pub fn is_sane(&self) -> bool {
+        (10..=20).contains(&self.log_n) && (1..=16).contains(&self.r) && (1..=4).contains(&self.p)
+    }
+}
+
+pub fn derive_key(secret: &[u8], salt: &[u8], params: KdfParams) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+    if !params.is_sane() {
+        return Err(CryptoError);
+    }
+    let mut out = Zeroizing::new([0u8; 32]);
+    let n = 1u64 << params.log_n;
+    let max_mem = 128 * n * u64::from(params.r) * u64::from(params.p) + (1 << 20);
+    openssl::pkcs5::scrypt(secret, salt, n, u64::from(params.r), u64::from(params.p), max_mem, &mut out[..])?;
+    Ok(out)
+}
+
+/// An X25519 key pair: the card's vault key (see `vault`).
+pub fn x25519_generate() -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), CryptoError> {
+    let key = PKey::generate_x25519()?;
+    Ok((Zeroizing::new(key.raw_private_key()?), key.raw_public_key()?))
+}
+
+pub fn x25519_public_of(private: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    Ok(PKey::private_key_from_raw_bytes(private, Id::X25519)?.raw_public_key()?)
+}
+
+pub fn x25519_agree(private: &[u8], peer_public: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let own = PKey::private_key_from_raw_bytes(private, Id::X25519)?;
+    let peer = PKey::public_key_from_raw_bytes(peer_public, Id::X25519)?;
+    let mut deriver = Deriver::new(&own)?;
+    deriver.set_peer(&peer)?;
+    Ok(Zeroizing::new(deriver.derive_to_vec()?))
+}
+
+pub fn nid_p256() -> Nid {
+    Nid::X9_62_PRIME256V1
+}
+
+pub fn nid_p384() -> Nid {
+    Nid::SECP384R1
+}

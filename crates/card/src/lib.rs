@@ -1,0 +1,248 @@
+//! `jeton-card`: a virtual PIV smart card (NIST SP 800-73-4 Part 2). APDU in, APDU out.
+//!
+//! The card knows nothing of PKCS#11, of other cards, or of the host: it answers command
+//! APDUs exactly like a chip, keeps its PIN and PUK retry counters, keys and data objects
+//! in one durable file, and forgets its security status at power-off. Hosts reach it
+//! through `jeton-piv` (in-process) or through PC/SC.
+//!
+//! ```no_run
+//! use jeton_card::{CardDirectory, Personalisation};
+//! let cards = CardDirectory::new("/tmp/jeton/cards");
+//! let mut card = cards.create(&Personalisation::factory(1234))?;
+//! let response = card.transmit(&[0x00, 0xA4, 0x04, 0x00, 0x05, 0xA0, 0x00, 0x00, 0x03, 0x08])?;
+//! assert_eq!(response[response.len() - 2..], [0x90, 0x00]);
+//! # Ok::<(), jeton_card::CardError>(())
+//! ```
+//!
+//! # What the card does
+//! - ISO 7816-4 framing: short and extended lengths, command chaining, `61xx` + GET RESPONSE.
+//! - SELECT, GET DATA, PUT DATA, VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER,
+//!   GENERAL AUTHENTICATE (RSA, ECDSA, ECDH, 3DES/AES management key), GENERATE.
+//! - YubiKey extensions: GET SERIAL (F8), GET VERSION (FD), GET METADATA (F7),
+//!   SET MANAGEMENT KEY (FF), RESET (FB).
+//! - The guide's policy: PIN of 6–8 printable characters, PUK of 8, 3 tries each; both
+//!   blocked means the card is dead for good until a RESET destroys every key.
+//! - A temporary-PIN flag set at personalisation: private-key operations answer `6985`
+//!   until the PIN is changed (or set anew with the PUK). GET METADATA on the PIN (`00 F7
+//!   00 80`) reports it in tag `05` ("default value"), beside the retry counters in `06`.
+//!
+//! # Durability
+//! See `storage` (atomic replace under a lock, re-read when changed) and `vault` (how
+//! private keys are encrypted at rest). A try is spent durably before each comparison, so
+//! a crash never gives one back.
+
+mod apdu;
+mod applet;
+mod card;
+pub mod crypto;
+pub mod objects;
+pub mod pin;
+mod session;
+pub mod slot;
+pub mod state;
+mod status;
+mod storage;
+pub mod tlv;
+pub mod vault;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+pub use apdu::Command;
+pub use applet::VERSION;
+pub use card::Card;
+pub use state::StateError;
+pub use status::StatusWord;
+
+use crate::crypto::KdfParams;
+use crate::pin::RetryCounter;
+use crate::state::CardState;
+use crate::storage::CardFile;
+use crate::vault::DeviceKey;
+
+/// The 3DES management key every PIV tool knows as the factory default.
+pub const FACTORY_MANAGEMENT_KEY: [u8; 24] = [
+    1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8,
+];
+
+/// Why a card could not be made, found or used.
+#[derive(Debug, thiserror::Error)]
+pub enum CardError {
+    #[error("no card file at {0}")]
+    NotFound(PathBuf),
+    #[error("a card already exists at {0}")]
+    AlreadyExists(PathBuf),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: {source}")]
+    State { path: PathBuf, source: StateError },
+    #[error("the device key {0} is missing: the cards of this folder cannot be opened")]
+    DeviceKeyMissing(PathBuf),
+    #[error("the device key {0} is corrupt")]
+    DeviceKeyCorrupt(PathBuf),
+    #[error("invalid personalisation: {0}")]
+    InvalidPersonalisation(&'static str),
+    #[error("cryptographic failure")]
+    Crypto,
+}
+
+/// What a card is given when it is made.
+pub struct Personalisation {
+    pub serial: u32,
+    /// The PIN, 6 to 8 printable ASCII characters (not padded).
+    pub pin: Zeroizing<Vec<u8>>,
+    /// The PUK, 8 printable ASCII characters.
+    pub puk: Zeroizing<Vec<u8>>,
+    /// Management-key algorithm (03 3DES, 08 AES-128, 0A AES-192, 0C AES-256) and key.
+    pub management_key_algorithm: u8,
+    pub management_key: Zeroizing<Vec<u8>>,
+    /// The PIN was sent by SMS and must be changed before first use.
+    pub temporary_pin: bool,
+    /// Tries before the PIN / the PUK block (3 in the guide; at most 15).
+    pub pin_tries: u8,
+    pub puk_tries: u8,
+}
+
+impl Personalisation {
+    /// A card as it leaves the factory: PIN 123456, PUK 12345678, the 3DES management key
+    /// 0102…08 ×3, 3 tries each, no temporary PIN.
+    pub fn factory(serial: u32) -> Self {
+        Personalisation {
+            serial,
+            pin: Zeroizing::new(b"123456".to_vec()),
+            puk: Zeroizing::new(pin::FACTORY_PUK.to_vec()),
+            management_key_algorithm: 0x03,
+            management_key: Zeroizing::new(FACTORY_MANAGEMENT_KEY.to_vec()),
+            temporary_pin: false,
+            pin_tries: pin::DEFAULT_TRIES,
+            puk_tries: pin::DEFAULT_TRIES,
+        }
+    }
+}
+
+fn padded(value: &[u8]) -> Zeroizing<[u8; 8]> {
+    let mut out = Zeroizing::new([0xFF; 8]);
+    let len = value.len().min(8);
+    out[..len].copy_from_slice(&value[..len]);
+    out
+}
+
+/// Builds the state of a new (or reset) card.
+pub(crate) fn new_state(p: &Personalisation, kdf: KdfParams, device: &DeviceKey) -> Result<CardState, CardError> {
+    let pin = padded(&p.pin);
+    let puk = padded(&p.puk);
+    if p.pin.len() > 8 || !pin::is_valid_pin(&pin[..]) {
+        return Err(CardError::InvalidPersonalisation("the PIN must be 6 to 8 printable ASCII characters"));
+    }
+    if p.puk.len() != 8 || !pin::is_valid_puk(&puk[..]) {
+        return Err(CardError::InvalidPersonalisation("the PUK must be 8 printable ASCII characters"));
+    }
+    if slot::management_key_length(p.management_key_algorithm) != Some(p.management_key.len()) {
+        return Err(CardError::InvalidPersonalisation("the management key does not fit its algorithm"));
+    }
+    let tries_ok = |t: u8| (1..=pin::MAX_TRIES).contains(&t);
+    if !tries_ok(p.pin_tries) || !tries_ok(p.puk_tries) {
+        return Err(CardError::InvalidPersonalisation("tries must be between 1 and 15"));
+    }
+    let crypto_error = |_| CardError::Crypto;
+    let (vault_private, vault_public) = crypto::x25519_generate().map_err(crypto_error)?;
+    let serial = p.serial;
+    let guid = crypto::random_bytes::<12>().map_err(crypto_error)?;
+    let card_id = crypto::random_bytes::<14>().map_err(crypto_error)?;
+    Ok(CardState {
+        serial,
+        pin: RetryCounter::new(p.pin_tries),
+        puk: RetryCounter::new(p.puk_tries),
+        pin_wrap: vault::wrap(&vault_private, &pin[..], kdf, &applet::pin_aad(serial)).map_err(crypto_error)?,
+        puk_wrap: vault::wrap(&vault_private, &puk[..], kdf, &applet::puk_aad(serial)).map_err(crypto_error)?,
+        kdf,
+        vault_public,
+        temporary_pin: p.temporary_pin,
+        puk_is_default: pin::constant_time_eq(&puk[..], pin::FACTORY_PUK),
+        management_algorithm: p.management_key_algorithm,
+        management_sealed: device
+            .seal(&applet::management_aad(serial), &p.management_key)
+            .map_err(crypto_error)?,
+        management_is_default: p.management_key_algorithm == 0x03
+            && pin::constant_time_eq(&p.management_key, &FACTORY_MANAGEMENT_KEY),
+        objects: [
+            (objects::CHUID, objects::default_chuid(serial, guid)),
+            (objects::CCC, objects::default_ccc(card_id)),
+        ]
+        .into_iter()
+        .collect(),
+        keys: Default::default(),
+    })
+}
+
+/// The folder of card files (`$JETON_HOME/cards`): `SERIAL.card`, `SERIAL.lock`, and the
+/// folder's `device.key`.
+#[derive(Debug, Clone)]
+pub struct CardDirectory {
+    root: PathBuf,
+}
+
+impl CardDirectory {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        CardDirectory { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn path_of(&self, serial: u32) -> PathBuf {
+        self.root.join(format!("{serial}.card"))
+    }
+
+    /// Makes a new card; fails if a card with this serial exists.
+    pub fn create(&self, personalisation: &Personalisation) -> Result<Card, CardError> {
+        storage::create_folder(&self.root)?;
+        let device = storage::device_key(&self.root, true)?;
+        let state = new_state(personalisation, KdfParams::DEFAULT, &device)?;
+        let path = self.path_of(personalisation.serial);
+        storage::write_atomically(&path, &state.encode(), true)?;
+        Card::load(CardFile::open(path)?, device)
+    }
+
+    pub fn open(&self, serial: u32) -> Result<Card, CardError> {
+        let path = self.path_of(serial);
+        if !path.exists() {
+            return Err(CardError::NotFound(path));
+        }
+        let device = storage::device_key(&self.root, false)?;
+        Card::load(CardFile::open(path)?, device)
+    }
+
+    /// The serials of the cards in the folder, in order.
+    pub fn list(&self) -> Result<Vec<u32>, CardError> {
+        let entries = match fs::read_dir(&self.root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(CardError::Io { path: self.root.clone(), source: e }),
+        };
+        let mut serials: Vec<u32> = entries
+            .filter_map(|entry| entry.ok())
+            .filter_map(|entry| {
+                let name = entry.file_name();
+                name.to_str()?.strip_suffix(".card")?.parse().ok()
+            })
+            .collect();
+        serials.sort_unstable();
+        Ok(serials)
+    }
+
+    /// Deletes a card's file for good (its keys with it).
+    pub fn delete(&self, serial: u32) -> Result<(), CardError> {
+        let path = self.path_of(serial);
+        fs::remove_file(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => CardError::NotFound(path.clone()),
+            _ => CardError::Io { path: path.clone(), source: e },
+        })?;
+        let _ = fs::remove_file(path.with_extension("lock"));
+        Ok(())
+    }
+}

@@ -1,0 +1,82 @@
+//! PIN and PUK reference data and their retry counters (SP 800-73-4 Part 2 §3.2.1–3.2.3,
+//! with the guide's policy: a PIN of 6 to 8 printable characters, a PUK of 8, 3 tries each).
+
+use subtle::ConstantTimeEq;
+
+/// Reference data on the wire: the value padded with FF to 8 bytes.
+pub const REFERENCE_LEN: usize = 8;
+
+pub const PIN_MIN_LEN: usize = 6;
+pub const DEFAULT_TRIES: u8 = 3;
+/// `63 Cx` can report at most 15 tries.
+pub const MAX_TRIES: u8 = 15;
+
+pub const FACTORY_PIN: &[u8; 8] = b"123456\xff\xff";
+pub const FACTORY_PUK: &[u8; 8] = b"12345678";
+
+fn printable(byte: u8) -> bool {
+    (0x21..=0x7E).contains(&byte)
+}
+
+/// The length of the value before its FF padding, if the padded form is well made.
+fn value_len(reference: &[u8]) -> Option<usize> {
+    if reference.len() != REFERENCE_LEN {
+        return None;
+    }
+    let len = reference.iter().position(|b| *b == 0xFF).unwrap_or(REFERENCE_LEN);
+    let (value, padding) = reference.split_at(len);
+    (value.iter().all(|b| printable(*b)) && padding.iter().all(|b| *b == 0xFF)).then_some(len)
+}
+
+/// A PIN the card accepts as new reference data: 6–8 printable ASCII characters.
+pub fn is_valid_pin(reference: &[u8]) -> bool {
+    value_len(reference).is_some_and(|len| len >= PIN_MIN_LEN)
+}
+
+/// A PUK the card accepts as new reference data: exactly 8 printable ASCII characters.
+pub fn is_valid_puk(reference: &[u8]) -> bool {
+    value_len(reference) == Some(REFERENCE_LEN)
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
+/// A retry counter as it is stored: tries left out of a maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryCounter {
+    pub remaining: u8,
+    pub max: u8,
+}
+
+impl RetryCounter {
+    pub fn new(max: u8) -> Self {
+        RetryCounter { remaining: max, max }
+    }
+
+    pub fn is_blocked(&self) -> bool {
+        self.remaining == 0
+    }
+
+    pub fn is_sane(&self) -> bool {
+        (1..=MAX_TRIES).contains(&self.max) && self.remaining <= self.max
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_format_follows_the_guide() {
+        assert!(is_valid_pin(b"123456\xff\xff"));
+        assert!(is_valid_pin(b"abc123\xff\xff"));
+        assert!(is_valid_pin(b"Abc!2345"));
+        assert!(!is_valid_pin(b"12345\xff\xff\xff"));
+        assert!(!is_valid_pin(b"123 456\xff"));
+        assert!(!is_valid_pin(b"12\xff3456\xff"));
+        assert!(!is_valid_pin(b"123456"));
+        assert!(is_valid_puk(b"12345678"));
+        assert!(!is_valid_puk(b"1234567\xff"));
+    }
+}
