@@ -1,0 +1,240 @@
+//! Typed errors: what went wrong, in the holder's terms, and what to do next.
+//!
+//! Status words are mapped with the knowledge of the command that got them (a `63 Cx` after
+//! VERIFY is a wrong PIN, after RESET RETRY COUNTER a wrong PUK), so that callers such as the
+//! `jeton` command can match a variant and print a translated message.
+
+use crate::status::StatusWord;
+use crate::tlv::TlvError;
+use crate::transport::TransportError;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+
+    // The holder's secrets.
+    /// Wrong PIN; `tries_left == 0` means this try blocked it.
+    #[error("{}", wrong_pin(*tries_left))]
+    WrongPin { tries_left: u8 },
+    #[error("PIN blocked after too many wrong tries: ask support for the unblock code, then run `jeton pin unblock`")]
+    PinBlocked,
+    /// Wrong PUK (unblock code); `tries_left == 0` means this try blocked it.
+    #[error("{}", wrong_puk(*tries_left))]
+    WrongPuk { tries_left: u8 },
+    #[error("unblock code (PUK) blocked: the PIN can no longer be unblocked; keep it safe, or order a new certificate")]
+    PukBlocked,
+    #[error("PIN and unblock code are both blocked: the card is dead for good and a new certificate must be ordered")]
+    CardDead,
+    #[error("the temporary PIN must be changed before the card can sign: run `jeton pin change`")]
+    TemporaryPin,
+    #[error("the PIN must be verified first")]
+    PinRequired,
+    #[error("the card refused the new PIN or PUK (a PIN has 6 to 8 printable ASCII characters, a PUK exactly 8)")]
+    RejectedByPolicy,
+
+    // Administration.
+    #[error("management-key authentication needed first")]
+    ManagementKeyRequired,
+    #[error("the card rejected the management key")]
+    ManagementKeyRejected,
+    #[error("the card did not prove it knows the management key: it may not be the expected card")]
+    CardAuthenticationFailed,
+    #[error("the card can be reset only once both the PIN and the unblock code are blocked")]
+    ResetRefused,
+
+    // Other card status words.
+    #[error("not found on the card")]
+    NotFound,
+    #[error("the card's conditions of use are not met")]
+    ConditionsNotSatisfied,
+    #[error("the card refused the data as invalid")]
+    InvalidData,
+    #[error("object too large for the card")]
+    ObjectTooLarge,
+    #[error("the card refused the command's parameters")]
+    IncorrectParameters,
+    #[error("key reference not found on the card")]
+    ReferenceNotFound,
+    #[error("the card refused the command's length")]
+    WrongLength,
+    #[error("the card does not support this command")]
+    UnsupportedInstruction,
+    #[error("the card does not support this command class")]
+    UnsupportedClass,
+    #[error("the card answered with status word {0}")]
+    UnexpectedStatus(StatusWord),
+    #[error("malformed response from the card: {0}")]
+    MalformedResponse(&'static str),
+
+    // Host-side input, refused before anything is sent.
+    #[error("a PIN has 6 to 8 printable ASCII characters")]
+    InvalidPinFormat,
+    #[error("an unblock code (PUK) has exactly 8 printable ASCII characters")]
+    InvalidPukFormat,
+    #[error("invalid management key: {0}")]
+    InvalidManagementKey(&'static str),
+    #[error("unknown slot {0:?}: expected 9a, 9c, 9d, 9e or 82 to 95")]
+    InvalidSlot(String),
+    #[error("unknown key algorithm {0:?}: expected rsa2048, rsa3072, rsa4096, p256 or p384")]
+    InvalidAlgorithm(String),
+    #[error("unknown management-key algorithm {0:?}: expected 3des, aes128, aes192 or aes256")]
+    InvalidManagementKeyAlgorithm(String),
+    #[error("this operation does not apply to {0}")]
+    UnsupportedForAlgorithm(&'static str),
+    #[error("input of {got} bytes where {expected} are needed")]
+    InvalidInputLength { expected: usize, got: usize },
+    #[error("compressed (gzip) certificates are not supported")]
+    CompressedCertificate,
+
+    #[error("cryptographic library error: {0}")]
+    Crypto(#[from] openssl::error::ErrorStack),
+}
+
+fn wrong_pin(tries_left: u8) -> String {
+    match tries_left {
+        0 => {
+            "wrong PIN, now blocked: ask support for the unblock code, then run `jeton pin unblock`"
+                .into()
+        }
+        1 => "wrong PIN: 1 try left before it blocks".into(),
+        n => format!("wrong PIN: {n} tries left"),
+    }
+}
+
+fn wrong_puk(tries_left: u8) -> String {
+    match tries_left {
+        0 => "wrong unblock code (PUK), now blocked: the PIN can no longer be unblocked".into(),
+        1 => {
+            "wrong unblock code (PUK): 1 try left before the card can no longer be unblocked".into()
+        }
+        n => format!("wrong unblock code (PUK): {n} tries left"),
+    }
+}
+
+impl From<TlvError> for Error {
+    fn from(e: TlvError) -> Self {
+        Error::MalformedResponse(match e {
+            TlvError::Truncated => "truncated TLV",
+            TlvError::TagTooLong => "TLV tag too long",
+            TlvError::BadLength => "unsupported TLV length",
+        })
+    }
+}
+
+/// What a command was doing, to read its status word right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Context {
+    /// VERIFY, CHANGE REFERENCE DATA on the PIN (reference 80).
+    Pin,
+    /// CHANGE REFERENCE DATA on the PUK (81), RESET RETRY COUNTER.
+    Puk,
+    /// GENERAL AUTHENTICATE with the management key (9B).
+    ManagementKey,
+    /// GENERAL AUTHENTICATE with a private key: sign, decrypt, ECDH.
+    PrivateKey,
+    /// Commands that need the management key: GENERATE, PUT DATA, SET MANAGEMENT KEY.
+    Admin,
+    /// YubiKey RESET (INS FB).
+    Reset,
+    /// Everything else: reads.
+    Read,
+}
+
+/// The error a status word means after a command of `context`. `6983` is returned as
+/// `PinBlocked`/`PukBlocked`; the client refines it into `CardDead` when it can read both
+/// counters.
+pub(crate) fn from_status(status: StatusWord, context: Context) -> Error {
+    if let Some(tries_left) = status.tries_left() {
+        return match context {
+            Context::Puk => Error::WrongPuk { tries_left },
+            Context::ManagementKey => Error::ManagementKeyRejected,
+            _ => Error::WrongPin { tries_left },
+        };
+    }
+    match (status, context) {
+        (StatusWord::AUTHENTICATION_METHOD_BLOCKED, Context::Puk) => Error::PukBlocked,
+        (StatusWord::AUTHENTICATION_METHOD_BLOCKED, Context::ManagementKey) => {
+            Error::ManagementKeyRejected
+        }
+        (StatusWord::AUTHENTICATION_METHOD_BLOCKED, _) => Error::PinBlocked,
+        (StatusWord::SECURITY_STATUS_NOT_SATISFIED, Context::ManagementKey) => {
+            Error::ManagementKeyRejected
+        }
+        (StatusWord::SECURITY_STATUS_NOT_SATISFIED, Context::Admin | Context::Reset) => {
+            Error::ManagementKeyRequired
+        }
+        (StatusWord::SECURITY_STATUS_NOT_SATISFIED, _) => Error::PinRequired,
+        (StatusWord::CONDITIONS_NOT_SATISFIED, Context::PrivateKey) => Error::TemporaryPin,
+        (StatusWord::CONDITIONS_NOT_SATISFIED, Context::Reset) => Error::ResetRefused,
+        (StatusWord::CONDITIONS_NOT_SATISFIED, _) => Error::ConditionsNotSatisfied,
+        (StatusWord::INCORRECT_DATA, Context::Pin | Context::Puk) => Error::RejectedByPolicy,
+        // A 9B key of another algorithm than the card's: to the administrator, a wrong key.
+        (StatusWord::INCORRECT_DATA | StatusWord::INCORRECT_P1_P2, Context::ManagementKey) => {
+            Error::ManagementKeyRejected
+        }
+        (StatusWord::INCORRECT_DATA, _) => Error::InvalidData,
+        (StatusWord::NOT_FOUND, _) => Error::NotFound,
+        (StatusWord::NOT_ENOUGH_MEMORY, _) => Error::ObjectTooLarge,
+        (StatusWord::INCORRECT_P1_P2, _) => Error::IncorrectParameters,
+        (StatusWord::REFERENCE_NOT_FOUND, _) => Error::ReferenceNotFound,
+        (StatusWord::WRONG_LENGTH, _) => Error::WrongLength,
+        (StatusWord::INS_NOT_SUPPORTED, _) => Error::UnsupportedInstruction,
+        (StatusWord::CLA_NOT_SUPPORTED, _) => Error::UnsupportedClass,
+        _ => Error::UnexpectedStatus(status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_counters_belong_to_the_reference_that_was_sent() {
+        assert!(matches!(
+            from_status(StatusWord(0x63C2), Context::Pin),
+            Error::WrongPin { tries_left: 2 }
+        ));
+        assert!(matches!(
+            from_status(StatusWord(0x63C0), Context::Puk),
+            Error::WrongPuk { tries_left: 0 }
+        ));
+        assert!(matches!(
+            from_status(StatusWord(0x6983), Context::Pin),
+            Error::PinBlocked
+        ));
+        assert!(matches!(
+            from_status(StatusWord(0x6983), Context::Puk),
+            Error::PukBlocked
+        ));
+    }
+
+    #[test]
+    fn refusals_say_what_is_missing() {
+        let cases = [
+            (0x6985, Context::PrivateKey, "temporary PIN"),
+            (0x6985, Context::Reset, "both the PIN and the unblock code"),
+            (0x6982, Context::PrivateKey, "PIN must be verified"),
+            (0x6982, Context::Admin, "management-key authentication"),
+            (
+                0x6982,
+                Context::ManagementKey,
+                "rejected the management key",
+            ),
+            (0x6A80, Context::Pin, "refused the new PIN"),
+        ];
+        for (sw, context, words) in cases {
+            let message = from_status(StatusWord(sw), context).to_string();
+            assert!(message.contains(words), "{sw:04X} {context:?}: {message}");
+        }
+        assert!(matches!(
+            from_status(StatusWord(0x6A82), Context::Read),
+            Error::NotFound
+        ));
+        assert!(matches!(
+            from_status(StatusWord(0x6F00), Context::Read),
+            Error::UnexpectedStatus(StatusWord(0x6F00))
+        ));
+    }
+}

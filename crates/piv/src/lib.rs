@@ -1,0 +1,69 @@
+//! # jeton-piv: the host side of PIV
+//!
+//! `jeton-piv` talks to a PIV card (NIST SP 800-73-4) from the host: it builds the command
+//! APDUs, sends them through a [`Transport`], and turns the card's answers into typed values
+//! and typed errors that say what the holder should do next.
+//!
+//! It is:
+//! - a narrow [`Transport`] trait, with [`InProcessTransport`] over the virtual card of
+//!   `jeton-card` (a PC/SC transport for readers and USB keys will sit beside it);
+//! - [`PivClient`], one method per PIV operation: select, status, PIN and PUK management,
+//!   management-key authentication, key generation, signing, decryption, ECDH, data objects
+//!   and certificates, plus the Yubico extensions Jeton's card speaks (serial, version,
+//!   GET METADATA, set management key, reset);
+//! - host-side signing preparation ([`signing`]): hashing, PKCS#1 v1.5 and PSS padding,
+//!   ECDSA digest sizing, as a PIV card signs only prepared blocks;
+//! - a small BER-TLV codec ([`tlv`]) that never panics on what a card sends.
+//!
+//! It is not a card (that is `jeton-card`), not a PKCS#11 module (`jeton-pkcs11` sits on
+//! top of it), and it keeps no state: the PIN's verified state lives in the card.
+//!
+//! Secrets ([`Pin`], [`Puk`], [`ManagementKey`]) are checked when built, wiped when dropped
+//! and never shown by `Debug`.
+//!
+//! ## Example
+//!
+//! ```no_run
+//! use jeton_piv::{HashAlgorithm, InProcessTransport, KeyAlgorithm, ManagementKey, Pin, PivClient, Slot};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let cards = jeton_card::CardDirectory::new("/tmp/jeton/cards");
+//! let card = cards.open(1234)?;
+//! let mut piv = PivClient::open(InProcessTransport::new(card))?;
+//!
+//! piv.authenticate(&ManagementKey::factory_default())?;
+//! let public_key = piv.generate(Slot::SIGNATURE, KeyAlgorithm::EccP256)?;
+//! println!("{}", public_key.to_pem()?);
+//!
+//! // 9C wants the PIN before every signature.
+//! piv.verify_pin(&Pin::new("123456")?)?;
+//! let signature =
+//!     piv.sign_message(Slot::SIGNATURE, KeyAlgorithm::EccP256, b"document", HashAlgorithm::Sha256)?;
+//! # let _ = signature;
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod apdu;
+mod client;
+mod error;
+pub mod signing;
+mod status;
+pub mod tlv;
+mod transport;
+mod types;
+
+#[cfg(test)]
+mod trace_tests;
+
+pub use client::{PivClient, PIV_AID};
+pub use error::Error;
+pub use signing::{HashAlgorithm, RsaPadding};
+pub use status::StatusWord;
+pub use transport::{InProcessTransport, Transport, TransportError};
+pub use types::{
+    CardStatus, KeyAlgorithm, KeyOrigin, KeyReference, ManagementKey, ManagementKeyAlgorithm,
+    Metadata, MetadataAlgorithm, ObjectId, Pin, PinPolicy, PinVerification, PublicKey, Puk,
+    RetryCounter, Slot, Version,
+};
