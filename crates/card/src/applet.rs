@@ -46,6 +46,7 @@ const INS_GET_METADATA: u8 = 0xF7;
 const INS_GET_SERIAL: u8 = 0xF8;
 const INS_RESET: u8 = 0xFB;
 const INS_GET_VERSION: u8 = 0xFD;
+const INS_IMPORT_KEY: u8 = 0xFE;
 const INS_SET_MANAGEMENT_KEY: u8 = 0xFF;
 
 pub(crate) struct Applet<'a> {
@@ -102,6 +103,7 @@ impl Applet<'_> {
             INS_GET_METADATA => self.metadata(command),
             INS_SET_MANAGEMENT_KEY => self.set_management_key(command),
             INS_RESET => self.reset(command),
+            INS_IMPORT_KEY => self.import_key(command),
             _ => Err(StatusWord::INS_NOT_SUPPORTED.into()),
         }
     }
@@ -445,6 +447,34 @@ impl Applet<'_> {
             .insert(slot, StoredKey { algorithm, origin: KeyOrigin::Generated, public_template: public_template.clone(), sealed_private });
         self.persist()?;
         Ok(tlv::encode(0x7F49, &public_template))
+    }
+
+    /// IMPORT KEY (YubiKey INS FE): RSA as `01 p 02 q 03 dp 04 dq 05 qinv`, EC as
+    /// `06 scalar`. Refused for 9C: the signature key of a qualified certificate is
+    /// generated on the card, under the holder's sole control.
+    fn import_key(&mut self, command: &Command) -> Reply {
+        let algorithm = KeyAlgorithm::from_id(command.p1).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        expect(self.session.management_authenticated, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+        expect(!self.state.is_terminated(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        expect(slot != KeySlot::SIGNATURE, StatusWord::CONDITIONS_NOT_SATISFIED)?;
+        let items = tlv::read_all(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let key = match algorithm.curve() {
+            Some(_) => tlv::find(&items, 0x06)
+                .and_then(|scalar| SlotPrivateKey::from_ec_scalar(algorithm, scalar).ok()),
+            None => match (tlv::find(&items, 0x01), tlv::find(&items, 0x02)) {
+                (Some(p), Some(q)) => SlotPrivateKey::from_rsa_primes(algorithm, p, q).ok(),
+                _ => None,
+            },
+        }
+        .ok_or(StatusWord::INCORRECT_DATA)?;
+        let public_template = key.public_key_template().map_err(crypto_failed)?;
+        let sealed_private = self.seal_slot_key(slot, &key)?;
+        self.state
+            .keys
+            .insert(slot, StoredKey { algorithm, origin: KeyOrigin::Imported, public_template, sealed_private });
+        self.persist()?;
+        Ok(Vec::new())
     }
 
     fn seal_slot_key(&self, slot: KeySlot, key: &SlotPrivateKey) -> Result<Vec<u8>, Fault> {

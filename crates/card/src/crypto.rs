@@ -2,7 +2,7 @@
 //! Backend: OpenSSL 3 (constant-time RSA with blinding, ECDSA on a given digest, ECDH,
 //! 3DES/AES, AES-GCM, scrypt, X25519).
 
-use openssl::bn::BigNumContext;
+use openssl::bn::{BigNum, BigNumContext};
 use openssl::derive::Deriver;
 use openssl::ec::{EcGroup, EcKey, EcPoint, PointConversionForm};
 use openssl::ecdsa::EcdsaSig;
@@ -65,6 +65,50 @@ impl SlotPrivateKey {
             return Err(CryptoError);
         }
         Ok(SlotPrivateKey { algorithm, key })
+    }
+
+    /// An RSA key from its CRT primes (YubiKey IMPORT KEY sends p, q, dp, dq, qinv and
+    /// assumes e = 65537).
+    pub fn from_rsa_primes(algorithm: KeyAlgorithm, p: &[u8], q: &[u8]) -> Result<Self, CryptoError> {
+        let mut ctx = BigNumContext::new()?;
+        let p = BigNum::from_slice(p)?;
+        let q = BigNum::from_slice(q)?;
+        let e = BigNum::from_u32(65537)?;
+        let one = BigNum::from_u32(1)?;
+        let mut n = BigNum::new()?;
+        n.checked_mul(&p, &q, &mut ctx)?;
+        if n.num_bits() as u32 != algorithm.rsa_bits() || algorithm.curve().is_some() {
+            return Err(CryptoError);
+        }
+        let (mut p1, mut q1, mut phi, mut d) = (BigNum::new()?, BigNum::new()?, BigNum::new()?, BigNum::new()?);
+        p1.checked_sub(&p, &one)?;
+        q1.checked_sub(&q, &one)?;
+        phi.checked_mul(&p1, &q1, &mut ctx)?;
+        d.mod_inverse(&e, &phi, &mut ctx)?;
+        let (mut dp, mut dq, mut qinv) = (BigNum::new()?, BigNum::new()?, BigNum::new()?);
+        dp.nnmod(&d, &p1, &mut ctx)?;
+        dq.nnmod(&d, &q1, &mut ctx)?;
+        qinv.mod_inverse(&q, &p, &mut ctx)?;
+        let rsa = Rsa::from_private_components(n, e, d, p, q, dp, dq, qinv)?;
+        if !rsa.check_key()? {
+            return Err(CryptoError);
+        }
+        Ok(SlotPrivateKey { algorithm, key: PKey::from_rsa(rsa)? })
+    }
+
+    /// An EC key from its private scalar.
+    pub fn from_ec_scalar(algorithm: KeyAlgorithm, scalar: &[u8]) -> Result<Self, CryptoError> {
+        let group = EcGroup::from_curve_name(algorithm.curve().ok_or(CryptoError)?)?;
+        if scalar.len() != algorithm.ec_field_bytes() {
+            return Err(CryptoError);
+        }
+        let mut ctx = BigNumContext::new()?;
+        let private = BigNum::from_slice(scalar)?;
+        let mut public = EcPoint::new(&group)?;
+        public.mul_generator2(&group, &private, &mut ctx)?;
+        let ec = EcKey::from_private_components(&group, &private, &public)?;
+        ec.check_key()?;
+        Ok(SlotPrivateKey { algorithm, key: PKey::from_ec_key(ec)? })
     }
 
     pub fn to_pkcs8(&self) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
