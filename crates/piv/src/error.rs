@@ -29,6 +29,8 @@ pub enum Error {
     CardDead,
     #[error("the temporary PIN must be changed before the card can sign: run `jeton pin change`")]
     TemporaryPin,
+    #[error("no key in this slot: generate one first")]
+    NoKeyInSlot,
     #[error("the PIN must be verified first")]
     PinRequired,
     #[error("the card refused the new PIN or PUK (a PIN has 6 to 8 printable ASCII characters, a PUK exactly 8)")]
@@ -178,6 +180,7 @@ pub(crate) fn from_status(status: StatusWord, context: Context) -> Error {
         (StatusWord::NOT_FOUND, _) => Error::NotFound,
         (StatusWord::NOT_ENOUGH_MEMORY, _) => Error::ObjectTooLarge,
         (StatusWord::INCORRECT_P1_P2, _) => Error::IncorrectParameters,
+        (StatusWord::REFERENCE_NOT_FOUND, Context::PrivateKey) => Error::NoKeyInSlot,
         (StatusWord::REFERENCE_NOT_FOUND, _) => Error::ReferenceNotFound,
         (StatusWord::WRONG_LENGTH, _) => Error::WrongLength,
         (StatusWord::INS_NOT_SUPPORTED, _) => Error::UnsupportedInstruction,

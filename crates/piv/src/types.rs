@@ -381,7 +381,7 @@ impl ManagementKey {
                 .filter(|b| !b.is_ascii_whitespace() && *b != b':')
                 .collect(),
         );
-        if hex.len() % 2 != 0 {
+        if !hex.len().is_multiple_of(2) {
             return Err(Error::InvalidManagementKey("odd number of hex digits"));
         }
         let mut key = Zeroizing::new(Vec::with_capacity(hex.len() / 2));
