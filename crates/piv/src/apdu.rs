@@ -15,6 +15,8 @@ const INS_GET_RESPONSE: u8 = 0xC0;
 /// A response longer than this is a broken card, not a PIV object (the largest PIV object,
 /// the facial image, stays well under it).
 const MAX_RESPONSE: usize = 1 << 20;
+/// Enough GET RESPONSE rounds for MAX_RESPONSE in 256-byte pieces; more is a card looping.
+const MAX_GET_RESPONSES: usize = MAX_RESPONSE / 256;
 
 /// One command before it is split into short APDUs. Its data may hold a PIN or a key, so it
 /// is wiped when dropped.
@@ -150,7 +152,12 @@ pub fn transceive<T: Transport + ?Sized>(
         data.clear();
         status = send(transport, &retry, &mut data)?;
     }
+    let mut rounds = 0;
     while let Some(remaining) = status.bytes_remaining() {
+        rounds += 1;
+        if rounds > MAX_GET_RESPONSES {
+            return Err(Error::MalformedResponse("endless GET RESPONSE chain"));
+        }
         let le = if remaining >= 256 { 0 } else { remaining as u8 };
         let get_response = [0x00, INS_GET_RESPONSE, 0x00, 0x00, le];
         status = send(transport, &get_response, &mut data)?;
