@@ -16,6 +16,17 @@ use crate::CardError;
 const MAX_CHAINED_DATA: usize = 16 * 1024;
 const INS_GET_RESPONSE: u8 = 0xC0;
 
+/// Whether a command may change the persistent state. SELECT, GET DATA, GENERAL
+/// AUTHENTICATE, GET RESPONSE and the YubiKey reads never do; links of a chain do nothing
+/// until the last.
+fn may_write(command: &[u8]) -> bool {
+    match command {
+        [cla, ..] if cla & 0x10 != 0 => false,
+        [_, ins, ..] => !matches!(*ins, 0xA4 | 0xCB | 0x87 | 0xC0 | 0xF7 | 0xF8 | 0xFD),
+        _ => false,
+    }
+}
+
 /// A command chain in progress (ISO 7816-4 §5.1.1.1).
 struct Chain {
     header: [u8; 3],
@@ -67,7 +78,10 @@ impl Card {
     /// failed (file gone, unreadable, corrupt, or a write refused): for the host it is a
     /// card that stopped answering, and nothing was changed half-way.
     pub fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
-        let _lock = self.file.lock()?;
+        // Commands that may write the state run under the card's exclusive lock. The others
+        // (signing among them) only need a consistent view, which the atomic rename gives:
+        // they see the old file or the new one, never half of each.
+        let _lock = if may_write(command) { Some(self.file.lock()?) } else { None };
         if let Some(state) = self.file.read_if_changed()? {
             if state.vault_public != self.state.vault_public {
                 self.session = Session::default();

@@ -40,30 +40,45 @@ pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     hasher.finish()
 }
 
-/// A private key held by a slot, decrypted in memory.
+/// A private key held by a slot, decrypted in memory. The RSA and EC handles are kept
+/// as such (not as `PKey`) so that each signature goes straight to the primitive.
 pub struct SlotPrivateKey {
     pub algorithm: KeyAlgorithm,
-    key: PKey<Private>,
+    key: KeyMaterial,
+}
+
+enum KeyMaterial {
+    Rsa(Rsa<Private>),
+    Ec(EcKey<Private>),
 }
 
 impl SlotPrivateKey {
     pub fn generate(algorithm: KeyAlgorithm) -> Result<Self, CryptoError> {
         let key = match algorithm.curve() {
-            Some(nid) => PKey::from_ec_key(EcKey::generate(&*EcGroup::from_curve_name(nid)?)?)?,
-            None => PKey::from_rsa(Rsa::generate(algorithm.rsa_bits())?)?,
+            Some(nid) => KeyMaterial::Ec(EcKey::generate(&*EcGroup::from_curve_name(nid)?)?),
+            None => KeyMaterial::Rsa(Rsa::generate(algorithm.rsa_bits())?),
         };
         Ok(SlotPrivateKey { algorithm, key })
     }
 
     pub fn from_pkcs8(algorithm: KeyAlgorithm, der: &[u8]) -> Result<Self, CryptoError> {
-        let key = PKey::private_key_from_pkcs8(der)?;
-        let matches = match algorithm.curve() {
-            Some(nid) => key.ec_key().ok().and_then(|ec| ec.group().curve_name()) == Some(nid),
-            None => key.rsa().map(|rsa| rsa.size() * 8 == algorithm.rsa_bits()).unwrap_or(false),
+        let pkey = PKey::private_key_from_pkcs8(der)?;
+        let key = match algorithm.curve() {
+            Some(nid) => {
+                let ec = pkey.ec_key()?;
+                if ec.group().curve_name() != Some(nid) {
+                    return Err(CryptoError);
+                }
+                KeyMaterial::Ec(ec)
+            }
+            None => {
+                let rsa = pkey.rsa()?;
+                if rsa.size() * 8 != algorithm.rsa_bits() {
+                    return Err(CryptoError);
+                }
+                KeyMaterial::Rsa(rsa)
+            }
         };
-        if !matches {
-            return Err(CryptoError);
-        }
         Ok(SlotPrivateKey { algorithm, key })
     }
 
@@ -93,7 +108,7 @@ impl SlotPrivateKey {
         if !rsa.check_key()? {
             return Err(CryptoError);
         }
-        Ok(SlotPrivateKey { algorithm, key: PKey::from_rsa(rsa)? })
+        Ok(SlotPrivateKey { algorithm, key: KeyMaterial::Rsa(rsa) })
     }
 
     /// An EC key from its private scalar.
@@ -108,25 +123,31 @@ impl SlotPrivateKey {
         public.mul_generator2(&group, &private, &mut ctx)?;
         let ec = EcKey::from_private_components(&group, &private, &public)?;
         ec.check_key()?;
-        Ok(SlotPrivateKey { algorithm, key: PKey::from_ec_key(ec)? })
+        Ok(SlotPrivateKey { algorithm, key: KeyMaterial::Ec(ec) })
     }
 
     pub fn to_pkcs8(&self) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        Ok(Zeroizing::new(self.key.private_key_to_pkcs8()?))
+        let pkey = match &self.key {
+            KeyMaterial::Rsa(rsa) => PKey::from_rsa(rsa.clone())?,
+            KeyMaterial::Ec(ec) => PKey::from_ec_key(ec.clone())?,
+        };
+        Ok(Zeroizing::new(pkey.private_key_to_pkcs8()?))
     }
 
     /// The public key as PIV encodes it inside `7F49` (SP 800-73-4 Part 2 §3.3.2):
     /// RSA `81 n 82 e`, EC `86 point`.
     pub fn public_key_template(&self) -> Result<Vec<u8>, CryptoError> {
         let mut out = Vec::new();
-        if let Ok(ec) = self.key.ec_key() {
-            let mut ctx = BigNumContext::new()?;
-            let point = ec.public_key().to_bytes(ec.group(), PointConversionForm::UNCOMPRESSED, &mut ctx)?;
-            tlv::write(&mut out, 0x86, &point);
-        } else {
-            let rsa = self.key.rsa()?;
-            tlv::write(&mut out, 0x81, &rsa.n().to_vec());
-            tlv::write(&mut out, 0x82, &rsa.e().to_vec());
+        match &self.key {
+            KeyMaterial::Ec(ec) => {
+                let mut ctx = BigNumContext::new()?;
+                let point = ec.public_key().to_bytes(ec.group(), PointConversionForm::UNCOMPRESSED, &mut ctx)?;
+                tlv::write(&mut out, 0x86, &point);
+            }
+            KeyMaterial::Rsa(rsa) => {
+                tlv::write(&mut out, 0x81, &rsa.n().to_vec());
+                tlv::write(&mut out, 0x82, &rsa.e().to_vec());
+            }
         }
         Ok(out)
     }
@@ -134,7 +155,9 @@ impl SlotPrivateKey {
     /// The RSA private-key operation on a block the host has already padded (signing with
     /// PKCS#1 v1.5 or PSS, and decryption, look the same to the card).
     pub fn rsa_raw(&self, block: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        let rsa = self.key.rsa()?;
+        let KeyMaterial::Rsa(rsa) = &self.key else {
+            return Err(CryptoError);
+        };
         let size = rsa.size() as usize;
         if block.len() != size {
             return Err(CryptoError);
@@ -147,18 +170,23 @@ impl SlotPrivateKey {
 
     /// ECDSA over the digest the host sends; DER `ECDSA-Sig-Value` out.
     pub fn ecdsa_sign(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let ec = self.key.ec_key()?;
-        Ok(EcdsaSig::sign(digest, &ec)?.to_der()?)
+        let KeyMaterial::Ec(ec) = &self.key else {
+            return Err(CryptoError);
+        };
+        Ok(EcdsaSig::sign(digest, ec)?.to_der()?)
     }
 
     /// ECDH with the peer's uncompressed point: the shared secret's x coordinate.
     pub fn ecdh(&self, peer_point: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        let ec = self.key.ec_key()?;
+        let KeyMaterial::Ec(ec) = &self.key else {
+            return Err(CryptoError);
+        };
         let group = ec.group();
         let mut ctx = BigNumContext::new()?;
         let point = EcPoint::from_bytes(group, peer_point, &mut ctx)?;
         let peer: PKey<Public> = PKey::from_ec_key(EcKey::from_public_key(group, &point)?)?;
-        let mut deriver = Deriver::new(&self.key)?;
+        let own = PKey::from_ec_key(ec.clone())?;
+        let mut deriver = Deriver::new(&own)?;
         deriver.set_peer(&peer)?;
         Ok(Zeroizing::new(deriver.derive_to_vec()?))
     }

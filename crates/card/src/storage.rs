@@ -7,7 +7,7 @@
 //! looked (a rename always gives a new inode).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,7 +46,10 @@ fn io_error(path: &Path, error: io::Error) -> CardError {
 pub(crate) struct CardFile {
     path: PathBuf,
     lock: Arc<File>,
-    seen: Option<FileStamp>,
+    /// The version of the file this process last read or wrote, kept open: once another
+    /// process renames a new version over it, its link count drops to zero. That makes
+    /// "has it changed?" one `fstat` on an open descriptor, with no path lookup.
+    seen: Option<(File, FileStamp)>,
 }
 
 /// Holds the card's lock until dropped.
@@ -84,18 +87,22 @@ impl CardFile {
 
     /// The state as now on disk, or `None` if it is the one this process last read or wrote.
     pub fn read_if_changed(&mut self) -> Result<Option<CardState>, CardError> {
-        let metadata = match fs::metadata(&self.path) {
-            Ok(metadata) => metadata,
+        if let Some((file, stamp)) = &self.seen {
+            let metadata = file.metadata().map_err(|e| io_error(&self.path, e))?;
+            if metadata.nlink() > 0 && stamp_of(&metadata) == *stamp {
+                return Ok(None);
+            }
+        }
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(CardError::NotFound(self.path.clone())),
             Err(e) => return Err(io_error(&self.path, e)),
         };
-        let stamp = stamp_of(&metadata);
-        if self.seen == Some(stamp) {
-            return Ok(None);
-        }
-        let bytes = fs::read(&self.path).map_err(|e| io_error(&self.path, e))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(|e| io_error(&self.path, e))?;
+        let metadata = file.metadata().map_err(|e| io_error(&self.path, e))?;
         let state = CardState::decode(&bytes).map_err(|e| CardError::State { path: self.path.clone(), source: e })?;
-        self.seen = Some(stamp);
+        self.seen = Some((file, stamp_of(&metadata)));
         Ok(Some(state))
     }
 
@@ -106,9 +113,11 @@ impl CardFile {
 
     /// Atomically replaces the file with `state`.
     pub fn write(&mut self, state: &CardState) -> Result<(), CardError> {
+        self.seen = None;
         write_atomically(&self.path, &state.encode(), false)?;
-        let metadata = fs::metadata(&self.path).map_err(|e| io_error(&self.path, e))?;
-        self.seen = Some(stamp_of(&metadata));
+        let file = File::open(&self.path).map_err(|e| io_error(&self.path, e))?;
+        let metadata = file.metadata().map_err(|e| io_error(&self.path, e))?;
+        self.seen = Some((file, stamp_of(&metadata)));
         Ok(())
     }
 }
