@@ -1,0 +1,235 @@
+//! The command line, as clap parses it. Slots and algorithms stay strings here and are parsed
+//! by the commands, so that a bad value gets a translated error that says what to type.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::i18n::Lang;
+
+/// The holder's Security Interface for Jeton cards: PIN, unblock code, keys, certificates.
+///
+/// Secrets (PIN, PUK, management key) are never taken from the command line: they are
+/// prompted without echo on a terminal, read one per line from stdin otherwise, or from the
+/// file descriptor given by --secret-fd.
+#[derive(Debug, Parser)]
+#[command(name = "jeton", version)]
+pub struct Cli {
+    /// Language of messages (default: from LC_ALL, LC_MESSAGES or LANG).
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+
+    /// Read secrets one per line from this file descriptor instead of the terminal or stdin.
+    #[arg(long, global = true, value_name = "N")]
+    pub secret_fd: Option<u32>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list, delete or reset virtual cards.
+    #[command(subcommand)]
+    Card(CardCommand),
+    /// Show a card's serial, PIN and PUK tries, keys and certificates.
+    Status(StatusArgs),
+    /// Verify, change or unblock the PIN.
+    #[command(subcommand)]
+    Pin(PinCommand),
+    /// Change the unblock code (PUK).
+    #[command(subcommand)]
+    Puk(PukCommand),
+    /// Change the management key that guards key generation and certificate import.
+    #[command(subcommand, name = "mgmt-key")]
+    MgmtKey(MgmtKeyCommand),
+    /// Generate a key pair in a slot, or sign a file with it.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Import or export a slot's certificate.
+    #[command(subcommand)]
+    Cert(CertCommand),
+    /// Walk the first-use guide's story on a fresh virtual card, step by step.
+    Demo,
+}
+
+/// Which card to use: needed only when there is more than one.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct CardChoice {
+    /// Serial number of the card (default: the only card).
+    #[arg(long = "card", value_name = "SERIAL")]
+    pub serial: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// Create a virtual card: with no option, as it leaves the factory (PIN 123456,
+    /// PUK 12345678, the default 3DES management key).
+    Create(CreateArgs),
+    /// List the virtual cards.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a virtual card and everything on it.
+    Delete {
+        #[arg(value_name = "SERIAL")]
+        serial: u32,
+    },
+    /// Reset a dead card (PIN and PUK both blocked): destroys its keys and certificates.
+    Reset(CardChoice),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Serial number (default: drawn at random).
+    #[arg(long)]
+    pub serial: Option<u32>,
+    /// Read the PIN as a secret instead of using 123456.
+    #[arg(long, conflicts_with = "random")]
+    pub custom_pin: bool,
+    /// Read the PUK as a secret instead of using 12345678.
+    #[arg(long, conflicts_with = "random")]
+    pub custom_puk: bool,
+    /// Read the management key (hex) as a secret instead of using the default.
+    #[arg(long, conflicts_with = "random")]
+    pub custom_mgmt_key: bool,
+    /// Algorithm of the custom management key.
+    #[arg(long, value_enum, default_value = "3des", requires = "custom_mgmt_key")]
+    pub mgmt_alg: MgmtAlg,
+    /// Draw the PIN, the PUK and an AES-256 management key at random and print them once.
+    #[arg(long)]
+    pub random: bool,
+    /// Mark the PIN as temporary: the card signs nothing until it has been changed.
+    #[arg(long)]
+    pub temporary_pin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub card: CardChoice,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The kind of new PIN, as the guide's form asks.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct PinKind {
+    /// The new PIN has digits only.
+    #[arg(long, conflicts_with = "alphanumeric")]
+    pub numeric: bool,
+    /// The new PIN has letters and digits.
+    #[arg(long)]
+    pub alphanumeric: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PinCommand {
+    /// Check the PIN and show the tries left.
+    Verify(CardChoice),
+    /// Change the PIN: old PIN, new PIN, confirmation.
+    Change {
+        #[command(flatten)]
+        card: CardChoice,
+        #[command(flatten)]
+        kind: PinKind,
+    },
+    /// Set a new PIN with the unblock code (PUK) from support: code, new PIN, confirmation.
+    Unblock {
+        #[command(flatten)]
+        card: CardChoice,
+        #[command(flatten)]
+        kind: PinKind,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PukCommand {
+    /// Change the unblock code: old PUK, new PUK, confirmation.
+    Change(CardChoice),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MgmtKeyCommand {
+    /// Change the management key: current key, new key, confirmation (hex).
+    Change {
+        #[command(flatten)]
+        card: CardChoice,
+        /// Algorithm of the new key.
+        #[arg(long, value_enum, default_value = "aes256")]
+        alg: MgmtAlg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MgmtAlg {
+    #[value(name = "3des")]
+    TripleDes,
+    Aes128,
+    Aes192,
+    Aes256,
+}
+
+impl From<MgmtAlg> for jeton_piv::ManagementKeyAlgorithm {
+    fn from(alg: MgmtAlg) -> Self {
+        match alg {
+            MgmtAlg::TripleDes => Self::TripleDes,
+            MgmtAlg::Aes128 => Self::Aes128,
+            MgmtAlg::Aes192 => Self::Aes192,
+            MgmtAlg::Aes256 => Self::Aes256,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate a key pair on the card; prints the public key (PEM).
+    Generate {
+        #[command(flatten)]
+        card: CardChoice,
+        /// 9a, 9c, 9d, 9e or 82 to 95.
+        #[arg(long)]
+        slot: String,
+        /// p256, p384, rsa2048, rsa3072 or rsa4096.
+        #[arg(long)]
+        alg: String,
+        /// Write the public key here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Sign the SHA-256 digest of a file (ECDSA: DER; RSA: PKCS#1 v1.5).
+    Sign {
+        #[command(flatten)]
+        card: CardChoice,
+        #[arg(long)]
+        slot: String,
+        #[arg(long = "in", value_name = "FILE")]
+        input: PathBuf,
+        /// Write the signature here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// Store a certificate (PEM or DER) in a slot.
+    Import {
+        #[command(flatten)]
+        card: CardChoice,
+        #[arg(long)]
+        slot: String,
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Write a slot's certificate (PEM).
+    Export {
+        #[command(flatten)]
+        card: CardChoice,
+        #[arg(long)]
+        slot: String,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,102 @@
+//! One module per concern; each command takes a [`Ctx`] so that the demo can run the very
+//! same code on its own card with scripted secrets.
+
+pub mod card;
+pub mod cert;
+pub mod demo;
+pub mod key;
+pub mod pin;
+pub mod status;
+
+use std::io::Write;
+use std::path::Path;
+
+use jeton_piv::{
+    InProcessTransport, KeyReference, ManagementKey, ManagementKeyAlgorithm, Metadata,
+    MetadataAlgorithm, PivClient, Slot,
+};
+
+use crate::error::CliError;
+use crate::home::Home;
+use crate::i18n::{Lang, Msg};
+use crate::secrets::{SecretKind, Secrets, Stage};
+
+pub type Piv = PivClient<InProcessTransport>;
+
+/// What every command works with.
+pub struct Ctx<'a> {
+    pub lang: Lang,
+    pub home: Home,
+    pub secrets: Secrets,
+    /// Results: what a script would pipe on.
+    pub out: &'a mut dyn Write,
+    /// Remarks for the holder when `out` carries data (a key, a signature).
+    pub err: &'a mut dyn Write,
+}
+
+impl Ctx<'_> {
+    pub fn say(&mut self, msg: Msg) -> Result<(), CliError> {
+        writeln!(self.out, "{}", msg.text(self.lang)).map_err(CliError::Output)
+    }
+
+    pub fn note(&mut self, msg: Msg) -> Result<(), CliError> {
+        writeln!(self.err, "{}", msg.text(self.lang)).map_err(CliError::Output)
+    }
+
+    /// Opens the chosen card and selects its PIV application.
+    pub fn open(&self, serial: Option<u32>) -> Result<Piv, CliError> {
+        let serial = self.home.choose(serial)?;
+        let card = self.home.cards().open(serial)?;
+        Ok(PivClient::open(InProcessTransport::new(card))?)
+    }
+
+    /// Reads the current management key and authenticates with it. An empty line means
+    /// the factory default, as on a card fresh from the factory.
+    pub fn authenticate(&mut self, piv: &mut Piv) -> Result<(), CliError> {
+        let hex = self
+            .secrets
+            .read(SecretKind::ManagementKey, Stage::Current)?;
+        let key = if hex.is_empty() {
+            ManagementKey::factory_default()
+        } else {
+            let text = std::str::from_utf8(&hex)
+                .map_err(|_| jeton_piv::Error::InvalidManagementKey("not hexadecimal"))?;
+            ManagementKey::from_hex(current_management_algorithm(piv, hex.len() / 2), text)?
+        };
+        piv.authenticate(&key)?;
+        Ok(())
+    }
+
+    /// Writes data to `path`, or to stdout when there is none.
+    pub fn write_output(&mut self, path: Option<&Path>, data: &[u8]) -> Result<(), CliError> {
+        match path {
+            Some(path) => std::fs::write(path, data).map_err(|error| CliError::Io {
+                path: path.to_owned(),
+                error,
+            }),
+            None => self.out.write_all(data).map_err(CliError::Output),
+        }
+    }
+}
+
+/// The cipher of the card's management key, as GET METADATA tells it; without it, the one
+/// a key of that length most likely is (24 bytes: the PIV default, 3DES).
+fn current_management_algorithm(piv: &mut Piv, key_len: usize) -> ManagementKeyAlgorithm {
+    if let Ok(Metadata {
+        algorithm: Some(MetadataAlgorithm::ManagementKey(algorithm)),
+        ..
+    }) = piv.metadata(KeyReference::ManagementKey)
+    {
+        return algorithm;
+    }
+    match key_len {
+        16 => ManagementKeyAlgorithm::Aes128,
+        32 => ManagementKeyAlgorithm::Aes256,
+        _ => ManagementKeyAlgorithm::TripleDes,
+    }
+}
+
+/// A slot named on the command line.
+pub fn parse_slot(text: &str) -> Result<Slot, CliError> {
+    Ok(text.parse::<Slot>()?)
+}

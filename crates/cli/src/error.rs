@@ -1,0 +1,69 @@
+//! Everything that can stop a command. The words are in `i18n`, in the holder's language;
+//! here only what happened.
+
+use std::io;
+use std::path::PathBuf;
+
+use jeton_piv::Slot;
+
+use crate::secrets::{SecretKind, Stage};
+
+#[derive(Debug)]
+pub enum CliError {
+    /// The card refused, or the host-side PIV client refused the input.
+    Piv(jeton_piv::Error),
+    /// The card's file: missing, locked, corrupt.
+    Card(jeton_card::CardError),
+
+    NoHome,
+    NoCard,
+    UnknownCard(u32),
+    SeveralCards(Vec<u32>),
+    CardExists(u32),
+
+    SecretFd {
+        fd: u32,
+        error: io::Error,
+    },
+    Terminal(io::Error),
+    SecretRead(io::Error),
+    SecretMissing(SecretKind, Stage),
+    SecretTooLong(SecretKind),
+    SecretMismatch(SecretKind),
+    PinNotNumeric,
+    PinNotAlphanumeric,
+
+    Io {
+        path: PathBuf,
+        error: io::Error,
+    },
+    Output(io::Error),
+    Json(serde_json::Error),
+    NotACertificate(PathBuf),
+    CertificateKeyMismatch(Slot),
+    NoKey(Slot),
+    NoCertificate(Slot),
+    CorruptCertificate(Slot),
+    ResetNotAllowed,
+
+    /// A step of the demo did not behave as the guide says.
+    DemoStep(String),
+}
+
+impl From<jeton_piv::Error> for CliError {
+    fn from(error: jeton_piv::Error) -> Self {
+        CliError::Piv(error)
+    }
+}
+
+impl From<jeton_card::CardError> for CliError {
+    fn from(error: jeton_card::CardError) -> Self {
+        CliError::Card(error)
+    }
+}
+
+impl From<openssl::error::ErrorStack> for CliError {
+    fn from(error: openssl::error::ErrorStack) -> Self {
+        CliError::Piv(jeton_piv::Error::Crypto(error))
+    }
+}

@@ -1,0 +1,621 @@
+//! Every word the holder reads, in English and in French. The catalogue is code, not runtime
+//! files: a message missing in one language does not compile.
+//!
+//! The language comes from `--lang`, else from the first of `LC_ALL`, `LC_MESSAGES`, `LANG`
+//! that is set (the POSIX order): French when it starts with `fr`, English otherwise.
+
+use jeton_piv::{Error as PivError, Slot};
+
+use crate::error::CliError;
+use crate::secrets::{SecretKind, Stage};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+impl Lang {
+    pub fn from_env() -> Lang {
+        let value = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .find(|value| !value.is_empty());
+        Lang::from_locale(value.as_deref().unwrap_or(""))
+    }
+
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale.to_ascii_lowercase().starts_with("fr") {
+            Lang::Fr
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// `tr!(lang, "English {x}", "Français {x}")`: the format strings capture the variables
+/// in scope.
+macro_rules! tr {
+    ($lang:expr, $en:literal, $fr:literal) => {
+        match $lang {
+            Lang::En => format!($en),
+            Lang::Fr => format!($fr),
+        }
+    };
+}
+
+/// What commands say when things go right.
+pub enum Msg<'a> {
+    Prompt(SecretKind, Stage),
+
+    CardCreated(u32),
+    DrawnSecrets {
+        pin: &'a str,
+        puk: &'a str,
+        key: &'a str,
+    },
+    FactoryValues,
+    TemporaryPinSet,
+    NoCardYet,
+    CardDeleted(u32),
+    CardReset(u32),
+
+    StatusCard(u32),
+    StatusPinTries(u8, u8),
+    StatusPinBlocked,
+    StatusPukTries(u8, u8),
+    StatusPukBlocked,
+    StatusDead,
+    StatusTemporaryPin,
+    StatusNoKeys,
+    StatusSlot {
+        slot: Slot,
+        key: Option<&'a str>,
+        pin_policy: Option<&'a str>,
+    },
+    StatusCertificate {
+        subject: &'a str,
+        issuer: &'a str,
+        not_before: &'a str,
+        not_after: &'a str,
+    },
+    StatusNoCertificate,
+
+    PinCorrect,
+    PinChanged,
+    PinUnblocked,
+    PukChanged,
+    ManagementKeyChanged(&'a str),
+    KeyGenerated(Slot, &'a str),
+    Signed(Slot),
+    CertificateImported(Slot),
+
+    DemoHome(&'a str),
+    DemoStep(u8, DemoStep),
+    DemoRefused(&'a str),
+    DemoVerified(Slot),
+    DemoPassed,
+}
+
+/// The steps of the first-use guide's story, as `jeton demo` tells it.
+#[derive(Clone, Copy, Debug)]
+pub enum DemoStep {
+    CreateCard,
+    IssueCertificates,
+    Status,
+    SignWithTemporaryPin,
+    ChangePin,
+    Sign,
+    ThreeWrongPins,
+    Unblock,
+    Dead,
+    FinalStatus,
+}
+
+impl Msg<'_> {
+    pub fn text(&self, lang: Lang) -> String {
+        match *self {
+            Msg::Prompt(kind, stage) => prompt(kind, stage, lang),
+
+            Msg::CardCreated(serial) => tr!(lang, "Card {serial} created.", "Carte {serial} créée."),
+            Msg::DrawnSecrets { pin, puk, key } => tr!(
+                lang,
+                "PIN: {pin}\nUnblock code (PUK): {puk}\nManagement key (AES-256): {key}\nThese values are shown only now: keep them safe.",
+                "PIN : {pin}\nCode de déblocage (PUK) : {puk}\nClé d'administration (AES-256) : {key}\nCes valeurs ne sont affichées qu'une fois : conservez-les en lieu sûr."
+            ),
+            Msg::FactoryValues => tr!(
+                lang,
+                "Factory values: PIN 123456, PUK 12345678, management key 010203040506070801020304050607080102030405060708 (3DES). Change them: `jeton pin change`, `jeton puk change`, `jeton mgmt-key change`.",
+                "Valeurs d'usine : PIN 123456, PUK 12345678, clé d'administration 010203040506070801020304050607080102030405060708 (3DES). Changez-les : `jeton pin change`, `jeton puk change`, `jeton mgmt-key change`."
+            ),
+            Msg::TemporaryPinSet => tr!(
+                lang,
+                "The PIN is temporary: the card will sign nothing until it is changed with `jeton pin change`.",
+                "Le PIN est temporaire : la carte ne signera rien tant qu'il n'aura pas été changé avec `jeton pin change`."
+            ),
+            Msg::NoCardYet => tr!(
+                lang,
+                "No card yet: create one with `jeton card create`.",
+                "Aucune carte pour l'instant : créez-en une avec `jeton card create`."
+            ),
+            Msg::CardDeleted(serial) => tr!(lang, "Card {serial} deleted.", "Carte {serial} supprimée."),
+            Msg::CardReset(serial) => tr!(
+                lang,
+                "Card {serial} reset: its keys and certificates are destroyed, and the PIN, PUK and management key are back to the factory values. The old certificate is lost for good: order a new one.",
+                "Carte {serial} réinitialisée : ses clés et certificats sont détruits, et le PIN, le PUK et la clé d'administration ont repris leurs valeurs d'usine. L'ancien certificat est perdu pour de bon : commandez-en un nouveau."
+            ),
+
+            Msg::StatusCard(serial) => tr!(lang, "Card {serial}", "Carte {serial}"),
+            Msg::StatusPinTries(left, max) => tr!(
+                lang,
+                "  PIN: {left} of {max} tries left",
+                "  PIN : {left} essai(s) restant(s) sur {max}"
+            ),
+            Msg::StatusPinBlocked => tr!(
+                lang,
+                "  PIN: BLOCKED. Ask support for the unblock code, then run `jeton pin unblock`.",
+                "  PIN : BLOQUÉ. Demandez le code de déblocage au support, puis lancez `jeton pin unblock`."
+            ),
+            Msg::StatusPukTries(left, max) => tr!(
+                lang,
+                "  Unblock code (PUK): {left} of {max} tries left",
+                "  Code de déblocage (PUK) : {left} essai(s) restant(s) sur {max}"
+            ),
+            Msg::StatusPukBlocked => tr!(
+                lang,
+                "  PUK blocked: the PIN can no longer be unblocked. It still works; if it gets blocked, a new certificate must be ordered.",
+                "  PUK bloqué : le PIN ne peut plus être débloqué. Il fonctionne encore ; s'il se bloque, il faudra commander un nouveau certificat."
+            ),
+            Msg::StatusDead => tr!(
+                lang,
+                "  DEAD: PIN and unblock code both blocked. The certificate is blocked for good: order a new one (then `jeton card reset`).",
+                "  HORS SERVICE : PIN et code de déblocage bloqués. Le certificat est bloqué définitivement : commandez-en un nouveau (puis `jeton card reset`)."
+            ),
+            Msg::StatusTemporaryPin => tr!(
+                lang,
+                "  Temporary PIN: change it with `jeton pin change` before the first signature.",
+                "  PIN temporaire : changez-le avec `jeton pin change` avant la première signature."
+            ),
+            Msg::StatusNoKeys => tr!(lang, "  No key on the card.", "  Aucune clé sur la carte."),
+            Msg::StatusSlot { slot, key, pin_policy } => {
+                let name = slot_name(slot, lang);
+                let key = match key {
+                    Some(key) => key.to_owned(),
+                    None => tr!(lang, "no key", "pas de clé"),
+                };
+                match pin_policy.map(|p| policy_text(p, lang)) {
+                    Some(policy) => tr!(
+                        lang,
+                        "  Slot {slot} ({name}): {key}, PIN {policy}",
+                        "  Emplacement {slot} ({name}) : {key}, PIN {policy}"
+                    ),
+                    None => tr!(lang, "  Slot {slot} ({name}): {key}", "  Emplacement {slot} ({name}) : {key}"),
+                }
+            }
+            Msg::StatusCertificate { subject, issuer, not_before, not_after } => tr!(
+                lang,
+                "    certificate: {subject}\n    issued by:   {issuer}\n    valid from {not_before} to {not_after}",
+                "    certificat : {subject}\n    émis par :   {issuer}\n    valide du {not_before} au {not_after}"
+            ),
+            Msg::StatusNoCertificate => tr!(lang, "    no certificate", "    pas de certificat"),
+
+            Msg::PinCorrect => tr!(lang, "PIN correct.", "PIN correct."),
+            Msg::PinChanged => tr!(lang, "PIN changed.", "PIN changé."),
+            Msg::PinUnblocked => tr!(
+                lang,
+                "PIN unblocked: the new PIN is set and its tries are restored.",
+                "PIN débloqué : le nouveau PIN est enregistré et ses essais sont rétablis."
+            ),
+            Msg::PukChanged => tr!(lang, "Unblock code (PUK) changed.", "Code de déblocage (PUK) changé."),
+            Msg::ManagementKeyChanged(alg) => tr!(
+                lang,
+                "Management key changed ({alg}).",
+                "Clé d'administration changée ({alg})."
+            ),
+            Msg::KeyGenerated(slot, alg) => tr!(
+                lang,
+                "Key {alg} generated in slot {slot}.",
+                "Clé {alg} générée dans l'emplacement {slot}."
+            ),
+            Msg::Signed(slot) => tr!(
+                lang,
+                "Signed with the key of slot {slot} (SHA-256).",
+                "Signé avec la clé de l'emplacement {slot} (SHA-256)."
+            ),
+            Msg::CertificateImported(slot) => tr!(
+                lang,
+                "Certificate stored in slot {slot}.",
+                "Certificat enregistré dans l'emplacement {slot}."
+            ),
+
+            Msg::DemoHome(path) => tr!(
+                lang,
+                "Jeton demo: the first-use guide's story, for real, on a virtual card in {path}",
+                "Démonstration de Jeton : l'histoire du guide de première utilisation, pour de vrai, sur une carte virtuelle dans {path}"
+            ),
+            Msg::DemoStep(n, step) => {
+                let what = demo_step(step, lang);
+                tr!(lang, "\nStep {n}: {what}", "\nÉtape {n} : {what}")
+            }
+            Msg::DemoRefused(reason) => tr!(lang, "    refused, as expected: {reason}", "    refusé, comme prévu : {reason}"),
+            Msg::DemoVerified(slot) => tr!(
+                lang,
+                "    OpenSSL verifies the signature of slot {slot}: OK",
+                "    OpenSSL vérifie la signature de l'emplacement {slot} : OK"
+            ),
+            Msg::DemoPassed => tr!(
+                lang,
+                "\nEvery step behaved as the guide says.",
+                "\nChaque étape s'est déroulée comme le dit le guide."
+            ),
+        }
+    }
+}
+
+fn prompt(kind: SecretKind, stage: Stage, lang: Lang) -> String {
+    match (kind, stage) {
+        (SecretKind::Pin, Stage::Current) => tr!(lang, "PIN", "PIN"),
+        (SecretKind::Pin, Stage::New) => tr!(lang, "New PIN", "Nouveau PIN"),
+        (SecretKind::Pin, Stage::Confirm) => tr!(lang, "New PIN again", "Confirmez le nouveau PIN"),
+        (SecretKind::Puk, Stage::Current) => {
+            tr!(lang, "Unblock code (PUK)", "Code de déblocage (PUK)")
+        }
+        (SecretKind::Puk, Stage::New) => tr!(
+            lang,
+            "New unblock code (PUK)",
+            "Nouveau code de déblocage (PUK)"
+        ),
+        (SecretKind::Puk, Stage::Confirm) => tr!(
+            lang,
+            "New unblock code (PUK) again",
+            "Confirmez le nouveau code de déblocage (PUK)"
+        ),
+        (SecretKind::ManagementKey, Stage::Current) => tr!(
+            lang,
+            "Management key (hex; empty for the factory key)",
+            "Clé d'administration (hexadécimal ; vide pour la clé d'usine)"
+        ),
+        (SecretKind::ManagementKey, Stage::New) => tr!(
+            lang,
+            "New management key (hex)",
+            "Nouvelle clé d'administration (hexadécimal)"
+        ),
+        (SecretKind::ManagementKey, Stage::Confirm) => tr!(
+            lang,
+            "New management key again",
+            "Confirmez la nouvelle clé d'administration"
+        ),
+    }
+}
+
+fn secret_name(kind: SecretKind, lang: Lang) -> String {
+    match kind {
+        SecretKind::Pin => tr!(lang, "PIN", "PIN"),
+        SecretKind::Puk => tr!(lang, "unblock code (PUK)", "code de déblocage (PUK)"),
+        SecretKind::ManagementKey => tr!(lang, "management key", "clé d'administration"),
+    }
+}
+
+fn slot_name(slot: Slot, lang: Lang) -> String {
+    match slot {
+        Slot::AUTHENTICATION => tr!(lang, "authentication", "authentification"),
+        Slot::SIGNATURE => tr!(lang, "signature", "signature"),
+        Slot::KEY_MANAGEMENT => tr!(lang, "key management", "chiffrement"),
+        Slot::CARD_AUTHENTICATION => {
+            tr!(lang, "card authentication", "authentification de la carte")
+        }
+        _ => tr!(lang, "retired key", "clé archivée"),
+    }
+}
+
+fn policy_text(policy: &str, lang: Lang) -> String {
+    match policy {
+        "never" => tr!(lang, "never needed", "jamais demandé"),
+        "once" => tr!(lang, "once per session", "une fois par session"),
+        "always" => tr!(lang, "before every use", "avant chaque usage"),
+        other => other.to_owned(),
+    }
+}
+
+fn demo_step(step: DemoStep, lang: Lang) -> String {
+    match step {
+        DemoStep::CreateCard => tr!(
+            lang,
+            "the provider makes the holder's card, with a temporary PIN sent by SMS and an unblock code kept by support.",
+            "le prestataire fabrique la carte du titulaire, avec un PIN temporaire envoyé par SMS et un code de déblocage conservé par le support."
+        ),
+        DemoStep::IssueCertificates => tr!(
+            lang,
+            "the provider generates the authentication key (9A) and the signature key (9C) on the card, and issues their certificates.",
+            "le prestataire génère sur la carte la clé d'authentification (9A) et la clé de signature (9C), et émet leurs certificats."
+        ),
+        DemoStep::Status => tr!(lang, "the holder looks at the card.", "le titulaire consulte sa carte."),
+        DemoStep::SignWithTemporaryPin => tr!(
+            lang,
+            "the holder tries to sign with the temporary PIN: the card refuses.",
+            "le titulaire essaie de signer avec le PIN temporaire : la carte refuse."
+        ),
+        DemoStep::ChangePin => tr!(
+            lang,
+            "the holder changes the temporary PIN for an alphanumeric PIN (old PIN, new PIN, confirmation).",
+            "le titulaire remplace le PIN temporaire par un PIN alphanumérique (ancien PIN, nouveau PIN, confirmation)."
+        ),
+        DemoStep::Sign => tr!(
+            lang,
+            "the holder signs a document with 9A and with 9C.",
+            "le titulaire signe un document avec 9A et avec 9C."
+        ),
+        DemoStep::ThreeWrongPins => tr!(
+            lang,
+            "three wrong PINs: the PIN is blocked.",
+            "trois PIN erronés : le PIN est bloqué."
+        ),
+        DemoStep::Unblock => tr!(
+            lang,
+            "support sends the unblock code by SMS; the holder sets a new PIN with it and signs again.",
+            "le support envoie le code de déblocage par SMS ; le titulaire fixe un nouveau PIN avec ce code et signe à nouveau."
+        ),
+        DemoStep::Dead => tr!(
+            lang,
+            "three wrong PINs again, then three wrong unblock codes: the certificate is blocked for good.",
+            "de nouveau trois PIN erronés, puis trois codes de déblocage erronés : le certificat est bloqué définitivement."
+        ),
+        DemoStep::FinalStatus => tr!(lang, "the final status.", "l'état final."),
+    }
+}
+
+impl CliError {
+    /// The message, in the holder's terms, with what to do next.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            CliError::Piv(error) => piv_error(error, lang),
+            CliError::Card(error) => tr!(
+                lang,
+                "the card's file cannot be used: {error}",
+                "le fichier de la carte est inutilisable : {error}"
+            ),
+            CliError::NoHome => tr!(
+                lang,
+                "no folder for the cards: set JETON_HOME (or HOME)",
+                "aucun dossier pour les cartes : définissez JETON_HOME (ou HOME)"
+            ),
+            CliError::NoCard => tr!(
+                lang,
+                "no card: create one with `jeton card create`",
+                "aucune carte : créez-en une avec `jeton card create`"
+            ),
+            CliError::UnknownCard(serial) => tr!(
+                lang,
+                "no card with serial {serial}: see `jeton card list`",
+                "aucune carte de numéro {serial} : voyez `jeton card list`"
+            ),
+            CliError::SeveralCards(serials) => {
+                let list = serials.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+                tr!(
+                    lang,
+                    "several cards ({list}): choose one with --card SERIAL",
+                    "plusieurs cartes ({list}) : choisissez-en une avec --card NUMÉRO"
+                )
+            }
+            CliError::CardExists(serial) => tr!(
+                lang,
+                "a card with serial {serial} already exists: choose another --serial",
+                "une carte de numéro {serial} existe déjà : choisissez un autre --serial"
+            ),
+            CliError::SecretFd { fd, error } => tr!(
+                lang,
+                "cannot read secrets from file descriptor {fd}: {error}",
+                "impossible de lire les secrets sur le descripteur {fd} : {error}"
+            ),
+            CliError::Terminal(error) => tr!(
+                lang,
+                "cannot read from the terminal: {error}",
+                "impossible de lire sur le terminal : {error}"
+            ),
+            CliError::SecretRead(error) => tr!(
+                lang,
+                "cannot read the secrets: {error}",
+                "impossible de lire les secrets : {error}"
+            ),
+            CliError::SecretMissing(kind, stage) => {
+                let what = prompt(*kind, *stage, lang);
+                tr!(
+                    lang,
+                    "input ended before the {what}: give one secret per line (see `jeton --help`)",
+                    "l'entrée s'est terminée avant : {what}. Donnez un secret par ligne (voir `jeton --help`)"
+                )
+            }
+            CliError::SecretTooLong(kind) => {
+                let what = secret_name(*kind, lang);
+                tr!(lang, "the {what} given is far too long", "la valeur donnée pour : {what} est bien trop longue")
+            }
+            CliError::SecretMismatch(kind) => {
+                let what = secret_name(*kind, lang);
+                tr!(
+                    lang,
+                    "the new {what} and its confirmation differ: nothing was changed, try again",
+                    "nouvelle valeur et confirmation différentes ({what}) : rien n'a été changé, recommencez"
+                )
+            }
+            CliError::PinNotNumeric => tr!(
+                lang,
+                "a numeric PIN has digits only (6 to 8): choose another, or use --alphanumeric",
+                "un PIN numérique n'a que des chiffres (6 à 8) : choisissez-en un autre, ou utilisez --alphanumeric"
+            ),
+            CliError::PinNotAlphanumeric => tr!(
+                lang,
+                "an alphanumeric PIN has letters and digits only (6 to 8, no spaces or symbols): choose another",
+                "un PIN alphanumérique n'a que des lettres et des chiffres (6 à 8, sans espace ni symbole) : choisissez-en un autre"
+            ),
+            CliError::Io { path, error } => {
+                let path = path.display();
+                tr!(lang, "{path}: {error}", "{path} : {error}")
+            }
+            CliError::Output(error) => tr!(lang, "cannot write the output: {error}", "impossible d'écrire le résultat : {error}"),
+            CliError::Json(error) => tr!(lang, "cannot write JSON: {error}", "impossible d'écrire le JSON : {error}"),
+            CliError::NotACertificate(path) => {
+                let path = path.display();
+                tr!(
+                    lang,
+                    "{path} is not an X.509 certificate in PEM or DER",
+                    "{path} n'est pas un certificat X.509 en PEM ou DER"
+                )
+            }
+            CliError::CertificateKeyMismatch(slot) => tr!(
+                lang,
+                "this certificate is for another key than the one in slot {slot}: nothing was stored",
+                "ce certificat est celui d'une autre clé que celle de l'emplacement {slot} : rien n'a été enregistré"
+            ),
+            CliError::NoKey(slot) => tr!(
+                lang,
+                "no key in slot {slot}: generate one with `jeton key generate --slot {slot}`",
+                "pas de clé dans l'emplacement {slot} : générez-en une avec `jeton key generate --slot {slot}`"
+            ),
+            CliError::NoCertificate(slot) => tr!(
+                lang,
+                "no certificate in slot {slot}",
+                "pas de certificat dans l'emplacement {slot}"
+            ),
+            CliError::CorruptCertificate(slot) => tr!(
+                lang,
+                "the certificate in slot {slot} is not readable X.509: import it again",
+                "le certificat de l'emplacement {slot} n'est pas un X.509 lisible : importez-le à nouveau"
+            ),
+            CliError::ResetNotAllowed => tr!(
+                lang,
+                "the card can be reset only when the PIN and the unblock code are both blocked; it still works, so nothing was destroyed",
+                "la carte ne peut être réinitialisée que si le PIN et le code de déblocage sont tous deux bloqués ; elle fonctionne encore, rien n'a été détruit"
+            ),
+            CliError::DemoStep(what) => tr!(
+                lang,
+                "the demo went off the guide's story: {what}",
+                "la démonstration s'est écartée du guide : {what}"
+            ),
+        }
+    }
+}
+
+/// The PIV client's errors, matched by variant so that each says what to do next.
+pub fn piv_error(error: &PivError, lang: Lang) -> String {
+    match error {
+        PivError::WrongPin { tries_left: 0 } | PivError::PinBlocked => tr!(
+            lang,
+            "PIN blocked after too many wrong tries: ask support for the unblock code, then run `jeton pin unblock`",
+            "PIN bloqué après trop d'essais erronés : demandez le code de déblocage au support, puis lancez `jeton pin unblock`"
+        ),
+        PivError::WrongPin { tries_left } => tr!(
+            lang,
+            "wrong PIN: {tries_left} tries left before it is blocked",
+            "PIN erroné : encore {tries_left} essai(s) avant blocage"
+        ),
+        PivError::WrongPuk { tries_left: 0 } | PivError::PukBlocked => tr!(
+            lang,
+            "unblock code (PUK) blocked: the PIN can no longer be unblocked; if it is blocked too, a new certificate must be ordered",
+            "code de déblocage (PUK) bloqué : le PIN ne peut plus être débloqué ; s'il est bloqué lui aussi, il faut commander un nouveau certificat"
+        ),
+        PivError::WrongPuk { tries_left } => tr!(
+            lang,
+            "wrong unblock code (PUK): {tries_left} tries left; after that the card is blocked for good",
+            "code de déblocage (PUK) erroné : encore {tries_left} essai(s), ensuite la carte sera bloquée définitivement"
+        ),
+        PivError::CardDead => tr!(
+            lang,
+            "PIN and unblock code are both blocked: the certificate is blocked for good and a new one must be ordered",
+            "PIN et code de déblocage sont bloqués : le certificat est bloqué définitivement, il faut en commander un nouveau"
+        ),
+        PivError::TemporaryPin => tr!(
+            lang,
+            "the PIN received by SMS is temporary: run `jeton pin change` first",
+            "le PIN reçu par SMS est temporaire : lancez d'abord `jeton pin change`"
+        ),
+        PivError::PinRequired => tr!(
+            lang,
+            "the card wants the PIN first",
+            "la carte demande d'abord le PIN"
+        ),
+        PivError::RejectedByPolicy => tr!(
+            lang,
+            "the card refused the new value: a PIN has 6 to 8 characters, an unblock code exactly 8",
+            "la carte a refusé la nouvelle valeur : un PIN a 6 à 8 caractères, un code de déblocage exactement 8"
+        ),
+        PivError::ManagementKeyRequired => tr!(
+            lang,
+            "this needs the management key first",
+            "il faut d'abord la clé d'administration"
+        ),
+        PivError::ManagementKeyRejected => tr!(
+            lang,
+            "wrong management key: nothing was changed (an empty line means the factory key)",
+            "clé d'administration erronée : rien n'a été changé (une ligne vide signifie la clé d'usine)"
+        ),
+        PivError::CardAuthenticationFailed => tr!(
+            lang,
+            "the card did not prove it knows the management key: it may not be your card",
+            "la carte n'a pas prouvé qu'elle connaît la clé d'administration : ce n'est peut-être pas votre carte"
+        ),
+        PivError::ResetRefused => tr!(
+            lang,
+            "the card can be reset only once the PIN and the unblock code are both blocked",
+            "la carte ne peut être réinitialisée que lorsque le PIN et le code de déblocage sont tous deux bloqués"
+        ),
+        PivError::InvalidPinFormat => tr!(
+            lang,
+            "a PIN has 6 to 8 characters (letters, digits or symbols, no spaces): nothing was sent to the card",
+            "un PIN a 6 à 8 caractères (lettres, chiffres ou symboles, sans espace) : rien n'a été envoyé à la carte"
+        ),
+        PivError::InvalidPukFormat => tr!(
+            lang,
+            "an unblock code (PUK) has exactly 8 characters: nothing was sent to the card",
+            "un code de déblocage (PUK) a exactement 8 caractères : rien n'a été envoyé à la carte"
+        ),
+        PivError::InvalidManagementKey(why) => tr!(
+            lang,
+            "invalid management key: {why}",
+            "clé d'administration invalide : {why}"
+        ),
+        PivError::InvalidSlot(slot) => tr!(
+            lang,
+            "unknown slot {slot:?}: use 9a (authentication), 9c (signature), 9d, 9e, or 82 to 95",
+            "emplacement inconnu {slot:?} : utilisez 9a (authentification), 9c (signature), 9d, 9e, ou 82 à 95"
+        ),
+        PivError::InvalidAlgorithm(alg) => tr!(
+            lang,
+            "unknown key algorithm {alg:?}: use p256, p384, rsa2048, rsa3072 or rsa4096",
+            "algorithme de clé inconnu {alg:?} : utilisez p256, p384, rsa2048, rsa3072 ou rsa4096"
+        ),
+        PivError::NotFound => tr!(lang, "not found on the card", "introuvable sur la carte"),
+        PivError::Transport(error) => tr!(
+            lang,
+            "the card is not answering: {error}",
+            "la carte ne répond pas : {error}"
+        ),
+        other => tr!(lang, "card error: {other}", "erreur de la carte : {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_locales_choose_french() {
+        assert_eq!(Lang::from_locale("fr_FR.UTF-8"), Lang::Fr);
+        assert_eq!(Lang::from_locale("fr"), Lang::Fr);
+        assert_eq!(Lang::from_locale("en_GB.UTF-8"), Lang::En);
+        assert_eq!(Lang::from_locale("C"), Lang::En);
+        assert_eq!(Lang::from_locale(""), Lang::En);
+    }
+
+    #[test]
+    fn errors_say_what_to_do_next_in_both_languages() {
+        let blocked = CliError::Piv(PivError::PinBlocked);
+        assert!(blocked.text(Lang::En).contains("jeton pin unblock"));
+        assert!(blocked.text(Lang::Fr).contains("jeton pin unblock"));
+        assert!(CliError::Piv(PivError::CardDead)
+            .text(Lang::Fr)
+            .contains("nouveau"));
+        assert!(CliError::Piv(PivError::TemporaryPin)
+            .text(Lang::En)
+            .contains("jeton pin change"));
+    }
+}

@@ -1,0 +1,88 @@
+//! `jeton`: the holder's Security Interface for Jeton cards (PIN, unblock code, keys,
+//! certificates), the virtual cards themselves, and the demo of the first-use guide.
+//!
+//! This file only wires things up: arguments in `cli`, words in `i18n`, secrets in
+//! `secrets`, card files in `home`, one module per command family in `commands`.
+
+mod cli;
+mod commands;
+mod error;
+mod home;
+mod i18n;
+mod secrets;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{
+    CardCommand, CertCommand, Cli, Command, KeyCommand, MgmtKeyCommand, PinCommand, PukCommand,
+};
+use crate::commands::{card, cert, demo, key, pin, status, Ctx};
+use crate::error::CliError;
+use crate::home::Home;
+use crate::i18n::Lang;
+use crate::secrets::Secrets;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    match run(cli, lang) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(io::stderr(), "jeton: {}", error.text(lang));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    if let Command::Demo = cli.command {
+        return demo::run(lang, &mut out);
+    }
+    let mut err = io::stderr();
+    let mut ctx = Ctx {
+        lang,
+        home: Home::from_environment()?,
+        secrets: Secrets::from_environment(cli.secret_fd, lang)?,
+        out: &mut out,
+        err: &mut err,
+    };
+    let ctx = &mut ctx;
+    match cli.command {
+        Command::Card(CardCommand::Create(args)) => card::create(ctx, &args).map(drop),
+        Command::Card(CardCommand::List { json }) => card::list(ctx, json),
+        Command::Card(CardCommand::Delete { serial }) => card::delete(ctx, serial),
+        Command::Card(CardCommand::Reset(choice)) => card::reset(ctx, choice),
+        Command::Status(args) => status::run(ctx, &args),
+        Command::Pin(PinCommand::Verify(choice)) => pin::verify(ctx, choice),
+        Command::Pin(PinCommand::Change { card, kind }) => pin::change(ctx, card, kind),
+        Command::Pin(PinCommand::Unblock { card, kind }) => pin::unblock(ctx, card, kind),
+        Command::Puk(PukCommand::Change(choice)) => pin::change_puk(ctx, choice),
+        Command::MgmtKey(MgmtKeyCommand::Change { card, alg }) => {
+            pin::change_management_key(ctx, card, alg)
+        }
+        Command::Key(KeyCommand::Generate {
+            card,
+            slot,
+            alg,
+            out,
+        }) => key::generate(ctx, card, &slot, &alg, out.as_deref()),
+        Command::Key(KeyCommand::Sign {
+            card,
+            slot,
+            input,
+            out,
+        }) => key::sign(ctx, card, &slot, &input, out.as_ref()),
+        Command::Cert(CertCommand::Import { card, slot, file }) => {
+            cert::import(ctx, card, &slot, &file)
+        }
+        Command::Cert(CertCommand::Export { card, slot, out }) => {
+            cert::export(ctx, card, &slot, out.as_deref())
+        }
+        Command::Demo => demo::run(lang, ctx.out),
+    }
+}
