@@ -94,6 +94,7 @@ pub enum Msg<'a> {
     DemoStep(u8, DemoStep),
     DemoRefused(&'a str),
     DemoVerified(Slot),
+    DemoRightPin,
     DemoPassed,
 }
 
@@ -146,21 +147,23 @@ impl Msg<'_> {
             ),
 
             Msg::StatusCard(serial) => tr!(lang, "Card {serial}", "Carte {serial}"),
-            Msg::StatusPinTries(left, max) => tr!(
-                lang,
-                "  PIN: {left} of {max} tries left",
-                "  PIN : {left} essai(s) restant(s) sur {max}"
-            ),
+            Msg::StatusPinTries(left, max) => {
+                let left = tries(left, lang);
+                tr!(lang, "  PIN: {left} left of {max}", "  PIN : {left} sur {max}")
+            }
             Msg::StatusPinBlocked => tr!(
                 lang,
                 "  PIN: BLOCKED. Ask support for the unblock code, then run `jeton pin unblock`.",
                 "  PIN : BLOQUÉ. Demandez le code de déblocage au support, puis lancez `jeton pin unblock`."
             ),
-            Msg::StatusPukTries(left, max) => tr!(
-                lang,
-                "  Unblock code (PUK): {left} of {max} tries left",
-                "  Code de déblocage (PUK) : {left} essai(s) restant(s) sur {max}"
-            ),
+            Msg::StatusPukTries(left, max) => {
+                let left = tries(left, lang);
+                tr!(
+                    lang,
+                    "  Unblock code (PUK): {left} left of {max}",
+                    "  Code de déblocage (PUK) : {left} sur {max}"
+                )
+            }
             Msg::StatusPukBlocked => tr!(
                 lang,
                 "  PUK blocked: the PIN can no longer be unblocked. It still works; if it gets blocked, a new certificate must be ordered.",
@@ -243,6 +246,11 @@ impl Msg<'_> {
                 "    OpenSSL verifies the signature of slot {slot}: OK",
                 "    OpenSSL vérifie la signature de l'emplacement {slot} : OK"
             ),
+            Msg::DemoRightPin => tr!(
+                lang,
+                "  Now even the right PIN is refused:",
+                "  Désormais même le bon PIN est refusé :"
+            ),
             Msg::DemoPassed => tr!(
                 lang,
                 "\nEvery step behaved as the guide says.",
@@ -285,6 +293,15 @@ fn prompt(kind: SecretKind, stage: Stage, lang: Lang) -> String {
             "New management key again",
             "Confirmez la nouvelle clé d'administration"
         ),
+    }
+}
+
+fn tries(n: u8, lang: Lang) -> String {
+    match (lang, n) {
+        (Lang::En, 1) => "1 try".into(),
+        (Lang::En, n) => format!("{n} tries"),
+        (Lang::Fr, 0 | 1) => format!("{n} essai"),
+        (Lang::Fr, n) => format!("{n} essais"),
     }
 }
 
@@ -503,21 +520,27 @@ pub fn piv_error(error: &PivError, lang: Lang) -> String {
             "PIN blocked after too many wrong tries: ask support for the unblock code, then run `jeton pin unblock`",
             "PIN bloqué après trop d'essais erronés : demandez le code de déblocage au support, puis lancez `jeton pin unblock`"
         ),
-        PivError::WrongPin { tries_left } => tr!(
-            lang,
-            "wrong PIN: {tries_left} tries left before it is blocked",
-            "PIN erroné : encore {tries_left} essai(s) avant blocage"
-        ),
+        PivError::WrongPin { tries_left } => {
+            let tries = tries(*tries_left, lang);
+            tr!(
+                lang,
+                "wrong PIN: {tries} left before it is blocked",
+                "PIN erroné : encore {tries} avant blocage"
+            )
+        }
         PivError::WrongPuk { tries_left: 0 } | PivError::PukBlocked => tr!(
             lang,
             "unblock code (PUK) blocked: the PIN can no longer be unblocked; if it is blocked too, a new certificate must be ordered",
             "code de déblocage (PUK) bloqué : le PIN ne peut plus être débloqué ; s'il est bloqué lui aussi, il faut commander un nouveau certificat"
         ),
-        PivError::WrongPuk { tries_left } => tr!(
-            lang,
-            "wrong unblock code (PUK): {tries_left} tries left; after that the card is blocked for good",
-            "code de déblocage (PUK) erroné : encore {tries_left} essai(s), ensuite la carte sera bloquée définitivement"
-        ),
+        PivError::WrongPuk { tries_left } => {
+            let tries = tries(*tries_left, lang);
+            tr!(
+                lang,
+                "wrong unblock code (PUK): {tries} left, then the card is blocked for good",
+                "code de déblocage (PUK) erroné : encore {tries}, ensuite la carte sera bloquée définitivement"
+            )
+        }
         PivError::CardDead => tr!(
             lang,
             "PIN and unblock code are both blocked: the certificate is blocked for good and a new one must be ordered",

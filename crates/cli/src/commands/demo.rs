@@ -184,6 +184,7 @@ impl Demo<'_> {
 
         self.say(Msg::DemoStep(7, DemoStep::ThreeWrongPins))?;
         self.three_wrong_pins()?;
+        self.say(Msg::DemoRightPin)?;
         self.refused(
             "pin verify",
             &[CHOSEN_PIN],
@@ -215,6 +216,7 @@ impl Demo<'_> {
             |ctx| pin::unblock(ctx, choice, PinKind::default()),
             |e| matches!(e, PivError::CardDead),
         )?;
+        self.say(Msg::DemoRightPin)?;
         self.refused(
             "pin verify",
             &[PIN_AFTER_UNBLOCK],

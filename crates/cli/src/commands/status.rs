@@ -2,6 +2,7 @@
 //! a try: counters, temporary PIN, and each slot's key and certificate.
 
 use jeton_piv::{Error as PivError, KeyReference, MetadataAlgorithm, PinPolicy, Slot};
+use openssl::asn1::Asn1TimeRef;
 use openssl::x509::{X509NameRef, X509};
 use serde::Serialize;
 
@@ -114,8 +115,8 @@ fn describe_certificate(der: &[u8]) -> CertificateReport {
         Ok(cert) => CertificateReport {
             subject: name(cert.subject_name()),
             issuer: name(cert.issuer_name()),
-            not_before: cert.not_before().to_string(),
-            not_after: cert.not_after().to_string(),
+            not_before: iso_time(cert.not_before()),
+            not_after: iso_time(cert.not_after()),
         },
         Err(_) => CertificateReport {
             subject: "?".into(),
@@ -124,6 +125,25 @@ fn describe_certificate(der: &[u8]) -> CertificateReport {
             not_after: "?".into(),
         },
     }
+}
+
+/// ISO 8601 in UTC, the same in every language. OpenSSL prints `Nov 25 23:34:48 2026 GMT`
+/// (ASN1_TIME_print); anything else is shown as OpenSSL prints it.
+fn iso_time(time: &Asn1TimeRef) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let text = time.to_string();
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    if let [month, day, clock, year, "GMT"] = parts[..] {
+        if let (Some(m), Ok(day)) = (
+            MONTHS.iter().position(|&name| name == month),
+            day.parse::<u8>(),
+        ) {
+            return format!("{year}-{:02}-{day:02}T{clock}Z", m + 1);
+        }
+    }
+    text
 }
 
 /// `CN=…, O=…, C=…`, in the order of the certificate.
