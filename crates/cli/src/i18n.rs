@@ -116,7 +116,11 @@ pub enum DemoStep {
 impl Msg<'_> {
     pub fn text(&self, lang: Lang) -> String {
         match *self {
-            Msg::Prompt(kind, stage) => prompt(kind, stage, lang),
+            Msg::Prompt(kind, stage) => {
+                let what = prompt(kind, stage, lang);
+                // French puts a space before the colon.
+                tr!(lang, "{what}: ", "{what} : ")
+            }
 
             Msg::CardCreated(serial) => tr!(lang, "Card {serial} created.", "Carte {serial} créée."),
             Msg::DrawnSecrets { pin, puk, key } => tr!(

@@ -81,7 +81,7 @@ impl Secrets {
     pub fn read(&mut self, kind: SecretKind, stage: Stage) -> Result<Secret, CliError> {
         match &mut self.source {
             Source::Terminal => {
-                let prompt = format!("{}: ", Msg::Prompt(kind, stage).text(self.lang));
+                let prompt = Msg::Prompt(kind, stage).text(self.lang);
                 let value = rpassword::prompt_password(prompt).map_err(CliError::Terminal)?;
                 let value = Zeroizing::new(value.into_bytes());
                 if value.len() > MAX_SECRET_LEN {
