@@ -89,6 +89,7 @@ pub enum Msg<'a> {
     KeyGenerated(Slot, &'a str),
     Signed(Slot),
     CertificateImported(Slot),
+    CertificateOutdated(Slot),
 
     DemoHome(&'a str),
     DemoStep(u8, DemoStep),
@@ -235,6 +236,11 @@ impl Msg<'_> {
                 "Certificat enregistré dans l'emplacement {slot}."
             ),
 
+            Msg::CertificateOutdated(slot) => tr!(
+                lang,
+                "The certificate in slot {slot} was for the previous key: import the new key's certificate with `jeton cert import --slot {slot}`.",
+                "Le certificat de l'emplacement {slot} était celui de la clé précédente : importez le certificat de la nouvelle clé avec `jeton cert import --slot {slot}`."
+            ),
             Msg::DemoHome(path) => tr!(
                 lang,
                 "Jeton demo: the first-use guide's story, for real, on a virtual card in {path}",
@@ -611,11 +617,45 @@ pub fn piv_error(error: &PivError, lang: Lang) -> String {
             "algorithme de clé inconnu {alg:?} : utilisez p256, p384, rsa2048, rsa3072 ou rsa4096"
         ),
         PivError::NotFound => tr!(lang, "not found on the card", "introuvable sur la carte"),
+        PivError::NoKeyInSlot => tr!(
+            lang,
+            "no key in this slot: generate one with `jeton key generate`",
+            "pas de clé dans cet emplacement : générez-en une avec `jeton key generate`"
+        ),
+        PivError::ObjectTooLarge => tr!(
+            lang,
+            "too large for the card: nothing was stored",
+            "trop grand pour la carte : rien n'a été enregistré"
+        ),
+        PivError::CompressedCertificate => tr!(
+            lang,
+            "the certificate on the card is compressed, which Jeton does not read: import it again uncompressed",
+            "le certificat de la carte est compressé, ce que Jeton ne lit pas : importez-le à nouveau sans compression"
+        ),
+        PivError::ConditionsNotSatisfied
+        | PivError::InvalidData
+        | PivError::IncorrectParameters
+        | PivError::ReferenceNotFound
+        | PivError::WrongLength
+        | PivError::UnsupportedInstruction
+        | PivError::UnsupportedClass
+        | PivError::UnexpectedStatus(_)
+        | PivError::MalformedResponse(_) => tr!(
+            lang,
+            "the card refused the command ({error}); if it keeps happening, report it to support",
+            "la carte a refusé la commande ({error}) ; si cela se reproduit, signalez-le au support"
+        ),
+        PivError::Crypto(stack) => tr!(
+            lang,
+            "cryptographic library error: {stack}",
+            "erreur de la bibliothèque cryptographique : {stack}"
+        ),
         PivError::Transport(error) => tr!(
             lang,
             "the card is not answering: {error}",
             "la carte ne répond pas : {error}"
         ),
+        // Variants added to jeton-piv later: its own (English) words until translated here.
         other => tr!(lang, "card error: {other}", "erreur de la carte : {other}"),
     }
 }

@@ -351,6 +351,17 @@ fn status_json_describes_counters_keys_and_certificates() {
     let original = openssl::x509::X509::from_pem(&cert).unwrap();
     let back = openssl::x509::X509::from_pem(exported.as_bytes()).unwrap();
     assert_eq!(original.to_der().unwrap(), back.to_der().unwrap());
+
+    // A new key makes the stored certificate wrong: the holder is told.
+    let again = jeton
+        .run(&["key", "generate", "--slot", "9a", "--alg", "p256"], "\n")
+        .ok();
+    assert!(
+        again.stderr.contains("was for the previous key"),
+        "{}",
+        again.stderr
+    );
+    assert!(again.stdout.starts_with("-----BEGIN PUBLIC KEY-----"));
 }
 
 /// A self-signed-looking certificate for a public key held by the card: signed by a throwaway

@@ -26,7 +26,12 @@ pub fn generate(
     ctx.authenticate(&mut piv)?;
     let public_key = piv.generate(slot, algorithm)?;
     ctx.write_output(out, public_key.to_pem()?.as_bytes())?;
-    ctx.note(Msg::KeyGenerated(slot, algorithm.name()))
+    ctx.note(Msg::KeyGenerated(slot, algorithm.name()))?;
+    // The old key's certificate is still there, and now lies about the slot's key.
+    if piv.read_certificate(slot).is_ok() {
+        ctx.note(Msg::CertificateOutdated(slot))?;
+    }
+    Ok(())
 }
 
 /// The algorithm and PIN policy of the key in `slot`; an empty slot is the holder's error.
