@@ -30,6 +30,10 @@ fn main() -> ExitCode {
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     match run(cli, lang) {
         Ok(()) => ExitCode::SUCCESS,
+        // `jeton status | head -1`: the reader has gone, nobody is left to tell.
+        Err(CliError::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::FAILURE
+        }
         Err(error) => {
             let _ = writeln!(io::stderr(), "jeton: {}", error.text(lang));
             ExitCode::FAILURE

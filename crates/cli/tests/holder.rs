@@ -494,6 +494,22 @@ fn bad_inputs_get_clear_errors_and_cost_no_try() {
 }
 
 #[test]
+fn a_damaged_card_file_gives_a_clear_error_and_is_left_alone() {
+    let jeton = Jeton::new();
+    jeton.run(&["card", "create", "--serial", "5"], "").ok();
+    let file = jeton.home.path().join("cards/5.card");
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    jeton
+        .run(&["status"], "")
+        .fails_with("the card's file cannot be used");
+    jeton
+        .run(&["pin", "verify"], "123456\n")
+        .fails_with("the card's file cannot be used");
+    assert_eq!(std::fs::read(&file).unwrap(), &bytes[..bytes.len() / 2]);
+}
+
+#[test]
 fn cards_are_created_listed_and_deleted() {
     let jeton = Jeton::new();
     assert!(jeton
