@@ -4,6 +4,7 @@
 //! The language comes from `--lang`, else from the first of `LC_ALL`, `LC_MESSAGES`, `LANG`
 //! that is set (the POSIX order): French when it starts with `fr`, English otherwise.
 
+use jeton_card::{CardError, StateError};
 use jeton_piv::{Error as PivError, Slot};
 
 use crate::error::CliError;
@@ -396,11 +397,7 @@ impl CliError {
     pub fn text(&self, lang: Lang) -> String {
         match self {
             CliError::Piv(error) => piv_error(error, lang),
-            CliError::Card(error) => tr!(
-                lang,
-                "the card's file cannot be used: {error}",
-                "le fichier de la carte est inutilisable : {error}"
-            ),
+            CliError::Card(error) => card_error(error, lang),
             CliError::NoHome => tr!(
                 lang,
                 "no folder for the cards: set JETON_HOME (or HOME)",
@@ -519,6 +516,75 @@ impl CliError {
                 "la démonstration s'est écartée du guide : {what}"
             ),
         }
+    }
+}
+
+/// The card file's errors. Nothing is repaired or reset silently: a damaged card is the
+/// holder's identity, so the way out is a backup or a new card.
+fn card_error(error: &CardError, lang: Lang) -> String {
+    match error {
+        CardError::State { path, source } => {
+            let path = path.display();
+            match source {
+                StateError::Foreign => tr!(
+                    lang,
+                    "{path} is not a Jeton card file: nothing was changed",
+                    "{path} n'est pas un fichier de carte Jeton : rien n'a été modifié"
+                ),
+                StateError::NewerFormat(version) => tr!(
+                    lang,
+                    "{path} was written by a newer Jeton (format {version}): update Jeton to use this card",
+                    "{path} a été écrit par un Jeton plus récent (format {version}) : mettez Jeton à jour pour utiliser cette carte"
+                ),
+                StateError::Corrupt => tr!(
+                    lang,
+                    "the card's file cannot be used: {path} is truncated or corrupt. It was left as it is: restore it from a backup, or order a new certificate",
+                    "le fichier de la carte est inutilisable : {path} est tronqué ou corrompu. Il a été laissé tel quel : restaurez-le depuis une sauvegarde, ou commandez un nouveau certificat"
+                ),
+            }
+        }
+        CardError::NotFound(path) => {
+            let path = path.display();
+            tr!(
+                lang,
+                "no card file at {path}: see `jeton card list`",
+                "aucun fichier de carte à {path} : voyez `jeton card list`"
+            )
+        }
+        CardError::AlreadyExists(path) => {
+            let path = path.display();
+            tr!(
+                lang,
+                "a card already exists at {path}",
+                "une carte existe déjà à {path}"
+            )
+        }
+        CardError::Io { path, source } => {
+            let path = path.display();
+            tr!(
+                lang,
+                "the card's file cannot be used: {path}: {source}",
+                "le fichier de la carte est inutilisable : {path} : {source}"
+            )
+        }
+        CardError::DeviceKeyMissing(path) | CardError::DeviceKeyCorrupt(path) => {
+            let path = path.display();
+            tr!(
+                lang,
+                "the cards of this folder cannot be opened: their device key {path} is missing or damaged; restore it from a backup",
+                "les cartes de ce dossier ne peuvent être ouvertes : leur clé d'appareil {path} est absente ou endommagée ; restaurez-la depuis une sauvegarde"
+            )
+        }
+        CardError::InvalidPersonalisation(why) => tr!(
+            lang,
+            "the card cannot be made: {why}",
+            "la carte ne peut pas être fabriquée : {why}"
+        ),
+        other => tr!(
+            lang,
+            "the card's file cannot be used: {other}",
+            "le fichier de la carte est inutilisable : {other}"
+        ),
     }
 }
 
