@@ -30,7 +30,15 @@ impl Command {
             .ok_or(StatusWord::WRONG_LENGTH)?;
         let [cla, ins, p1, p2] = *header;
         let (data, le, extended) = parse_body(body)?;
-        Ok(Command { cla, ins, p1, p2, data: data.to_vec(), le, extended })
+        Ok(Command {
+            cla,
+            ins,
+            p1,
+            p2,
+            data: data.to_vec(),
+            le,
+            extended,
+        })
     }
 }
 

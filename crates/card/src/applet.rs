@@ -65,7 +65,12 @@ pub(crate) fn puk_aad(serial: u32) -> Vec<u8> {
 }
 
 pub(crate) fn slot_aad(serial: u32, slot: KeySlot) -> Vec<u8> {
-    [b"jeton slot key ".as_slice(), &serial.to_be_bytes(), &[slot.reference()]].concat()
+    [
+        b"jeton slot key ".as_slice(),
+        &serial.to_be_bytes(),
+        &[slot.reference()],
+    ]
+    .concat()
 }
 
 pub(crate) fn management_aad(serial: u32) -> Vec<u8> {
@@ -115,18 +120,31 @@ impl Applet<'_> {
     /// SELECT (§3.1.1): the PIV AID, whole or truncated to at least its 5-byte RID+PIX
     /// start. Any other AID answers 6A82 and leaves PIV selected.
     fn select(&mut self, command: &Command) -> Reply {
-        let is_piv = command.p1 == 0x04 && command.data.len() >= 5 && PIV_AID.starts_with(&command.data);
+        let is_piv =
+            command.p1 == 0x04 && command.data.len() >= 5 && PIV_AID.starts_with(&command.data);
         expect(is_piv, StatusWord::NOT_FOUND)?;
         Ok(application_property_template())
     }
 
     fn object_tag(command: &Command) -> Result<u32, Fault> {
-        expect(command.p1 == 0x3F && command.p2 == 0xFF, StatusWord::INCORRECT_P1_P2)?;
+        expect(
+            command.p1 == 0x3F && command.p2 == 0xFF,
+            StatusWord::INCORRECT_P1_P2,
+        )?;
         let (tag_list, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
-        expect(tag_list.tag == 0x5C && (1..=3).contains(&tag_list.value.len()), StatusWord::INCORRECT_DATA)?;
-        let tag = tag_list.value.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
+        expect(
+            tag_list.tag == 0x5C && (1..=3).contains(&tag_list.value.len()),
+            StatusWord::INCORRECT_DATA,
+        )?;
+        let tag = tag_list
+            .value
+            .iter()
+            .fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
         // PUT DATA carries the value after the tag list; GET DATA carries nothing more.
-        expect(command.ins == INS_PUT_DATA || rest.is_empty(), StatusWord::INCORRECT_DATA)?;
+        expect(
+            command.ins == INS_PUT_DATA || rest.is_empty(),
+            StatusWord::INCORRECT_DATA,
+        )?;
         Ok(tag)
     }
 
@@ -138,20 +156,38 @@ impl Applet<'_> {
         }
         let access = objects::read_access(tag).ok_or(StatusWord::NOT_FOUND)?;
         let value = self.state.objects.get(&tag).ok_or(StatusWord::NOT_FOUND)?;
-        expect(access == ReadAccess::Always || self.session.pin_verified, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+        expect(
+            access == ReadAccess::Always || self.session.pin_verified,
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+        )?;
         Ok(tlv::encode(0x53, value))
     }
 
     /// PUT DATA (§3.3.2): needs the management key; `53 00` deletes the object.
     fn put_data(&mut self, command: &Command) -> Reply {
         let tag = Self::object_tag(command)?;
-        expect(self.session.management_authenticated, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
-        expect(!self.state.is_terminated(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
-        expect(objects::read_access(tag).is_some(), StatusWord::INCORRECT_DATA)?;
+        expect(
+            self.session.management_authenticated,
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+        )?;
+        expect(
+            !self.state.is_terminated(),
+            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
+        )?;
+        expect(
+            objects::read_access(tag).is_some(),
+            StatusWord::INCORRECT_DATA,
+        )?;
         let (_, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
         let (value, rest) = tlv::read(rest).map_err(|_| StatusWord::INCORRECT_DATA)?;
-        expect(value.tag == 0x53 && rest.is_empty(), StatusWord::INCORRECT_DATA)?;
-        expect(value.value.len() <= MAX_OBJECT_SIZE, StatusWord::NOT_ENOUGH_MEMORY)?;
+        expect(
+            value.tag == 0x53 && rest.is_empty(),
+            StatusWord::INCORRECT_DATA,
+        )?;
+        expect(
+            value.value.len() <= MAX_OBJECT_SIZE,
+            StatusWord::NOT_ENOUGH_MEMORY,
+        )?;
         if value.value.is_empty() {
             self.state.objects.remove(&tag);
         } else {
@@ -163,7 +199,10 @@ impl Applet<'_> {
 
     /// VERIFY (§3.2.1) of the PIV PIN, key reference 80. The PUK is never VERIFYed.
     fn verify(&mut self, command: &Command) -> Reply {
-        expect(command.p2 == slot::PIN_REFERENCE, StatusWord::REFERENCE_NOT_FOUND)?;
+        expect(
+            command.p2 == slot::PIN_REFERENCE,
+            StatusWord::REFERENCE_NOT_FOUND,
+        )?;
         match command.p1 {
             0xFF => {
                 expect(command.data.is_empty(), StatusWord::INCORRECT_DATA)?;
@@ -200,37 +239,55 @@ impl Applet<'_> {
     /// Checks a PIN against the card, spending a try durably *before* the comparison, as
     /// a chip does against tearing. Returns the unwrapped vault key when right.
     fn check_pin(&mut self, reference: &[u8; 8]) -> Result<Option<Zeroizing<Vec<u8>>>, Fault> {
-        expect(!self.state.pin.is_blocked(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        expect(
+            !self.state.pin.is_blocked(),
+            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
+        )?;
         self.state.pin.remaining -= 1;
         self.persist()?;
 
         let fingerprint = crypto::sha256(&[&self.state.pin_wrap]);
         let cached = match (&self.session.verified_pin, &self.session.vault_private) {
-            (Some(verified), Some(vault)) if verified.wrap_fingerprint == fingerprint => {
-                Some(pin::constant_time_eq(&verified.reference[..], reference).then(|| vault.clone()))
-            }
+            (Some(verified), Some(vault)) if verified.wrap_fingerprint == fingerprint => Some(
+                pin::constant_time_eq(&verified.reference[..], reference).then(|| vault.clone()),
+            ),
             _ => None,
         };
         let unwrapped = match cached {
             Some(result) => result,
-            None => vault::unwrap(&self.state.pin_wrap, reference, self.state.kdf, &pin_aad(self.state.serial)),
+            None => vault::unwrap(
+                &self.state.pin_wrap,
+                reference,
+                self.state.kdf,
+                &pin_aad(self.state.serial),
+            ),
         };
         let Some(vault_private) = unwrapped else {
             return Ok(None);
         };
         self.state.pin.remaining = self.state.pin.max;
         self.persist()?;
-        self.session.verified_pin =
-            Some(VerifiedPin { reference: Zeroizing::new(*reference), wrap_fingerprint: fingerprint });
+        self.session.verified_pin = Some(VerifiedPin {
+            reference: Zeroizing::new(*reference),
+            wrap_fingerprint: fingerprint,
+        });
         Ok(Some(vault_private))
     }
 
     /// Checks the PUK the same way, for CHANGE REFERENCE DATA 81 and RESET RETRY COUNTER.
     fn check_puk(&mut self, reference: &[u8; 8]) -> Result<Option<Zeroizing<Vec<u8>>>, Fault> {
-        expect(!self.state.puk.is_blocked(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        expect(
+            !self.state.puk.is_blocked(),
+            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
+        )?;
         self.state.puk.remaining -= 1;
         self.persist()?;
-        let unwrapped = vault::unwrap(&self.state.puk_wrap, reference, self.state.kdf, &puk_aad(self.state.serial));
+        let unwrapped = vault::unwrap(
+            &self.state.puk_wrap,
+            reference,
+            self.state.kdf,
+            &puk_aad(self.state.serial),
+        );
         if unwrapped.is_some() {
             self.state.puk.remaining = self.state.puk.max;
         }
@@ -238,8 +295,13 @@ impl Applet<'_> {
     }
 
     fn wrap_under_pin(&mut self, vault_private: &[u8], new_pin: &[u8; 8]) -> Result<(), Fault> {
-        self.state.pin_wrap = vault::wrap(vault_private, new_pin, self.state.kdf, &pin_aad(self.state.serial))
-            .map_err(crypto_failed)?;
+        self.state.pin_wrap = vault::wrap(
+            vault_private,
+            new_pin,
+            self.state.kdf,
+            &pin_aad(self.state.serial),
+        )
+        .map_err(crypto_failed)?;
         self.state.pin = RetryCounter::new(self.state.pin.max);
         // Whoever sets a PIN chose it: it is no longer the temporary one sent by SMS.
         self.state.temporary_pin = false;
@@ -261,7 +323,14 @@ impl Applet<'_> {
         };
         let (old, new) = old_and_new(&command.data)?;
         // A badly formed new value is refused before it can cost a try.
-        expect(if is_pin { pin::is_valid_pin(&new) } else { pin::is_valid_puk(&new) }, StatusWord::INCORRECT_DATA)?;
+        expect(
+            if is_pin {
+                pin::is_valid_pin(&new)
+            } else {
+                pin::is_valid_puk(&new)
+            },
+            StatusWord::INCORRECT_DATA,
+        )?;
         if is_pin {
             let Some(vault_private) = self.check_pin(&old)? else {
                 self.session.clear_pin_status();
@@ -272,8 +341,13 @@ impl Applet<'_> {
             let Some(vault_private) = self.check_puk(&old)? else {
                 return Err(StatusWord::tries_left(self.state.puk.remaining).into());
             };
-            self.state.puk_wrap = vault::wrap(&vault_private, &new, self.state.kdf, &puk_aad(self.state.serial))
-                .map_err(crypto_failed)?;
+            self.state.puk_wrap = vault::wrap(
+                &vault_private,
+                &new,
+                self.state.kdf,
+                &puk_aad(self.state.serial),
+            )
+            .map_err(crypto_failed)?;
             self.state.puk_is_default = pin::constant_time_eq(&new, FACTORY_PUK);
         }
         self.persist()?;
@@ -283,7 +357,10 @@ impl Applet<'_> {
     /// RESET RETRY COUNTER (§3.2.3): PUK ‖ new PIN; success restores both counters.
     fn reset_retry_counter(&mut self, command: &Command) -> Reply {
         expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
-        expect(command.p2 == slot::PIN_REFERENCE, StatusWord::REFERENCE_NOT_FOUND)?;
+        expect(
+            command.p2 == slot::PIN_REFERENCE,
+            StatusWord::REFERENCE_NOT_FOUND,
+        )?;
         let (puk, new_pin) = old_and_new(&command.data)?;
         expect(pin::is_valid_pin(&new_pin), StatusWord::INCORRECT_DATA)?;
         let Some(vault_private) = self.check_puk(&puk)? else {
@@ -299,8 +376,11 @@ impl Applet<'_> {
     /// operations on the asymmetric slots.
     fn general_authenticate(&mut self, command: &Command) -> Reply {
         let (template, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
-        expect(template.tag == 0x7C && rest.is_empty(), StatusWord::INCORRECT_DATA)?;
-        let items = tlv::read_all(template.value).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        expect(
+            template.tag == 0x7C && rest.is_empty(),
+            StatusWord::INCORRECT_DATA,
+        )?;
+        let items = DynamicAuthentication::parse(template.value)?;
         if command.p2 == slot::MANAGEMENT_KEY_REFERENCE {
             return self.authenticate_management_key(command.p1, &items);
         }
@@ -310,25 +390,39 @@ impl Applet<'_> {
 
     fn management_key(&self) -> Result<Zeroizing<Vec<u8>>, Fault> {
         self.device
-            .open(&management_aad(self.state.serial), &self.state.management_sealed)
+            .open(
+                &management_aad(self.state.serial),
+                &self.state.management_sealed,
+            )
             .map_err(crypto_failed)
     }
 
-    fn authenticate_management_key(&mut self, algorithm: u8, items: &[tlv::Tlv<'_>]) -> Reply {
-        expect(algorithm == self.state.management_algorithm, StatusWord::INCORRECT_P1_P2)?;
+    fn authenticate_management_key(
+        &mut self,
+        algorithm: u8,
+        items: &DynamicAuthentication<'_>,
+    ) -> Reply {
+        expect(
+            algorithm == self.state.management_algorithm,
+            StatusWord::INCORRECT_P1_P2,
+        )?;
         let cipher = crypto::management_cipher(algorithm).ok_or(StatusWord::INCORRECT_P1_P2)?;
         let block = cipher.block_size();
         let key = self.management_key()?;
         let pending = self.session.management_challenge.take();
-        let witness = tlv::find(items, 0x80);
-        let challenge = tlv::find(items, 0x81);
-        let response = tlv::find(items, 0x82);
+        let DynamicAuthentication {
+            witness,
+            challenge,
+            response,
+            ..
+        } = *items;
         let mut out = Vec::new();
         match (witness, challenge, response, pending) {
             // Mutual, step 1: the card sends an encrypted witness.
             (Some([]), None, _, _) => {
                 let witness = Zeroizing::new(random_block(block)?);
-                let encrypted = crypto::block_encrypt(algorithm, &key, &witness).map_err(crypto_failed)?;
+                let encrypted =
+                    crypto::block_encrypt(algorithm, &key, &witness).map_err(crypto_failed)?;
                 tlv::write(&mut out, 0x80, &encrypted);
                 self.session.management_challenge = Some(ManagementChallenge::Mutual { witness });
             }
@@ -337,22 +431,31 @@ impl Applet<'_> {
                 if challenge.len() == block =>
             {
                 self.session.management_authenticated = false;
-                expect(pin::constant_time_eq(returned, &witness), StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
-                let answer = crypto::block_encrypt(algorithm, &key, challenge).map_err(crypto_failed)?;
+                expect(
+                    pin::constant_time_eq(returned, &witness),
+                    StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+                )?;
+                let answer =
+                    crypto::block_encrypt(algorithm, &key, challenge).map_err(crypto_failed)?;
                 self.session.management_authenticated = true;
                 tlv::write(&mut out, 0x82, &answer);
             }
             // External, step 1: the card sends a challenge in clear.
             (None, Some([]), None, _) => {
                 let challenge = random_block(block)?;
-                let expected = crypto::block_encrypt(algorithm, &key, &challenge).map_err(crypto_failed)?;
+                let expected =
+                    crypto::block_encrypt(algorithm, &key, &challenge).map_err(crypto_failed)?;
                 tlv::write(&mut out, 0x81, &challenge);
-                self.session.management_challenge = Some(ManagementChallenge::External { expected });
+                self.session.management_challenge =
+                    Some(ManagementChallenge::External { expected });
             }
             // External, step 2: the host returns it encrypted.
             (None, None, Some(response), Some(ManagementChallenge::External { expected })) => {
                 self.session.management_authenticated = pin::constant_time_eq(response, &expected);
-                expect(self.session.management_authenticated, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+                expect(
+                    self.session.management_authenticated,
+                    StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+                )?;
                 return Ok(Vec::new());
             }
             (_, _, _, None) if witness.is_some() || response.is_some() => {
@@ -364,60 +467,108 @@ impl Applet<'_> {
         Ok(tlv::encode(0x7C, &out))
     }
 
-    fn private_key_operation(&mut self, algorithm: u8, slot: KeySlot, items: &[tlv::Tlv<'_>]) -> Reply {
-        let stored = self.state.keys.get(&slot).ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
-        expect(stored.algorithm.id() == algorithm, StatusWord::INCORRECT_P1_P2)?;
-        expect(tlv::find(items, 0x82) == Some(&[]), StatusWord::INCORRECT_DATA)?;
+    fn private_key_operation(
+        &mut self,
+        algorithm: u8,
+        slot: KeySlot,
+        items: &DynamicAuthentication<'_>,
+    ) -> Reply {
+        let stored = self
+            .state
+            .keys
+            .get(&slot)
+            .ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
+        expect(
+            stored.algorithm.id() == algorithm,
+            StatusWord::INCORRECT_P1_P2,
+        )?;
+        expect(items.response == Some(&[]), StatusWord::INCORRECT_DATA)?;
         // Both PIN and PUK blocked: no private key will ever work again.
-        expect(!self.state.is_terminated(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        expect(
+            !self.state.is_terminated(),
+            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
+        )?;
         // The guide: the temporary PIN received by SMS is changed before first use.
-        expect(!self.state.temporary_pin, StatusWord::CONDITIONS_NOT_SATISFIED)?;
+        expect(
+            !self.state.temporary_pin,
+            StatusWord::CONDITIONS_NOT_SATISFIED,
+        )?;
         match slot.pin_policy() {
             PinPolicy::Never => {}
-            PinPolicy::Once => expect(self.session.pin_verified, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?,
+            PinPolicy::Once => expect(
+                self.session.pin_verified,
+                StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+            )?,
             PinPolicy::Always => {
-                expect(self.session.pin_always, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+                expect(
+                    self.session.pin_always,
+                    StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+                )?;
                 self.session.pin_always = false;
             }
         }
         let key = self.unsealed_key(slot)?;
-        let output = match (tlv::find(items, 0x81), tlv::find(items, 0x85)) {
+        let output = match (items.challenge, items.exponentiation) {
             (Some(input), None) if key.algorithm.curve().is_none() => {
-                key.rsa_raw(input).map_err(|_| StatusWord::INCORRECT_DATA)?.to_vec()
+                key.rsa_raw(input).map_err(|_| StatusWord::INCORRECT_DATA)?
             }
             (Some(digest), None) => {
-                expect(!digest.is_empty() && digest.len() <= 64, StatusWord::INCORRECT_DATA)?;
-                key.ecdsa_sign(digest).map_err(|_| StatusWord::INCORRECT_DATA)?
+                expect(
+                    !digest.is_empty() && digest.len() <= 64,
+                    StatusWord::INCORRECT_DATA,
+                )?;
+                Zeroizing::new(
+                    key.ecdsa_sign(digest)
+                        .map_err(|_| StatusWord::INCORRECT_DATA)?,
+                )
             }
             (None, Some(point)) => {
                 let field = key.ec_field_bytes().ok_or(StatusWord::INCORRECT_DATA)?;
-                expect(slot.allows_key_agreement(), StatusWord::CONDITIONS_NOT_SATISFIED)?;
-                expect(point.len() == 1 + 2 * field && point[0] == 0x04, StatusWord::INCORRECT_DATA)?;
-                key.ecdh(point).map_err(|_| StatusWord::INCORRECT_DATA)?.to_vec()
+                expect(
+                    slot.allows_key_agreement(),
+                    StatusWord::CONDITIONS_NOT_SATISFIED,
+                )?;
+                expect(
+                    point.len() == 1 + 2 * field && point[0] == 0x04,
+                    StatusWord::INCORRECT_DATA,
+                )?;
+                key.ecdh(point).map_err(|_| StatusWord::INCORRECT_DATA)?
             }
             _ => return Err(StatusWord::INCORRECT_DATA.into()),
         };
-        let mut out = Vec::with_capacity(output.len() + 8);
-        tlv::write(&mut out, 0x82, &output);
-        Ok(tlv::encode(0x7C, &out))
+        Ok(dynamic_authentication_response(0x82, &output))
     }
 
     /// The slot's private key, decrypted once per session.
     fn unsealed_key(&mut self, slot: KeySlot) -> Result<&SlotPrivateKey, Fault> {
-        let stored = self.state.keys.get(&slot).ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
-        let fresh = self.session.unsealed.get(&slot).is_some_and(|(sealed, _)| *sealed == stored.sealed_private);
+        let stored = self
+            .state
+            .keys
+            .get(&slot)
+            .ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
+        let fresh = self
+            .session
+            .unsealed
+            .get(&slot)
+            .is_some_and(|(sealed, _)| *sealed == stored.sealed_private);
         if !fresh {
             let aad = slot_aad(self.state.serial, slot);
             let pkcs8 = if slot.pin_policy() == PinPolicy::Never {
                 self.device.open(&aad, &stored.sealed_private)
             } else {
-                let vault_private =
-                    self.session.vault_private.as_ref().ok_or(StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+                let vault_private = self
+                    .session
+                    .vault_private
+                    .as_ref()
+                    .ok_or(StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
                 vault::open_with(vault_private, &aad, &stored.sealed_private)
             }
             .map_err(crypto_failed)?;
-            let key = SlotPrivateKey::from_pkcs8(stored.algorithm, &pkcs8).map_err(crypto_failed)?;
-            self.session.unsealed.insert(slot, (stored.sealed_private.clone(), key));
+            let key =
+                SlotPrivateKey::from_pkcs8(stored.algorithm, &pkcs8).map_err(crypto_failed)?;
+            self.session
+                .unsealed
+                .insert(slot, (stored.sealed_private.clone(), key));
         }
         self.session
             .unsealed
@@ -430,10 +581,19 @@ impl Applet<'_> {
     fn generate(&mut self, command: &Command) -> Reply {
         expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
         let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
-        expect(self.session.management_authenticated, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
-        expect(!self.state.is_terminated(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
+        expect(
+            self.session.management_authenticated,
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+        )?;
+        expect(
+            !self.state.is_terminated(),
+            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
+        )?;
         let (control, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
-        expect(control.tag == 0xAC && rest.is_empty(), StatusWord::INCORRECT_DATA)?;
+        expect(
+            control.tag == 0xAC && rest.is_empty(),
+            StatusWord::INCORRECT_DATA,
+        )?;
         let items = tlv::read_all(control.value).map_err(|_| StatusWord::INCORRECT_DATA)?;
         let algorithm = match tlv::find(&items, 0x80) {
             Some([id]) => KeyAlgorithm::from_id(*id).ok_or(StatusWord::INCORRECT_DATA)?,
@@ -442,9 +602,15 @@ impl Applet<'_> {
         let key = SlotPrivateKey::generate(algorithm).map_err(crypto_failed)?;
         let public_template = key.public_key_template().map_err(crypto_failed)?;
         let sealed_private = self.seal_slot_key(slot, &key)?;
-        self.state
-            .keys
-            .insert(slot, StoredKey { algorithm, origin: KeyOrigin::Generated, public_template: public_template.clone(), sealed_private });
+        self.state.keys.insert(
+            slot,
+            StoredKey {
+                algorithm,
+                origin: KeyOrigin::Generated,
+                public_template: public_template.clone(),
+                sealed_private,
+            },
+        );
         self.persist()?;
         Ok(tlv::encode(0x7F49, &public_template))
     }
@@ -455,9 +621,18 @@ impl Applet<'_> {
     fn import_key(&mut self, command: &Command) -> Reply {
         let algorithm = KeyAlgorithm::from_id(command.p1).ok_or(StatusWord::INCORRECT_P1_P2)?;
         let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
-        expect(self.session.management_authenticated, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
-        expect(!self.state.is_terminated(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
-        expect(slot != KeySlot::SIGNATURE, StatusWord::CONDITIONS_NOT_SATISFIED)?;
+        expect(
+            self.session.management_authenticated,
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+        )?;
+        expect(
+            !self.state.is_terminated(),
+            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
+        )?;
+        expect(
+            slot != KeySlot::SIGNATURE,
+            StatusWord::CONDITIONS_NOT_SATISFIED,
+        )?;
         let items = tlv::read_all(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
         let key = match algorithm.curve() {
             Some(_) => tlv::find(&items, 0x06)
@@ -470,9 +645,15 @@ impl Applet<'_> {
         .ok_or(StatusWord::INCORRECT_DATA)?;
         let public_template = key.public_key_template().map_err(crypto_failed)?;
         let sealed_private = self.seal_slot_key(slot, &key)?;
-        self.state
-            .keys
-            .insert(slot, StoredKey { algorithm, origin: KeyOrigin::Imported, public_template, sealed_private });
+        self.state.keys.insert(
+            slot,
+            StoredKey {
+                algorithm,
+                origin: KeyOrigin::Imported,
+                public_template,
+                sealed_private,
+            },
+        );
         self.persist()?;
         Ok(Vec::new())
     }
@@ -507,10 +688,15 @@ impl Applet<'_> {
             slot::MANAGEMENT_KEY_REFERENCE => {
                 tlv::write(&mut out, 0x01, &[self.state.management_algorithm]);
                 tlv::write(&mut out, 0x02, &[PinPolicy::Never.metadata_byte(), 0x01]);
-                tlv::write(&mut out, 0x05, &[u8::from(self.state.management_is_default)]);
+                tlv::write(
+                    &mut out,
+                    0x05,
+                    &[u8::from(self.state.management_is_default)],
+                );
             }
             reference => {
-                let slot = KeySlot::from_reference(reference).ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
+                let slot =
+                    KeySlot::from_reference(reference).ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
                 let key = self.state.keys.get(&slot).ok_or(StatusWord::NOT_FOUND)?;
                 tlv::write(&mut out, 0x01, &[key.algorithm.id()]);
                 tlv::write(&mut out, 0x02, &[slot.pin_policy().metadata_byte(), 0x01]);
@@ -523,20 +709,37 @@ impl Applet<'_> {
 
     /// SET MANAGEMENT KEY (YubiKey INS FF): `alg ‖ 9B len key`, under the current key.
     fn set_management_key(&mut self, command: &Command) -> Reply {
-        expect(command.p1 == 0xFF && matches!(command.p2, 0xFF | 0xFE), StatusWord::INCORRECT_P1_P2)?;
-        expect(self.session.management_authenticated, StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
-        expect(!self.state.is_terminated(), StatusWord::AUTHENTICATION_METHOD_BLOCKED)?;
-        let (&algorithm, rest) = command.data.split_first().ok_or(StatusWord::INCORRECT_DATA)?;
+        expect(
+            command.p1 == 0xFF && matches!(command.p2, 0xFF | 0xFE),
+            StatusWord::INCORRECT_P1_P2,
+        )?;
+        expect(
+            self.session.management_authenticated,
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+        )?;
+        expect(
+            !self.state.is_terminated(),
+            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
+        )?;
+        let (&algorithm, rest) = command
+            .data
+            .split_first()
+            .ok_or(StatusWord::INCORRECT_DATA)?;
         let (key, rest) = tlv::read(rest).map_err(|_| StatusWord::INCORRECT_DATA)?;
         let length = slot::management_key_length(algorithm).ok_or(StatusWord::INCORRECT_DATA)?;
         expect(
-            key.tag == u32::from(slot::MANAGEMENT_KEY_REFERENCE) && key.value.len() == length && rest.is_empty(),
+            key.tag == u32::from(slot::MANAGEMENT_KEY_REFERENCE)
+                && key.value.len() == length
+                && rest.is_empty(),
             StatusWord::INCORRECT_DATA,
         )?;
-        self.state.management_sealed =
-            self.device.seal(&management_aad(self.state.serial), key.value).map_err(crypto_failed)?;
+        self.state.management_sealed = self
+            .device
+            .seal(&management_aad(self.state.serial), key.value)
+            .map_err(crypto_failed)?;
         self.state.management_algorithm = algorithm;
-        self.state.management_is_default = algorithm == 0x03 && pin::constant_time_eq(key.value, &FACTORY_MANAGEMENT_KEY);
+        self.state.management_is_default =
+            algorithm == 0x03 && pin::constant_time_eq(key.value, &FACTORY_MANAGEMENT_KEY);
         self.persist()?;
         Ok(Vec::new())
     }
@@ -544,18 +747,67 @@ impl Applet<'_> {
     /// RESET (YubiKey INS FB): only a dead card (PIN and PUK blocked) may be reset; every
     /// key and certificate is destroyed and the factory PIN, PUK and management key return.
     fn reset(&mut self, command: &Command) -> Reply {
-        expect(command.p1 == 0x00 && command.p2 == 0x00, StatusWord::INCORRECT_P1_P2)?;
-        expect(self.state.is_terminated(), StatusWord::CONDITIONS_NOT_SATISFIED)?;
+        expect(
+            command.p1 == 0x00 && command.p2 == 0x00,
+            StatusWord::INCORRECT_P1_P2,
+        )?;
+        expect(
+            self.state.is_terminated(),
+            StatusWord::CONDITIONS_NOT_SATISFIED,
+        )?;
         let factory = crate::Personalisation::factory(self.state.serial);
-        let fresh = crate::new_state(&factory, self.state.kdf, self.device).map_err(|e| match e {
-            CardError::Crypto => Fault::Status(StatusWord::UNKNOWN),
-            other => Fault::Storage(other),
-        })?;
+        let fresh =
+            crate::new_state(&factory, self.state.kdf, self.device).map_err(|e| match e {
+                CardError::Crypto => Fault::Status(StatusWord::UNKNOWN),
+                other => Fault::Storage(other),
+            })?;
         *self.state = fresh;
         *self.session = Session::default();
         self.persist()?;
         Ok(Vec::new())
     }
+}
+
+/// The data of GENERAL AUTHENTICATE (SP 800-73-4 Part 2 Table 7): `80` witness, `81`
+/// challenge, `82` response, `85` exponentiation. Any other tag is refused.
+#[derive(Clone, Copy, Default)]
+struct DynamicAuthentication<'a> {
+    witness: Option<&'a [u8]>,
+    challenge: Option<&'a [u8]>,
+    response: Option<&'a [u8]>,
+    exponentiation: Option<&'a [u8]>,
+}
+
+impl<'a> DynamicAuthentication<'a> {
+    fn parse(mut template: &'a [u8]) -> Result<Self, Fault> {
+        let mut items = DynamicAuthentication::default();
+        while !template.is_empty() {
+            let (item, rest) = tlv::read(template).map_err(|_| StatusWord::INCORRECT_DATA)?;
+            let place = match item.tag {
+                0x80 => &mut items.witness,
+                0x81 => &mut items.challenge,
+                0x82 => &mut items.response,
+                0x85 => &mut items.exponentiation,
+                _ => return Err(StatusWord::INCORRECT_DATA.into()),
+            };
+            expect(place.is_none(), StatusWord::INCORRECT_DATA)?;
+            *place = Some(item.value);
+            template = rest;
+        }
+        Ok(items)
+    }
+}
+
+/// `7C { tag value }` in one buffer, with room left for the status word.
+fn dynamic_authentication_response(tag: u8, value: &[u8]) -> Vec<u8> {
+    let inner = 1 + tlv::length_size(value.len()) + value.len();
+    let mut out = Vec::with_capacity(1 + tlv::length_size(inner) + inner + 2);
+    out.push(0x7C);
+    tlv::write_length(&mut out, inner);
+    out.push(tag);
+    tlv::write_length(&mut out, value.len());
+    out.extend_from_slice(value);
+    out
 }
 
 fn random_block(len: usize) -> Result<Vec<u8>, Fault> {
@@ -564,7 +816,8 @@ fn random_block(len: usize) -> Result<Vec<u8>, Fault> {
 }
 
 fn reference_data(data: &[u8]) -> Result<[u8; REFERENCE_LEN], Fault> {
-    data.try_into().map_err(|_| Fault::Status(StatusWord::INCORRECT_DATA))
+    data.try_into()
+        .map_err(|_| Fault::Status(StatusWord::INCORRECT_DATA))
 }
 
 fn old_and_new(data: &[u8]) -> Result<([u8; REFERENCE_LEN], [u8; REFERENCE_LEN]), Fault> {

@@ -46,7 +46,10 @@ pub struct Card {
 
 impl std::fmt::Debug for Card {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Card").field("serial", &self.state.serial).field("file", &self.file.path()).finish()
+        f.debug_struct("Card")
+            .field("serial", &self.state.serial)
+            .field("file", &self.file.path())
+            .finish()
     }
 }
 
@@ -57,7 +60,14 @@ impl Card {
             file.read_if_changed()?
         };
         let state = state.ok_or(CardError::Crypto)?;
-        Ok(Card { file, device, state, session: Session::default(), chain: None, pending_response: Vec::new() })
+        Ok(Card {
+            file,
+            device,
+            state,
+            session: Session::default(),
+            chain: None,
+            pending_response: Vec::new(),
+        })
     }
 
     pub fn serial(&self) -> u32 {
@@ -81,7 +91,11 @@ impl Card {
         // Commands that may write the state run under the card's exclusive lock. The others
         // (signing among them) only need a consistent view, which the atomic rename gives:
         // they see the old file or the new one, never half of each.
-        let _lock = if may_write(command) { Some(self.file.lock()?) } else { None };
+        let _lock = if may_write(command) {
+            Some(self.file.lock()?)
+        } else {
+            None
+        };
         if let Some(state) = self.file.read_if_changed()? {
             if state.vault_public != self.state.vault_public {
                 self.session = Session::default();
@@ -117,8 +131,12 @@ impl Card {
             Ok(None) => return Ok(StatusWord::SUCCESS.to_bytes().to_vec()),
             Err(sw) => return Ok(self.status_only(sw)),
         };
-        let mut applet =
-            Applet { state: &mut self.state, session: &mut self.session, file: &mut self.file, device: &self.device };
+        let mut applet = Applet {
+            state: &mut self.state,
+            session: &mut self.session,
+            file: &mut self.file,
+            device: &self.device,
+        };
         match applet.process(&command) {
             Ok(data) => Ok(self.send(data, command.le)),
             Err(Fault::Status(sw)) => Ok(sw.to_bytes().to_vec()),
@@ -153,7 +171,10 @@ impl Card {
             return Err(StatusWord::WRONG_LENGTH);
         }
         if command.is_chained() {
-            self.chain = Some(Chain { header, data: command.data });
+            self.chain = Some(Chain {
+                header,
+                data: command.data,
+            });
             return Ok(None);
         }
         Ok(Some(command))
@@ -165,7 +186,9 @@ impl Card {
         let limit = le.unwrap_or(256);
         if data.len() > limit {
             self.pending_response = data.split_off(limit);
-            data.extend_from_slice(&StatusWord::bytes_remaining(self.pending_response.len()).to_bytes());
+            data.extend_from_slice(
+                &StatusWord::bytes_remaining(self.pending_response.len()).to_bytes(),
+            );
         } else {
             data.extend_from_slice(&StatusWord::SUCCESS.to_bytes());
         }

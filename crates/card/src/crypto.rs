@@ -84,7 +84,11 @@ impl SlotPrivateKey {
 
     /// An RSA key from its CRT primes (YubiKey IMPORT KEY sends p, q, dp, dq, qinv and
     /// assumes e = 65537).
-    pub fn from_rsa_primes(algorithm: KeyAlgorithm, p: &[u8], q: &[u8]) -> Result<Self, CryptoError> {
+    pub fn from_rsa_primes(
+        algorithm: KeyAlgorithm,
+        p: &[u8],
+        q: &[u8],
+    ) -> Result<Self, CryptoError> {
         let mut ctx = BigNumContext::new()?;
         let p = BigNum::from_slice(p)?;
         let q = BigNum::from_slice(q)?;
@@ -95,7 +99,12 @@ impl SlotPrivateKey {
         if n.num_bits() as u32 != algorithm.rsa_bits() || algorithm.curve().is_some() {
             return Err(CryptoError);
         }
-        let (mut p1, mut q1, mut phi, mut d) = (BigNum::new()?, BigNum::new()?, BigNum::new()?, BigNum::new()?);
+        let (mut p1, mut q1, mut phi, mut d) = (
+            BigNum::new()?,
+            BigNum::new()?,
+            BigNum::new()?,
+            BigNum::new()?,
+        );
         p1.checked_sub(&p, &one)?;
         q1.checked_sub(&q, &one)?;
         phi.checked_mul(&p1, &q1, &mut ctx)?;
@@ -108,7 +117,10 @@ impl SlotPrivateKey {
         if !rsa.check_key()? {
             return Err(CryptoError);
         }
-        Ok(SlotPrivateKey { algorithm, key: KeyMaterial::Rsa(rsa) })
+        Ok(SlotPrivateKey {
+            algorithm,
+            key: KeyMaterial::Rsa(rsa),
+        })
     }
 
     /// An EC key from its private scalar.
@@ -123,7 +135,10 @@ impl SlotPrivateKey {
         public.mul_generator2(&group, &private, &mut ctx)?;
         let ec = EcKey::from_private_components(&group, &private, &public)?;
         ec.check_key()?;
-        Ok(SlotPrivateKey { algorithm, key: KeyMaterial::Ec(ec) })
+        Ok(SlotPrivateKey {
+            algorithm,
+            key: KeyMaterial::Ec(ec),
+        })
     }
 
     pub fn to_pkcs8(&self) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
@@ -141,7 +156,11 @@ impl SlotPrivateKey {
         match &self.key {
             KeyMaterial::Ec(ec) => {
                 let mut ctx = BigNumContext::new()?;
-                let point = ec.public_key().to_bytes(ec.group(), PointConversionForm::UNCOMPRESSED, &mut ctx)?;
+                let point = ec.public_key().to_bytes(
+                    ec.group(),
+                    PointConversionForm::UNCOMPRESSED,
+                    &mut ctx,
+                )?;
                 tlv::write(&mut out, 0x86, &point);
             }
             KeyMaterial::Rsa(rsa) => {
@@ -193,7 +212,9 @@ impl SlotPrivateKey {
 
     /// The curve's field size in bytes, for ECDH input checks.
     pub fn ec_field_bytes(&self) -> Option<usize> {
-        self.algorithm.curve().map(|_| self.algorithm.ec_field_bytes())
+        self.algorithm
+            .curve()
+            .map(|_| self.algorithm.ec_field_bytes())
     }
 }
 
@@ -209,11 +230,20 @@ pub fn management_cipher(algorithm_id: u8) -> Option<Cipher> {
     }
 }
 
-pub fn block_encrypt(algorithm_id: u8, key: &[u8], block: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub fn block_encrypt(
+    algorithm_id: u8,
+    key: &[u8],
+    block: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     block_operation(algorithm_id, key, block, Mode::Encrypt)
 }
 
-fn block_operation(algorithm_id: u8, key: &[u8], block: &[u8], mode: Mode) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+fn block_operation(
+    algorithm_id: u8,
+    key: &[u8],
+    block: &[u8],
+    mode: Mode,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let cipher = management_cipher(algorithm_id).ok_or(CryptoError)?;
     if key.len() != cipher.key_len() || block.len() != cipher.block_size() {
         return Err(CryptoError);
@@ -231,7 +261,14 @@ fn block_operation(algorithm_id: u8, key: &[u8], block: &[u8], mode: Mode) -> Re
 pub fn aead_seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let nonce = random_bytes::<12>()?;
     let mut tag = [0u8; 16];
-    let ciphertext = openssl::symm::encrypt_aead(Cipher::aes_256_gcm(), key, Some(&nonce), aad, plaintext, &mut tag)?;
+    let ciphertext = openssl::symm::encrypt_aead(
+        Cipher::aes_256_gcm(),
+        key,
+        Some(&nonce),
+        aad,
+        plaintext,
+        &mut tag,
+    )?;
     let mut out = Vec::with_capacity(12 + ciphertext.len() + 16);
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&ciphertext);
@@ -240,7 +277,11 @@ pub fn aead_seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>
 }
 
 /// Opens what `aead_seal` made; fails on a wrong key or any altered byte.
-pub fn aead_open(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub fn aead_open(
+    key: &[u8; 32],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     if sealed.len() < 28 {
         return Err(CryptoError);
     }
@@ -266,28 +307,47 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// N = 2^14, r = 8, p = 1: about 40 ms and 16 MiB per derivation here.
-    pub const DEFAULT: KdfParams = KdfParams { log_n: 14, r: 8, p: 1 };
+    pub const DEFAULT: KdfParams = KdfParams {
+        log_n: 14,
+        r: 8,
+        p: 1,
+    };
 
     pub fn is_sane(&self) -> bool {
         (10..=20).contains(&self.log_n) && (1..=16).contains(&self.r) && (1..=4).contains(&self.p)
     }
 }
 
-pub fn derive_key(secret: &[u8], salt: &[u8], params: KdfParams) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+pub fn derive_key(
+    secret: &[u8],
+    salt: &[u8],
+    params: KdfParams,
+) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
     if !params.is_sane() {
         return Err(CryptoError);
     }
     let mut out = Zeroizing::new([0u8; 32]);
     let n = 1u64 << params.log_n;
     let max_mem = 128 * n * u64::from(params.r) * u64::from(params.p) + (1 << 20);
-    openssl::pkcs5::scrypt(secret, salt, n, u64::from(params.r), u64::from(params.p), max_mem, &mut out[..])?;
+    openssl::pkcs5::scrypt(
+        secret,
+        salt,
+        n,
+        u64::from(params.r),
+        u64::from(params.p),
+        max_mem,
+        &mut out[..],
+    )?;
     Ok(out)
 }
 
 /// An X25519 key pair: the card's vault key (see `vault`).
 pub fn x25519_generate() -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), CryptoError> {
     let key = PKey::generate_x25519()?;
-    Ok((Zeroizing::new(key.raw_private_key()?), key.raw_public_key()?))
+    Ok((
+        Zeroizing::new(key.raw_private_key()?),
+        key.raw_public_key()?,
+    ))
 }
 
 pub fn x25519_public_of(private: &[u8]) -> Result<Vec<u8>, CryptoError> {

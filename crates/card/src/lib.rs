@@ -131,21 +131,33 @@ fn padded(value: &[u8]) -> Zeroizing<[u8; 8]> {
 }
 
 /// Builds the state of a new (or reset) card.
-pub(crate) fn new_state(p: &Personalisation, kdf: KdfParams, device: &DeviceKey) -> Result<CardState, CardError> {
+pub(crate) fn new_state(
+    p: &Personalisation,
+    kdf: KdfParams,
+    device: &DeviceKey,
+) -> Result<CardState, CardError> {
     let pin = padded(&p.pin);
     let puk = padded(&p.puk);
     if p.pin.len() > 8 || !pin::is_valid_pin(&pin[..]) {
-        return Err(CardError::InvalidPersonalisation("the PIN must be 6 to 8 printable ASCII characters"));
+        return Err(CardError::InvalidPersonalisation(
+            "the PIN must be 6 to 8 printable ASCII characters",
+        ));
     }
     if p.puk.len() != 8 || !pin::is_valid_puk(&puk[..]) {
-        return Err(CardError::InvalidPersonalisation("the PUK must be 8 printable ASCII characters"));
+        return Err(CardError::InvalidPersonalisation(
+            "the PUK must be 8 printable ASCII characters",
+        ));
     }
     if slot::management_key_length(p.management_key_algorithm) != Some(p.management_key.len()) {
-        return Err(CardError::InvalidPersonalisation("the management key does not fit its algorithm"));
+        return Err(CardError::InvalidPersonalisation(
+            "the management key does not fit its algorithm",
+        ));
     }
     let tries_ok = |t: u8| (1..=pin::MAX_TRIES).contains(&t);
     if !tries_ok(p.pin_tries) || !tries_ok(p.puk_tries) {
-        return Err(CardError::InvalidPersonalisation("tries must be between 1 and 15"));
+        return Err(CardError::InvalidPersonalisation(
+            "tries must be between 1 and 15",
+        ));
     }
     let crypto_error = |_| CardError::Crypto;
     let (vault_private, vault_public) = crypto::x25519_generate().map_err(crypto_error)?;
@@ -156,8 +168,10 @@ pub(crate) fn new_state(p: &Personalisation, kdf: KdfParams, device: &DeviceKey)
         serial,
         pin: RetryCounter::new(p.pin_tries),
         puk: RetryCounter::new(p.puk_tries),
-        pin_wrap: vault::wrap(&vault_private, &pin[..], kdf, &applet::pin_aad(serial)).map_err(crypto_error)?,
-        puk_wrap: vault::wrap(&vault_private, &puk[..], kdf, &applet::puk_aad(serial)).map_err(crypto_error)?,
+        pin_wrap: vault::wrap(&vault_private, &pin[..], kdf, &applet::pin_aad(serial))
+            .map_err(crypto_error)?,
+        puk_wrap: vault::wrap(&vault_private, &puk[..], kdf, &applet::puk_aad(serial))
+            .map_err(crypto_error)?,
         kdf,
         vault_public,
         temporary_pin: p.temporary_pin,
@@ -222,7 +236,12 @@ impl CardDirectory {
         let entries = match fs::read_dir(&self.root) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(CardError::Io { path: self.root.clone(), source: e }),
+            Err(e) => {
+                return Err(CardError::Io {
+                    path: self.root.clone(),
+                    source: e,
+                })
+            }
         };
         let mut serials: Vec<u32> = entries
             .filter_map(|entry| entry.ok())
@@ -240,7 +259,10 @@ impl CardDirectory {
         let path = self.path_of(serial);
         fs::remove_file(&path).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => CardError::NotFound(path.clone()),
-            _ => CardError::Io { path: path.clone(), source: e },
+            _ => CardError::Io {
+                path: path.clone(),
+                source: e,
+            },
         })?;
         let _ = fs::remove_file(path.with_extension("lock"));
         Ok(())

@@ -23,7 +23,10 @@ fn value_len(reference: &[u8]) -> Option<usize> {
     if reference.len() != REFERENCE_LEN {
         return None;
     }
-    let len = reference.iter().position(|b| *b == 0xFF).unwrap_or(REFERENCE_LEN);
+    let len = reference
+        .iter()
+        .position(|b| *b == 0xFF)
+        .unwrap_or(REFERENCE_LEN);
     let (value, padding) = reference.split_at(len);
     (value.iter().all(|b| printable(*b)) && padding.iter().all(|b| *b == 0xFF)).then_some(len)
 }
@@ -51,7 +54,10 @@ pub struct RetryCounter {
 
 impl RetryCounter {
     pub fn new(max: u8) -> Self {
-        RetryCounter { remaining: max, max }
+        RetryCounter {
+            remaining: max,
+            max,
+        }
     }
 
     pub fn is_blocked(&self) -> bool {

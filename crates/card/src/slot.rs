@@ -135,7 +135,8 @@ impl KeyAlgorithm {
 }
 
 /// Management-key algorithms (SP 800-78-4 Table 6-1).
-pub const MANAGEMENT_KEY_ALGORITHMS: [(u8, usize); 4] = [(0x03, 24), (0x08, 16), (0x0A, 24), (0x0C, 32)];
+pub const MANAGEMENT_KEY_ALGORITHMS: [(u8, usize); 4] =
+    [(0x03, 24), (0x08, 16), (0x0A, 24), (0x0C, 32)];
 
 /// The key length a management-key algorithm needs, if the algorithm is one we know.
 pub fn management_key_length(algorithm_id: u8) -> Option<usize> {

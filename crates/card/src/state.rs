@@ -109,14 +109,22 @@ fn records(mut body: &[u8]) -> Result<Vec<(u8, &[u8])>, StateError> {
 }
 
 fn u32_of(value: &[u8]) -> Result<u32, StateError> {
-    Ok(u32::from_be_bytes(value.try_into().map_err(|_| StateError::Corrupt)?))
+    Ok(u32::from_be_bytes(
+        value.try_into().map_err(|_| StateError::Corrupt)?,
+    ))
 }
 
 fn counter_of(value: &[u8]) -> Result<RetryCounter, StateError> {
     match value {
         [remaining, max] => {
-            let counter = RetryCounter { remaining: *remaining, max: *max };
-            counter.is_sane().then_some(counter).ok_or(StateError::Corrupt)
+            let counter = RetryCounter {
+                remaining: *remaining,
+                max: *max,
+            };
+            counter
+                .is_sane()
+                .then_some(counter)
+                .ok_or(StateError::Corrupt)
         }
         _ => Err(StateError::Corrupt),
     }
@@ -128,8 +136,16 @@ impl CardState {
         body.extend_from_slice(MAGIC);
         body.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
         put(&mut body, tag::SERIAL, &self.serial.to_be_bytes());
-        put(&mut body, tag::PIN_COUNTER, &[self.pin.remaining, self.pin.max]);
-        put(&mut body, tag::PUK_COUNTER, &[self.puk.remaining, self.puk.max]);
+        put(
+            &mut body,
+            tag::PIN_COUNTER,
+            &[self.pin.remaining, self.pin.max],
+        );
+        put(
+            &mut body,
+            tag::PUK_COUNTER,
+            &[self.puk.remaining, self.puk.max],
+        );
         put(&mut body, tag::PIN_WRAP, &self.pin_wrap);
         put(&mut body, tag::PUK_WRAP, &self.puk_wrap);
         let mut kdf = vec![self.kdf.log_n];
@@ -148,7 +164,11 @@ impl CardState {
             flags |= FLAG_MANAGEMENT_DEFAULT;
         }
         put(&mut body, tag::FLAGS, &[flags]);
-        put(&mut body, tag::MANAGEMENT_ALGORITHM, &[self.management_algorithm]);
+        put(
+            &mut body,
+            tag::MANAGEMENT_ALGORITHM,
+            &[self.management_algorithm],
+        );
         put(&mut body, tag::MANAGEMENT_SEALED, &self.management_sealed);
         for (object_tag, value) in &self.objects {
             let mut record = object_tag.to_be_bytes().to_vec();
@@ -180,7 +200,11 @@ impl CardState {
             return Err(StateError::Corrupt);
         }
         if version != FORMAT_VERSION {
-            return Err(if version > FORMAT_VERSION { StateError::NewerFormat(version) } else { StateError::Corrupt });
+            return Err(if version > FORMAT_VERSION {
+                StateError::NewerFormat(version)
+            } else {
+                StateError::Corrupt
+            });
         }
 
         let mut serial = None;
@@ -205,8 +229,17 @@ impl CardState {
                 tag::KDF => {
                     let (log_n, rest) = value.split_first().ok_or(StateError::Corrupt)?;
                     let (r, p) = rest.split_at_checked(4).ok_or(StateError::Corrupt)?;
-                    let params = KdfParams { log_n: *log_n, r: u32_of(r)?, p: u32_of(p)? };
-                    kdf = Some(params.is_sane().then_some(params).ok_or(StateError::Corrupt)?);
+                    let params = KdfParams {
+                        log_n: *log_n,
+                        r: u32_of(r)?,
+                        p: u32_of(p)?,
+                    };
+                    kdf = Some(
+                        params
+                            .is_sane()
+                            .then_some(params)
+                            .ok_or(StateError::Corrupt)?,
+                    );
                 }
                 tag::VAULT_PUBLIC if value.len() == 32 => vault_public = Some(value.to_vec()),
                 tag::FLAGS if value.len() == 1 => flags = Some(value[0]),
@@ -218,7 +251,8 @@ impl CardState {
                 },
                 tag::MANAGEMENT_SEALED => management_sealed = Some(value.to_vec()),
                 tag::OBJECT => {
-                    let (object_tag, data) = value.split_at_checked(4).ok_or(StateError::Corrupt)?;
+                    let (object_tag, data) =
+                        value.split_at_checked(4).ok_or(StateError::Corrupt)?;
                     objects.insert(u32_of(object_tag)?, data.to_vec());
                 }
                 tag::KEY => {
@@ -249,7 +283,8 @@ impl CardState {
 }
 
 fn decode_key(value: &[u8]) -> Result<(KeySlot, StoredKey), StateError> {
-    let (&[reference, algorithm, origin], rest) = value.split_first_chunk::<3>().ok_or(StateError::Corrupt)?;
+    let (&[reference, algorithm, origin], rest) =
+        value.split_first_chunk::<3>().ok_or(StateError::Corrupt)?;
     let (public_len, rest) = rest.split_first_chunk::<4>().ok_or(StateError::Corrupt)?;
     let (public_template, sealed_private) = rest
         .split_at_checked(u32::from_be_bytes(*public_len) as usize)
@@ -263,6 +298,11 @@ fn decode_key(value: &[u8]) -> Result<(KeySlot, StoredKey), StateError> {
     };
     Ok((
         slot,
-        StoredKey { algorithm, origin, public_template: public_template.to_vec(), sealed_private: sealed_private.to_vec() },
+        StoredKey {
+            algorithm,
+            origin,
+            public_template: public_template.to_vec(),
+            sealed_private: sealed_private.to_vec(),
+        },
     ))
 }

@@ -30,7 +30,14 @@ impl StatusWord {
 
     /// `61 xx`: `xx` more bytes wait for GET RESPONSE (00 means 256 or more).
     pub fn bytes_remaining(remaining: usize) -> Self {
-        Self(0x6100 | if remaining >= 256 { 0 } else { remaining as u16 })
+        Self(
+            0x6100
+                | if remaining >= 256 {
+                    0
+                } else {
+                    remaining as u16
+                },
+        )
     }
 
     /// The write of the card's state failed (ISO 7816-4 "memory failure").

@@ -38,7 +38,10 @@ fn stamp_of(metadata: &fs::Metadata) -> FileStamp {
 }
 
 fn io_error(path: &Path, error: io::Error) -> CardError {
-    CardError::Io { path: path.to_path_buf(), source: error }
+    CardError::Io {
+        path: path.to_path_buf(),
+        source: error,
+    }
 }
 
 /// The state file of one card and its lock.
@@ -73,7 +76,11 @@ impl CardFile {
             .mode(0o600)
             .open(&lock_path)
             .map_err(|e| io_error(&lock_path, e))?;
-        Ok(CardFile { path, lock: Arc::new(lock), seen: None })
+        Ok(CardFile {
+            path,
+            lock: Arc::new(lock),
+            seen: None,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -95,13 +102,19 @@ impl CardFile {
         }
         let mut file = match File::open(&self.path) {
             Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(CardError::NotFound(self.path.clone())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(CardError::NotFound(self.path.clone()))
+            }
             Err(e) => return Err(io_error(&self.path, e)),
         };
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(|e| io_error(&self.path, e))?;
+        file.read_to_end(&mut bytes)
+            .map_err(|e| io_error(&self.path, e))?;
         let metadata = file.metadata().map_err(|e| io_error(&self.path, e))?;
-        let state = CardState::decode(&bytes).map_err(|e| CardError::State { path: self.path.clone(), source: e })?;
+        let state = CardState::decode(&bytes).map_err(|e| CardError::State {
+            path: self.path.clone(),
+            source: e,
+        })?;
         self.seen = Some((file, stamp_of(&metadata)));
         Ok(Some(state))
     }
@@ -123,14 +136,23 @@ impl CardFile {
 }
 
 /// Write, fsync, rename (or link, when the file must not exist yet), fsync the folder.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8], must_be_new: bool) -> Result<(), CardError> {
+pub(crate) fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    must_be_new: bool,
+) -> Result<(), CardError> {
     let tmp = path.with_extension(if must_be_new {
         format!("new.{}.tmp", std::process::id())
     } else {
         "card.tmp".to_string()
     });
     let result = (|| {
-        let mut file = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         if must_be_new {
@@ -153,7 +175,11 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8], must_be_new: bool) -> 
 }
 
 pub(crate) fn create_folder(root: &Path) -> Result<(), CardError> {
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(root).map_err(|e| io_error(root, e))
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(root)
+        .map_err(|e| io_error(root, e))
 }
 
 /// Reads the folder's device key, creating it first if `create` and it does not exist.

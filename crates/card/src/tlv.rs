@@ -44,7 +44,9 @@ pub fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), TlvError> {
             let count = usize::from(len_byte & 0x7F);
             let bytes = rest.get(..count).ok_or(TlvError::Truncated)?;
             rest = &rest[count..];
-            bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
+            bytes
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
         }
         _ => return Err(TlvError::BadLength),
     };
@@ -65,7 +67,10 @@ pub fn read_all(mut input: &[u8]) -> Result<Vec<Tlv<'_>>, TlvError> {
 
 /// The value of the first TLV with `tag` in a sequence, if any.
 pub fn find<'a>(items: &[Tlv<'a>], tag: u32) -> Option<&'a [u8]> {
-    items.iter().find(|item| item.tag == tag).map(|item| item.value)
+    items
+        .iter()
+        .find(|item| item.tag == tag)
+        .map(|item| item.value)
 }
 
 /// Appends the encoding of `tag`, the length of `value`, and `value` to `out`.
@@ -77,7 +82,18 @@ pub fn write(out: &mut Vec<u8>, tag: u32, value: &[u8]) {
     out.extend_from_slice(value);
 }
 
-fn write_length(out: &mut Vec<u8>, len: usize) {
+/// How many bytes the BER length of `len` takes.
+pub fn length_size(len: usize) -> usize {
+    match len {
+        0..=0x7F => 1,
+        0x80..=0xFF => 2,
+        0x100..=0xFFFF => 3,
+        _ => 4,
+    }
+}
+
+/// Appends the BER length of `len`.
+pub fn write_length(out: &mut Vec<u8>, len: usize) {
     match len {
         0..=0x7F => out.push(len as u8),
         0x80..=0xFF => out.extend_from_slice(&[0x81, len as u8]),

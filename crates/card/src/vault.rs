@@ -26,7 +26,12 @@ const SALT_LEN: usize = 16;
 const X25519_LEN: usize = 32;
 
 /// Wraps the vault private key under a key derived from `secret` (the padded PIN or PUK).
-pub fn wrap(vault_private: &[u8], secret: &[u8], kdf: KdfParams, aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub fn wrap(
+    vault_private: &[u8],
+    secret: &[u8],
+    kdf: KdfParams,
+    aad: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
     let salt = crypto::random_bytes::<SALT_LEN>()?;
     let kek = crypto::derive_key(secret, &salt, kdf)?;
     let mut out = salt.to_vec();
@@ -35,7 +40,12 @@ pub fn wrap(vault_private: &[u8], secret: &[u8], kdf: KdfParams, aad: &[u8]) -> 
 }
 
 /// Unwraps with `secret`; `None` when the secret is wrong (or the bytes were altered).
-pub fn unwrap(wrapped: &[u8], secret: &[u8], kdf: KdfParams, aad: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+pub fn unwrap(
+    wrapped: &[u8],
+    secret: &[u8],
+    kdf: KdfParams,
+    aad: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
     let (salt, sealed) = wrapped.split_at_checked(SALT_LEN)?;
     let kek = crypto::derive_key(secret, salt, kdf).ok()?;
     crypto::aead_open(&kek, aad, sealed).ok()
@@ -45,18 +55,32 @@ pub fn unwrap(wrapped: &[u8], secret: &[u8], kdf: KdfParams, aad: &[u8]) -> Opti
 pub fn seal_to(vault_public: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let (ephemeral_private, ephemeral_public) = crypto::x25519_generate()?;
     let shared = crypto::x25519_agree(&ephemeral_private, vault_public)?;
-    let key = Zeroizing::new(crypto::sha256(&[b"jeton vault seal", &shared, &ephemeral_public, vault_public]));
+    let key = Zeroizing::new(crypto::sha256(&[
+        b"jeton vault seal",
+        &shared,
+        &ephemeral_public,
+        vault_public,
+    ]));
     let mut out = ephemeral_public;
     out.extend(crypto::aead_seal(&key, aad, plaintext)?);
     Ok(out)
 }
 
 /// Opens what `seal_to` sealed.
-pub fn open_with(vault_private: &[u8], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub fn open_with(
+    vault_private: &[u8],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let (ephemeral_public, rest) = sealed.split_at_checked(X25519_LEN).ok_or(CryptoError)?;
     let vault_public = crypto::x25519_public_of(vault_private)?;
     let shared = crypto::x25519_agree(vault_private, ephemeral_public)?;
-    let key = Zeroizing::new(crypto::sha256(&[b"jeton vault seal", &shared, ephemeral_public, &vault_public]));
+    let key = Zeroizing::new(crypto::sha256(&[
+        b"jeton vault seal",
+        &shared,
+        ephemeral_public,
+        &vault_public,
+    ]));
     crypto::aead_open(&key, aad, rest)
 }
 
@@ -99,7 +123,10 @@ mod tests {
     fn pin_wrap_opens_only_with_the_pin() {
         let (private, _) = crypto::x25519_generate().unwrap();
         let wrapped = wrap(&private, b"123456\xff\xff", KdfParams::DEFAULT, b"pin").unwrap();
-        assert_eq!(unwrap(&wrapped, b"123456\xff\xff", KdfParams::DEFAULT, b"pin").unwrap()[..], private[..]);
+        assert_eq!(
+            unwrap(&wrapped, b"123456\xff\xff", KdfParams::DEFAULT, b"pin").unwrap()[..],
+            private[..]
+        );
         assert!(unwrap(&wrapped, b"123457\xff\xff", KdfParams::DEFAULT, b"pin").is_none());
         assert!(unwrap(&wrapped, b"123456\xff\xff", KdfParams::DEFAULT, b"puk").is_none());
     }
@@ -108,7 +135,10 @@ mod tests {
     fn sealed_key_opens_only_with_the_vault_private_key() {
         let (private, public) = crypto::x25519_generate().unwrap();
         let sealed = seal_to(&public, b"slot 9a", b"secret key").unwrap();
-        assert_eq!(&open_with(&private, b"slot 9a", &sealed).unwrap()[..], b"secret key");
+        assert_eq!(
+            &open_with(&private, b"slot 9a", &sealed).unwrap()[..],
+            b"secret key"
+        );
         let (other, _) = crypto::x25519_generate().unwrap();
         assert!(open_with(&other, b"slot 9a", &sealed).is_err());
         assert!(open_with(&private, b"slot 9c", &sealed).is_err());
