@@ -51,6 +51,12 @@ pub enum Command {
     Cert(CertCommand),
     /// Walk the first-use guide's story on a fresh virtual card, step by step.
     Demo,
+    /// Measure signatures per second through the card against OpenSSL with the same key.
+    Bench {
+        /// Seconds per measurement (each is repeated in alternating rounds).
+        #[arg(long, default_value_t = 1.0)]
+        seconds: f64,
+    },
 }
 
 /// Which card to use: needed only when there is more than one.

@@ -48,6 +48,8 @@ pub enum CliError {
 
     /// A step of the demo did not behave as the guide says.
     DemoStep(String),
+    /// The benchmark could not run, or a figure missed the target.
+    Bench(String),
 }
 
 impl From<jeton_piv::Error> for CliError {

@@ -515,6 +515,11 @@ impl CliError {
                 "the demo went off the guide's story: {what}",
                 "la démonstration s'est écartée du guide : {what}"
             ),
+            CliError::Bench(what) => tr!(
+                lang,
+                "benchmark: {what}",
+                "banc d'essai : {what}"
+            ),
         }
     }
 }

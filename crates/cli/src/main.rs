@@ -4,6 +4,7 @@
 //! This file only wires things up: arguments in `cli`, words in `i18n`, secrets in
 //! `secrets`, card files in `home`, one module per command family in `commands`.
 
+mod bench;
 mod cli;
 mod commands;
 mod error;
@@ -44,8 +45,16 @@ fn main() -> ExitCode {
 fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    if let Command::Demo = cli.command {
-        return demo::run(lang, &mut out);
+    match cli.command {
+        Command::Demo => return demo::run(lang, &mut out),
+        Command::Bench { seconds } => {
+            return match bench::run(seconds, &mut out) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(CliError::Bench("a figure missed its target".into())),
+                Err(error) => Err(CliError::Bench(error.to_string())),
+            };
+        }
+        _ => {}
     }
     let mut err = io::stderr();
     let mut ctx = Ctx {
@@ -87,6 +96,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
         Command::Cert(CertCommand::Export { card, slot, out }) => {
             cert::export(ctx, card, &slot, out.as_deref())
         }
-        Command::Demo => demo::run(lang, ctx.out),
+        // Both run before the context is built: they need no home and no secrets.
+        Command::Demo | Command::Bench { .. } => Ok(()),
     }
 }
