@@ -121,7 +121,7 @@ pub fn run(seconds: f64, out: &mut impl Write) -> BenchResult<bool> {
 
     writeln!(
         out,
-        "Jeton signing benchmark ({seconds:.1} s per measurement, best of {ROUNDS} rounds)"
+        "Jeton signing benchmark ({seconds} s per measurement, best of {ROUNDS} rounds)"
     )?;
     writeln!(
         out,

@@ -56,6 +56,9 @@ pub enum Command {
         /// Seconds per measurement (each is repeated in alternating rounds).
         #[arg(long, default_value_t = 1.0)]
         seconds: f64,
+        /// Print the figures without judging them (for a smoke run on a debug build).
+        #[arg(long)]
+        report_only: bool,
     },
 }
 

@@ -47,10 +47,13 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
     let mut out = stdout.lock();
     match cli.command {
         Command::Demo => return demo::run(lang, &mut out),
-        Command::Bench { seconds } => {
+        Command::Bench {
+            seconds,
+            report_only,
+        } => {
             return match bench::run(seconds, &mut out) {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(CliError::Bench("a figure missed its target".into())),
+                Ok(met) if met || report_only => Ok(()),
+                Ok(_) => Err(CliError::Bench("a figure missed its target".into())),
                 Err(error) => Err(CliError::Bench(error.to_string())),
             };
         }
