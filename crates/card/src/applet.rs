@@ -113,6 +113,19 @@ impl Applet<'_> {
         }
     }
 
+    /// What changes keys, objects or the management key needs: a management-key
+    /// authentication in this session, on a card that is not dead.
+    fn require_administration(&self) -> Result<(), Fault> {
+        expect(
+            self.session.management_authenticated,
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+        )?;
+        expect(
+            !self.state.is_terminated(),
+            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
+        )
+    }
+
     fn persist(&mut self) -> Result<(), Fault> {
         self.file.write(self.state).map_err(Fault::Storage)
     }
@@ -166,14 +179,7 @@ impl Applet<'_> {
     /// PUT DATA (§3.3.2): needs the management key; `53 00` deletes the object.
     fn put_data(&mut self, command: &Command) -> Reply {
         let tag = Self::object_tag(command)?;
-        expect(
-            self.session.management_authenticated,
-            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
-        )?;
-        expect(
-            !self.state.is_terminated(),
-            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
-        )?;
+        self.require_administration()?;
         expect(
             objects::read_access(tag).is_some(),
             StatusWord::INCORRECT_DATA,
@@ -581,14 +587,7 @@ impl Applet<'_> {
     fn generate(&mut self, command: &Command) -> Reply {
         expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
         let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
-        expect(
-            self.session.management_authenticated,
-            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
-        )?;
-        expect(
-            !self.state.is_terminated(),
-            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
-        )?;
+        self.require_administration()?;
         let (control, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
         expect(
             control.tag == 0xAC && rest.is_empty(),
@@ -600,18 +599,7 @@ impl Applet<'_> {
             _ => return Err(StatusWord::INCORRECT_DATA.into()),
         };
         let key = SlotPrivateKey::generate(algorithm).map_err(crypto_failed)?;
-        let public_template = key.public_key_template().map_err(crypto_failed)?;
-        let sealed_private = self.seal_slot_key(slot, &key)?;
-        self.state.keys.insert(
-            slot,
-            StoredKey {
-                algorithm,
-                origin: KeyOrigin::Generated,
-                public_template: public_template.clone(),
-                sealed_private,
-            },
-        );
-        self.persist()?;
+        let public_template = self.store_key(slot, &key, KeyOrigin::Generated)?;
         Ok(tlv::encode(0x7F49, &public_template))
     }
 
@@ -621,14 +609,7 @@ impl Applet<'_> {
     fn import_key(&mut self, command: &Command) -> Reply {
         let algorithm = KeyAlgorithm::from_id(command.p1).ok_or(StatusWord::INCORRECT_P1_P2)?;
         let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
-        expect(
-            self.session.management_authenticated,
-            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
-        )?;
-        expect(
-            !self.state.is_terminated(),
-            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
-        )?;
+        self.require_administration()?;
         expect(
             slot != KeySlot::SIGNATURE,
             StatusWord::CONDITIONS_NOT_SATISFIED,
@@ -643,30 +624,36 @@ impl Applet<'_> {
             },
         }
         .ok_or(StatusWord::INCORRECT_DATA)?;
-        let public_template = key.public_key_template().map_err(crypto_failed)?;
-        let sealed_private = self.seal_slot_key(slot, &key)?;
-        self.state.keys.insert(
-            slot,
-            StoredKey {
-                algorithm,
-                origin: KeyOrigin::Imported,
-                public_template,
-                sealed_private,
-            },
-        );
-        self.persist()?;
+        self.store_key(slot, &key, KeyOrigin::Imported)?;
         Ok(Vec::new())
     }
 
-    fn seal_slot_key(&self, slot: KeySlot, key: &SlotPrivateKey) -> Result<Vec<u8>, Fault> {
+    /// Seals a new slot key (to the vault, or with the device key when it needs no PIN),
+    /// stores it durably, and returns its public part as inside `7F49`.
+    fn store_key(
+        &mut self,
+        slot: KeySlot,
+        key: &SlotPrivateKey,
+        origin: KeyOrigin,
+    ) -> Result<Vec<u8>, Fault> {
+        let public_template = key.public_key_template().map_err(crypto_failed)?;
         let pkcs8 = key.to_pkcs8().map_err(crypto_failed)?;
         let aad = slot_aad(self.state.serial, slot);
-        if slot.pin_policy() == PinPolicy::Never {
+        let sealed_private = if slot.pin_policy() == PinPolicy::Never {
             self.device.seal(&aad, &pkcs8)
         } else {
             vault::seal_to(&self.state.vault_public, &aad, &pkcs8)
         }
-        .map_err(crypto_failed)
+        .map_err(crypto_failed)?;
+        let stored = StoredKey {
+            algorithm: key.algorithm,
+            origin,
+            public_template: public_template.clone(),
+            sealed_private,
+        };
+        self.state.keys.insert(slot, stored);
+        self.persist()?;
+        Ok(public_template)
     }
 
     /// GET METADATA (YubiKey INS F7). On the PIN, tag 05 ("default value") is the card's
@@ -713,14 +700,7 @@ impl Applet<'_> {
             command.p1 == 0xFF && matches!(command.p2, 0xFF | 0xFE),
             StatusWord::INCORRECT_P1_P2,
         )?;
-        expect(
-            self.session.management_authenticated,
-            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
-        )?;
-        expect(
-            !self.state.is_terminated(),
-            StatusWord::AUTHENTICATION_METHOD_BLOCKED,
-        )?;
+        self.require_administration()?;
         let (&algorithm, rest) = command
             .data
             .split_first()
