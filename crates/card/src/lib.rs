@@ -44,6 +44,7 @@ mod status;
 mod storage;
 pub mod tlv;
 pub mod vault;
+pub mod vpcd;
 
 use std::fs;
 use std::io;
