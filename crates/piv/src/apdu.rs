@@ -5,7 +5,7 @@ use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::status::StatusWord;
-use crate::transport::Transport;
+use crate::transport::{Transmit, Transport, TransportError};
 
 /// Short APDUs carry at most 255 data bytes; longer data goes out in a chain.
 const MAX_SHORT_DATA: usize = 255;
@@ -110,12 +110,8 @@ fn split_response(raw: &[u8]) -> Result<(&[u8], StatusWord), Error> {
     }
 }
 
-fn send<T: Transport + ?Sized>(
-    transport: &mut T,
-    apdu: &[u8],
-    data: &mut Vec<u8>,
-) -> Result<StatusWord, Error> {
-    let raw = Zeroizing::new(transport.transmit(apdu)?);
+fn send(transmit: &mut Transmit<'_>, apdu: &[u8], data: &mut Vec<u8>) -> Result<StatusWord, Error> {
+    let raw = Zeroizing::new(transmit(apdu)?);
     let (bytes, status) = split_response(&raw)?;
     if data.len() + bytes.len() > MAX_RESPONSE {
         return Err(Error::MalformedResponse("response too long"));
@@ -126,23 +122,35 @@ fn send<T: Transport + ?Sized>(
 
 /// Sends a command (chained if needed) and collects the whole response, following `61 xx`
 /// with GET RESPONSE. A non-9000 status on a link of the chain ends the exchange with it.
+/// The whole exchange runs in one [`Transport::exclusive`] section, so that no other
+/// program's APDU comes between the links or before the GET RESPONSE.
 pub fn transceive<T: Transport + ?Sized>(
     transport: &mut T,
     command: &Command,
 ) -> Result<Response, Error> {
+    let mut outcome = None;
+    transport.exclusive(&mut |transmit| outcome = Some(transceive_exclusive(transmit, command)))?;
+    outcome.unwrap_or_else(|| {
+        Err(Error::Transport(TransportError::Unavailable(
+            "the card was not reached".into(),
+        )))
+    })
+}
+
+fn transceive_exclusive(transmit: &mut Transmit<'_>, command: &Command) -> Result<Response, Error> {
     let apdus = command.to_short_apdus();
     let mut data = Zeroizing::new(Vec::new());
     let Some((last, links)) = apdus.split_last() else {
         return Err(Error::MalformedResponse("empty command"));
     };
     for link in links {
-        let status = send(transport, link, &mut data)?;
+        let status = send(transmit, link, &mut data)?;
         if !status.is_success() {
             return Ok(Response { data, status });
         }
         data.clear();
     }
-    let mut status = send(transport, last, &mut data)?;
+    let mut status = send(transmit, last, &mut data)?;
     if status.sw1() == 0x6C && command.expects_response {
         // ISO 7816-4 §5.6: wrong Le; resend the last APDU with the Le the card asks for.
         let mut retry = Zeroizing::new(last.to_vec());
@@ -150,7 +158,7 @@ pub fn transceive<T: Transport + ?Sized>(
             *le = status.sw2();
         }
         data.clear();
-        status = send(transport, &retry, &mut data)?;
+        status = send(transmit, &retry, &mut data)?;
     }
     let mut rounds = 0;
     while let Some(remaining) = status.bytes_remaining() {
@@ -160,7 +168,7 @@ pub fn transceive<T: Transport + ?Sized>(
         }
         let le = if remaining >= 256 { 0 } else { remaining as u8 };
         let get_response = [0x00, INS_GET_RESPONSE, 0x00, 0x00, le];
-        status = send(transport, &get_response, &mut data)?;
+        status = send(transmit, &get_response, &mut data)?;
     }
     Ok(Response { data, status })
 }
@@ -168,7 +176,6 @@ pub fn transceive<T: Transport + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::TransportError;
 
     fn hex(apdus: &[Zeroizing<Vec<u8>>]) -> Vec<String> {
         apdus

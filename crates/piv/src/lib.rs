@@ -6,7 +6,8 @@
 //!
 //! It is:
 //! - a narrow [`Transport`] trait, with [`InProcessTransport`] over the virtual card of
-//!   `jeton-card` (a PC/SC transport for readers and USB keys will sit beside it);
+//!   `jeton-card`, and `PcscTransport` for cards and USB keys in PC/SC readers (cargo
+//!   feature `pcsc`: it links libpcsclite);
 //! - [`PivClient`], one method per PIV operation: select, status, PIN and PUK management,
 //!   management-key authentication, key generation, signing, decryption, ECDH, data objects
 //!   and certificates, plus the Yubico extensions Jeton's card speaks (serial, version,
@@ -48,6 +49,8 @@
 pub mod apdu;
 mod client;
 mod error;
+#[cfg(feature = "pcsc")]
+mod pcsc;
 pub mod signing;
 mod status;
 pub mod tlv;
@@ -59,9 +62,11 @@ mod trace_tests;
 
 pub use client::{PivClient, PIV_AID};
 pub use error::Error;
+#[cfg(feature = "pcsc")]
+pub use pcsc::PcscTransport;
 pub use signing::{HashAlgorithm, RsaPadding};
 pub use status::StatusWord;
-pub use transport::{InProcessTransport, Transport, TransportError};
+pub use transport::{InProcessTransport, Transmit, Transport, TransportError};
 pub use types::{
     CardStatus, KeyAlgorithm, KeyOrigin, KeyReference, ManagementKey, ManagementKeyAlgorithm,
     Metadata, MetadataAlgorithm, ObjectId, Pin, PinPolicy, PinVerification, PublicKey, Puk,
