@@ -171,7 +171,11 @@ fn read_frame(
         match stream.read(&mut chunk) {
             Ok(0) => return Ok(None),
             Ok(n) => decoder.push(&chunk[..n]),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
@@ -474,7 +478,11 @@ mod tests {
 
     #[test]
     fn frames_split_anywhere_are_reassembled() {
-        let stream = [encode_frame(&[0x04]).unwrap(), encode_frame(&SELECT_PIV).unwrap()].concat();
+        let stream = [
+            encode_frame(&[0x04]).unwrap(),
+            encode_frame(&SELECT_PIV).unwrap(),
+        ]
+        .concat();
         for cut in 0..=stream.len() {
             let mut decoder = FrameDecoder::default();
             let mut frames = Vec::new();
@@ -484,7 +492,11 @@ mod tests {
                     frames.push(frame);
                 }
             }
-            assert_eq!(frames, vec![vec![0x04], SELECT_PIV.to_vec()], "cut at {cut}");
+            assert_eq!(
+                frames,
+                vec![vec![0x04], SELECT_PIV.to_vec()],
+                "cut at {cut}"
+            );
             assert!(!decoder.is_mid_frame());
         }
     }

@@ -23,6 +23,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "N")]
     pub secret_fd: Option<u32>,
 
+    /// Use the PIV card in the PC/SC reader whose name contains NAME (any case), instead
+    /// of a virtual card. Needs a build with the `pcsc` feature.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub reader: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -87,6 +92,24 @@ pub enum CardCommand {
     },
     /// Reset a dead card (PIN and PUK both blocked): destroys its keys and certificates.
     Reset(CardChoice),
+    /// Put virtual cards in PC/SC readers through the vsmartcard vpcd driver of pcscd,
+    /// until Ctrl-C: every smart-card program then sees them.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A card to serve; repeat for several (default: the only card).
+    #[arg(long = "card", value_name = "SERIAL")]
+    pub cards: Vec<u32>,
+    /// vpcd's address for each card, in the order of --card (default: 127.0.0.1:35963,
+    /// then 35964, vpcd's two readers).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub vpcd: Vec<String>,
+    /// Log each APDU's instruction, status word and time (never its data); also
+    /// JETON_LOG=debug.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -46,6 +46,21 @@ pub enum CliError {
     CorruptCertificate(Slot),
     ResetNotAllowed,
 
+    /// `--reader` in a build without the `pcsc` feature.
+    #[cfg_attr(feature = "pcsc", allow(dead_code))]
+    NoPcscSupport,
+    CardAndReader,
+    ReaderNotApplicable,
+    ServePairing {
+        cards: usize,
+        readers: usize,
+    },
+    /// The same card, or the same vpcd address, given twice.
+    ServeTwice(String),
+    Signal(io::Error),
+    /// A served card stopped answering (its file failed).
+    Vpcd(u32, String),
+
     /// A step of the demo did not behave as the guide says.
     DemoStep(String),
     /// The benchmark could not run, or a figure missed the target.

@@ -5,7 +5,7 @@
 //! that is set (the POSIX order): French when it starts with `fr`, English otherwise.
 
 use jeton_card::{CardError, StateError};
-use jeton_piv::{Error as PivError, Slot};
+use jeton_piv::{Error as PivError, Slot, TransportError};
 
 use crate::error::CliError;
 use crate::secrets::{SecretKind, Stage};
@@ -91,6 +91,12 @@ pub enum Msg<'a> {
     Signed(Slot),
     CertificateImported(Slot),
     CertificateOutdated(Slot),
+
+    ServeStarting(u32, &'a str),
+    ServeConnected(u32, &'a str),
+    ServeWaiting(u32, &'a str),
+    ServeDisconnected(u32),
+    ServeStopped,
 
     DemoHome(&'a str),
     DemoStep(u8, DemoStep),
@@ -241,6 +247,31 @@ impl Msg<'_> {
                 lang,
                 "The certificate in slot {slot} was for the previous key: import the new key's certificate with `jeton cert import --slot {slot}`.",
                 "Le certificat de l'emplacement {slot} était celui de la clé précédente : importez le certificat de la nouvelle clé avec `jeton cert import --slot {slot}`."
+            ),
+            Msg::ServeStarting(serial, address) => tr!(
+                lang,
+                "Card {serial}: plugging into vpcd at {address} (Ctrl-C to stop).",
+                "Carte {serial} : branchement sur vpcd à {address} (Ctrl-C pour arrêter)."
+            ),
+            Msg::ServeConnected(serial, address) => tr!(
+                lang,
+                "Card {serial}: in the reader of vpcd at {address}; PC/SC programs can use it.",
+                "Carte {serial} : dans le lecteur de vpcd à {address} ; les programmes PC/SC peuvent l'utiliser."
+            ),
+            Msg::ServeWaiting(serial, address) => tr!(
+                lang,
+                "Card {serial}: nothing listens on {address}; is pcscd running with vsmartcard-vpcd? Trying again.",
+                "Carte {serial} : rien n'écoute sur {address} ; pcscd tourne-t-il avec vsmartcard-vpcd ? Nouvel essai."
+            ),
+            Msg::ServeDisconnected(serial) => tr!(
+                lang,
+                "Card {serial}: vpcd closed the connection (pcscd stopped?); the card is out of the reader, plugging in again.",
+                "Carte {serial} : vpcd a fermé la connexion (pcscd arrêté ?) ; la carte est hors du lecteur, nouveau branchement."
+            ),
+            Msg::ServeStopped => tr!(
+                lang,
+                "Stopped: the cards are out of their readers.",
+                "Arrêté : les cartes sont sorties de leurs lecteurs."
             ),
             Msg::DemoHome(path) => tr!(
                 lang,
@@ -510,6 +541,41 @@ impl CliError {
                 "the card can be reset only when the PIN and the unblock code are both blocked; it still works, so nothing was destroyed",
                 "la carte ne peut être réinitialisée que si le PIN et le code de déblocage sont tous deux bloqués ; elle fonctionne encore, rien n'a été détruit"
             ),
+            CliError::NoPcscSupport => tr!(
+                lang,
+                "this build of jeton has no PC/SC support, so --reader cannot be used (build it with `cargo build --features jeton/pcsc`); virtual cards work without --reader",
+                "cette version de jeton n'a pas le support PC/SC, --reader est donc inutilisable (compilez-la avec `cargo build --features jeton/pcsc`) ; les cartes virtuelles fonctionnent sans --reader"
+            ),
+            CliError::CardAndReader => tr!(
+                lang,
+                "choose either --card (a virtual card) or --reader (a card in a reader), not both",
+                "choisissez --card (une carte virtuelle) ou --reader (une carte dans un lecteur), pas les deux"
+            ),
+            CliError::ReaderNotApplicable => tr!(
+                lang,
+                "--reader does not apply here: this command works on virtual card files",
+                "--reader ne s'applique pas ici : cette commande porte sur les fichiers de cartes virtuelles"
+            ),
+            CliError::ServePairing { cards, readers } => tr!(
+                lang,
+                "{cards} card(s) but {readers} --vpcd address(es): give one --vpcd per --card, in the same order",
+                "{cards} carte(s) mais {readers} adresse(s) --vpcd : donnez un --vpcd par --card, dans le même ordre"
+            ),
+            CliError::ServeTwice(what) => tr!(
+                lang,
+                "{what} is given twice: each card goes in its own reader",
+                "{what} est donné deux fois : chaque carte va dans son propre lecteur"
+            ),
+            CliError::Signal(error) => tr!(
+                lang,
+                "cannot catch Ctrl-C: {error}",
+                "impossible d'intercepter Ctrl-C : {error}"
+            ),
+            CliError::Vpcd(serial, error) => tr!(
+                lang,
+                "card {serial} stopped answering: {error}",
+                "la carte {serial} ne répond plus : {error}"
+            ),
             CliError::DemoStep(what) => tr!(
                 lang,
                 "the demo went off the guide's story: {what}",
@@ -720,6 +786,33 @@ pub fn piv_error(error: &PivError, lang: Lang) -> String {
             lang,
             "cryptographic library error: {stack}",
             "erreur de la bibliothèque cryptographique : {stack}"
+        ),
+        PivError::Transport(TransportError::NoReader { wanted, available }) => {
+            let list = if available.is_empty() {
+                tr!(lang, "none", "aucun")
+            } else {
+                available.join(", ")
+            };
+            tr!(
+                lang,
+                "no smart-card reader's name contains {wanted:?} (readers: {list})",
+                "aucun lecteur de cartes ne contient {wanted:?} dans son nom (lecteurs : {list})"
+            )
+        }
+        PivError::Transport(TransportError::NoCard(reader)) => tr!(
+            lang,
+            "no card in the reader {reader:?}: insert it and try again",
+            "pas de carte dans le lecteur {reader:?} : insérez-la et recommencez"
+        ),
+        PivError::Transport(TransportError::NoService(why)) => tr!(
+            lang,
+            "the smart-card service is not available ({why}): start pcscd",
+            "le service des cartes à puce n'est pas disponible ({why}) : démarrez pcscd"
+        ),
+        PivError::Transport(TransportError::NotPiv(reader)) => tr!(
+            lang,
+            "the card in the reader {reader:?} is not a PIV card: Jeton cannot use it",
+            "la carte du lecteur {reader:?} n'est pas une carte PIV : Jeton ne peut pas l'utiliser"
         ),
         PivError::Transport(error) => tr!(
             lang,

@@ -20,7 +20,7 @@ use clap::Parser;
 use crate::cli::{
     CardCommand, CertCommand, Cli, Command, KeyCommand, MgmtKeyCommand, PinCommand, PukCommand,
 };
-use crate::commands::{card, cert, demo, key, pin, status, Ctx};
+use crate::commands::{card, cert, demo, key, pin, serve, status, Ctx};
 use crate::error::CliError;
 use crate::home::Home;
 use crate::i18n::Lang;
@@ -59,11 +59,26 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
         }
         _ => {}
     }
+    // Commands about virtual card files have no card in a reader to work on.
+    if cli.reader.is_some()
+        && matches!(
+            cli.command,
+            Command::Card(
+                CardCommand::Create(_)
+                    | CardCommand::List { .. }
+                    | CardCommand::Delete { .. }
+                    | CardCommand::Serve(_)
+            )
+        )
+    {
+        return Err(CliError::ReaderNotApplicable);
+    }
     let mut err = io::stderr();
     let mut ctx = Ctx {
         lang,
         home: Home::from_environment()?,
         secrets: Secrets::from_environment(cli.secret_fd, lang)?,
+        reader: cli.reader.clone(),
         out: &mut out,
         err: &mut err,
     };
@@ -73,6 +88,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
         Command::Card(CardCommand::List { json }) => card::list(ctx, json),
         Command::Card(CardCommand::Delete { serial }) => card::delete(ctx, serial),
         Command::Card(CardCommand::Reset(choice)) => card::reset(ctx, choice),
+        Command::Card(CardCommand::Serve(args)) => serve::run(ctx, &args),
         Command::Status(args) => status::run(ctx, &args),
         Command::Pin(PinCommand::Verify(choice)) => pin::verify(ctx, choice),
         Command::Pin(PinCommand::Change { card, kind }) => pin::change(ctx, card, kind),

@@ -88,6 +88,7 @@ impl Demo<'_> {
                 lang: self.lang,
                 home: Home::at(&self.home),
                 secrets: Secrets::scripted(secrets, self.lang),
+                reader: None,
                 out: &mut out,
                 err: &mut err,
             };

@@ -6,6 +6,7 @@ pub mod cert;
 pub mod demo;
 pub mod key;
 pub mod pin;
+pub mod serve;
 pub mod status;
 
 use std::io::Write;
@@ -13,7 +14,7 @@ use std::path::Path;
 
 use jeton_piv::{
     InProcessTransport, KeyReference, ManagementKey, ManagementKeyAlgorithm, Metadata,
-    MetadataAlgorithm, PivClient, Slot,
+    MetadataAlgorithm, PivClient, Slot, Transport,
 };
 
 use crate::error::CliError;
@@ -21,13 +22,16 @@ use crate::home::Home;
 use crate::i18n::{Lang, Msg};
 use crate::secrets::{SecretKind, Secrets, Stage};
 
-pub type Piv = PivClient<InProcessTransport>;
+/// A virtual card in this process, or a card in a PC/SC reader (`--reader`).
+pub type Piv = PivClient<Box<dyn Transport>>;
 
 /// What every command works with.
 pub struct Ctx<'a> {
     pub lang: Lang,
     pub home: Home,
     pub secrets: Secrets,
+    /// `--reader`: the card in this PC/SC reader instead of a virtual card.
+    pub reader: Option<String>,
     /// Results: what a script would pipe on.
     pub out: &'a mut dyn Write,
     /// Remarks for the holder when `out` carries data (a key, a signature).
@@ -43,11 +47,18 @@ impl Ctx<'_> {
         writeln!(self.err, "{}", msg.text(self.lang)).map_err(CliError::Output)
     }
 
-    /// Opens the chosen card and selects its PIV application.
+    /// Opens the chosen card, virtual or in a reader, and selects its PIV application.
     pub fn open(&self, serial: Option<u32>) -> Result<Piv, CliError> {
+        if let Some(reader) = &self.reader {
+            if serial.is_some() {
+                return Err(CliError::CardAndReader);
+            }
+            return open_reader(reader);
+        }
         let serial = self.home.choose(serial)?;
         let card = self.home.cards().open(serial)?;
-        Ok(PivClient::open(InProcessTransport::new(card))?)
+        let transport: Box<dyn Transport> = Box::new(InProcessTransport::new(card));
+        Ok(PivClient::open(transport)?)
     }
 
     /// Reads the current management key and authenticates with it. An empty line means
@@ -77,6 +88,18 @@ impl Ctx<'_> {
             None => self.out.write_all(data).map_err(CliError::Output),
         }
     }
+}
+
+#[cfg(feature = "pcsc")]
+fn open_reader(reader: &str) -> Result<Piv, CliError> {
+    let client = jeton_piv::PcscTransport::open_piv(reader)?;
+    let transport: Box<dyn Transport> = Box::new(client.into_transport());
+    Ok(PivClient::new(transport))
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn open_reader(_reader: &str) -> Result<Piv, CliError> {
+    Err(CliError::NoPcscSupport)
 }
 
 /// The cipher of the card's management key, as GET METADATA tells it; without it, the one
