@@ -1,10 +1,11 @@
 //! The PIV card application: one handler per instruction (SP 800-73-4 Part 2 §3), plus the
 //! YubiKey extensions that let existing tools manage the card (GET SERIAL, GET VERSION,
-//! GET METADATA, SET MANAGEMENT KEY, RESET).
+//! GET METADATA, SET MANAGEMENT KEY, RESET, IMPORT KEY, SET PIN RETRIES, ATTEST).
 
 use zeroize::Zeroizing;
 
 use crate::apdu::Command;
+use crate::attestation;
 use crate::crypto::{self, SlotPrivateKey};
 use crate::objects::{self, ReadAccess, MAX_OBJECT_SIZE, PIV_AID};
 use crate::pin::{self, RetryCounter, FACTORY_PUK, REFERENCE_LEN};
@@ -44,6 +45,8 @@ const INS_GET_DATA: u8 = 0xCB;
 const INS_PUT_DATA: u8 = 0xDB;
 const INS_GET_METADATA: u8 = 0xF7;
 const INS_GET_SERIAL: u8 = 0xF8;
+const INS_ATTEST: u8 = 0xF9;
+const INS_SET_PIN_RETRIES: u8 = 0xFA;
 const INS_RESET: u8 = 0xFB;
 const INS_GET_VERSION: u8 = 0xFD;
 const INS_IMPORT_KEY: u8 = 0xFE;
@@ -109,6 +112,8 @@ impl Applet<'_> {
             INS_SET_MANAGEMENT_KEY => self.set_management_key(command),
             INS_RESET => self.reset(command),
             INS_IMPORT_KEY => self.import_key(command),
+            INS_SET_PIN_RETRIES => self.set_pin_retries(command),
+            INS_ATTEST => self.attest(command),
             _ => Err(StatusWord::INS_NOT_SUPPORTED.into()),
         }
     }
@@ -722,6 +727,78 @@ impl Applet<'_> {
             algorithm == 0x03 && pin::constant_time_eq(key.value, &FACTORY_MANAGEMENT_KEY);
         self.persist()?;
         Ok(Vec::new())
+    }
+
+    /// SET PIN RETRIES (YubiKey INS FA): P1 PIN tries, P2 PUK tries (1 to 15, as `63 Cx`
+    /// can count). Like a YubiKey it needs the management key and the PIN, and it puts the
+    /// PIN and PUK back to their factory values (123456, 12345678).
+    fn set_pin_retries(&mut self, command: &Command) -> Reply {
+        let tries_ok = |tries: u8| (1..=pin::MAX_TRIES).contains(&tries);
+        expect(
+            tries_ok(command.p1) && tries_ok(command.p2),
+            StatusWord::INCORRECT_P1_P2,
+        )?;
+        self.require_administration()?;
+        expect(
+            self.session.pin_verified,
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+        )?;
+        let vault_private = self
+            .session
+            .vault_private
+            .clone()
+            .ok_or(StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+        self.state.pin = RetryCounter::new(command.p1);
+        self.wrap_under_pin(&vault_private, pin::FACTORY_PIN)?;
+        self.state.puk = RetryCounter::new(command.p2);
+        self.state.puk_wrap = vault::wrap(
+            &vault_private,
+            FACTORY_PUK,
+            self.state.kdf,
+            &puk_aad(self.state.serial),
+        )
+        .map_err(crypto_failed)?;
+        self.state.puk_is_default = true;
+        // The PIN just changed under the session: it must be verified again.
+        self.session.clear_pin_status();
+        self.persist()?;
+        Ok(Vec::new())
+    }
+
+    /// ATTEST (YubiKey INS F9, P2 = slot): a certificate for the slot's public key, signed
+    /// by the card's attestation key, proving the key was generated here. Imported keys are
+    /// refused (6A80): nothing can be proved about where they were made.
+    fn attest(&mut self, command: &Command) -> Reply {
+        expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
+        let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        let stored = self
+            .state
+            .keys
+            .get(&slot)
+            .ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
+        expect(
+            stored.origin == KeyOrigin::Generated,
+            StatusWord::INCORRECT_DATA,
+        )?;
+        let sealed = self
+            .state
+            .attestation_sealed
+            .as_ref()
+            .ok_or(StatusWord::NOT_FOUND)?;
+        let issuer = self
+            .state
+            .objects
+            .get(&attestation::CERTIFICATE_OBJECT)
+            .and_then(|container| attestation::certificate_of(container))
+            .ok_or(StatusWord::NOT_FOUND)?;
+        let subject = attestation::Subject {
+            serial: self.state.serial,
+            version: VERSION,
+            slot,
+            algorithm: stored.algorithm,
+            public_template: &stored.public_template,
+        };
+        attestation::attest(&subject, sealed, issuer, self.device).map_err(crypto_failed)
     }
 
     /// RESET (YubiKey INS FB): only a dead card (PIN and PUK blocked) may be reset; every

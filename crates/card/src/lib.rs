@@ -19,7 +19,8 @@
 //! - SELECT, GET DATA, PUT DATA, VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER,
 //!   GENERAL AUTHENTICATE (RSA, ECDSA, ECDH, 3DES/AES management key), GENERATE.
 //! - YubiKey extensions: GET SERIAL (F8), GET VERSION (FD), GET METADATA (F7),
-//!   SET MANAGEMENT KEY (FF), RESET (FB).
+//!   SET MANAGEMENT KEY (FF), RESET (FB), IMPORT KEY (FE), SET PIN RETRIES (FA), and
+//!   ATTEST (F9: see `attestation`).
 //! - The guide's policy: PIN of 6–8 printable characters, PUK of 8, 3 tries each; both
 //!   blocked means the card is dead for good until a RESET destroys every key.
 //! - A temporary-PIN flag set at personalisation: private-key operations answer `6985`
@@ -33,6 +34,7 @@
 
 mod apdu;
 mod applet;
+pub mod attestation;
 mod card;
 pub mod crypto;
 pub mod objects;
@@ -165,6 +167,8 @@ pub(crate) fn new_state(
     let serial = p.serial;
     let guid = crypto::random_bytes::<12>().map_err(crypto_error)?;
     let card_id = crypto::random_bytes::<14>().map_err(crypto_error)?;
+    let (attestation_sealed, attestation_certificate) =
+        attestation::generate(serial, device).map_err(crypto_error)?;
     Ok(CardState {
         serial,
         pin: RetryCounter::new(p.pin_tries),
@@ -186,10 +190,15 @@ pub(crate) fn new_state(
         objects: [
             (objects::CHUID, objects::default_chuid(serial, guid)),
             (objects::CCC, objects::default_ccc(card_id)),
+            (
+                attestation::CERTIFICATE_OBJECT,
+                attestation::container(&attestation_certificate),
+            ),
         ]
         .into_iter()
         .collect(),
         keys: Default::default(),
+        attestation_sealed: Some(attestation_sealed),
     })
 }
 

@@ -36,6 +36,8 @@ pub fn read_access(tag: u32) -> Option<ReadAccess> {
             Some(ReadAccess::Always)
         }
         0x5FC10D..=0x5FC120 | 0x5FC122 | 0x5FC123 | 0x7F61 => Some(ReadAccess::Always),
+        // The attestation key's certificate (YubiKey).
+        crate::attestation::CERTIFICATE_OBJECT => Some(ReadAccess::Always),
         _ => None,
     }
 }

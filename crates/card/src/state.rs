@@ -62,6 +62,9 @@ pub struct CardState {
     pub management_is_default: bool,
     pub objects: BTreeMap<u32, Vec<u8>>,
     pub keys: BTreeMap<KeySlot, StoredKey>,
+    /// The attestation key (slot F9), PKCS#8 sealed with the device key; cards made
+    /// before attestation existed have none.
+    pub attestation_sealed: Option<Vec<u8>>,
 }
 
 impl CardState {
@@ -84,6 +87,7 @@ mod tag {
     pub const MANAGEMENT_SEALED: u8 = 10;
     pub const OBJECT: u8 = 11;
     pub const KEY: u8 = 12;
+    pub const ATTESTATION_KEY: u8 = 13;
 }
 
 const FLAG_TEMPORARY_PIN: u8 = 0x01;
@@ -182,6 +186,9 @@ impl CardState {
             record.extend_from_slice(&key.sealed_private);
             put(&mut body, tag::KEY, &record);
         }
+        if let Some(sealed) = &self.attestation_sealed {
+            put(&mut body, tag::ATTESTATION_KEY, sealed);
+        }
         let checksum = crypto::sha256(&[&body]);
         body.extend_from_slice(&checksum);
         body
@@ -219,6 +226,7 @@ impl CardState {
         let mut management_sealed = None;
         let mut objects = BTreeMap::new();
         let mut keys = BTreeMap::new();
+        let mut attestation_sealed = None;
         for (record_tag, value) in records(&content[10..])? {
             match record_tag {
                 tag::SERIAL => serial = Some(u32_of(value)?),
@@ -259,6 +267,7 @@ impl CardState {
                     let (slot, key) = decode_key(value)?;
                     keys.insert(slot, key);
                 }
+                tag::ATTESTATION_KEY => attestation_sealed = Some(value.to_vec()),
                 _ => return Err(StateError::Corrupt),
             }
         }
@@ -278,6 +287,7 @@ impl CardState {
             management_sealed: management_sealed.ok_or(StateError::Corrupt)?,
             objects,
             keys,
+            attestation_sealed,
         })
     }
 }

@@ -173,7 +173,7 @@ fn absent_objects_answer_6a82() {
         assert_eq!(get_object(&mut t.card, tag).sw, 0x6A82, "tag {tag:X}");
     }
     assert_eq!(
-        get_object(&mut t.card, 0x5FFF01).sw,
+        get_object(&mut t.card, 0x5FFF42).sw,
         0x6A82,
         "not a PIV object"
     );
@@ -351,7 +351,7 @@ fn objects_over_3072_bytes_answer_6a84() {
 fn put_data_of_something_that_is_no_piv_object_is_refused() {
     let mut t = TestCard::factory();
     admin(&mut t.card);
-    assert_eq!(put_object(&mut t.card, 0x5FFF01, &[1, 2, 3]), 0x6A80);
+    assert_eq!(put_object(&mut t.card, 0x5FFF42, &[1, 2, 3]), 0x6A80);
     assert_eq!(
         sw(&mut t.card, "00 DB 3F FF 05 5C 01 7E 53 00"),
         0x6A80,
