@@ -12,6 +12,8 @@ use crate::types::KeyAlgorithm;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HashAlgorithm {
+    Sha1,
+    Sha224,
     Sha256,
     Sha384,
     Sha512,
@@ -20,6 +22,8 @@ pub enum HashAlgorithm {
 impl HashAlgorithm {
     pub fn message_digest(self) -> MessageDigest {
         match self {
+            HashAlgorithm::Sha1 => MessageDigest::sha1(),
+            HashAlgorithm::Sha224 => MessageDigest::sha224(),
             HashAlgorithm::Sha256 => MessageDigest::sha256(),
             HashAlgorithm::Sha384 => MessageDigest::sha384(),
             HashAlgorithm::Sha512 => MessageDigest::sha512(),
@@ -28,6 +32,8 @@ impl HashAlgorithm {
 
     pub fn output_len(self) -> usize {
         match self {
+            HashAlgorithm::Sha1 => 20,
+            HashAlgorithm::Sha224 => 28,
             HashAlgorithm::Sha256 => 32,
             HashAlgorithm::Sha384 => 48,
             HashAlgorithm::Sha512 => 64,
@@ -35,8 +41,16 @@ impl HashAlgorithm {
     }
 
     /// The DER DigestInfo header before the digest (RFC 8017 §9.2, note 1).
-    fn digest_info_prefix(self) -> &'static [u8] {
+    pub fn digest_info_prefix(self) -> &'static [u8] {
         match self {
+            HashAlgorithm::Sha1 => &[
+                0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2B, 0x0E, 0x03, 0x02, 0x1A, 0x05, 0x00, 0x04,
+                0x14,
+            ],
+            HashAlgorithm::Sha224 => &[
+                0x30, 0x2D, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x04, 0x05, 0x00, 0x04, 0x1C,
+            ],
             HashAlgorithm::Sha256 => &[
                 0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
                 0x01, 0x05, 0x00, 0x04, 0x20,
@@ -109,19 +123,28 @@ pub(crate) fn ecdsa_input(field_len: usize, digest: &[u8]) -> Zeroizing<Vec<u8>>
 /// EM = 00 01 FF…FF 00 ‖ DigestInfo (RFC 8017 §9.2). Every supported modulus leaves far
 /// more than the 8 bytes of FF the standard requires.
 fn pkcs1v15_block(len: usize, hash: HashAlgorithm, digest: &[u8]) -> Zeroizing<Vec<u8>> {
-    let prefix = hash.digest_info_prefix();
-    let t_len = prefix.len() + digest.len();
+    let mut t = hash.digest_info_prefix().to_vec();
+    t.extend_from_slice(digest);
+    // Cannot fail: every supported modulus holds a DigestInfo with room to spare.
+    pkcs1v15_type1_block(len, &t).unwrap_or_default()
+}
+
+/// EM = 00 01 FF…FF 00 ‖ T for a T the caller made (PKCS#11 `CKM_RSA_PKCS` signs a
+/// DigestInfo it is given). `None` when T leaves fewer than 8 bytes of FF.
+pub fn pkcs1v15_type1_block(len: usize, t: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    if t.len() + 11 > len {
+        return None;
+    }
     let mut em = Zeroizing::new(Vec::with_capacity(len));
     em.extend_from_slice(&[0x00, 0x01]);
-    em.resize(len - t_len - 1, 0xFF);
+    em.resize(len - t.len() - 1, 0xFF);
     em.push(0x00);
-    em.extend_from_slice(prefix);
-    em.extend_from_slice(digest);
-    em
+    em.extend_from_slice(t);
+    Some(em)
 }
 
 /// MGF1 (RFC 8017 §B.2.1).
-fn mgf1(hash: HashAlgorithm, seed: &[u8], len: usize) -> Result<Vec<u8>, Error> {
+pub fn mgf1(hash: HashAlgorithm, seed: &[u8], len: usize) -> Result<Vec<u8>, Error> {
     let mut out = Vec::with_capacity(len + hash.output_len());
     let mut counter: u32 = 0;
     while out.len() < len {
@@ -141,10 +164,27 @@ fn pss_block(
     hash: HashAlgorithm,
     digest: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
+    pss_encode(mod_bits, hash, hash, hash.output_len(), digest)
+}
+
+/// EMSA-PSS-ENCODE (RFC 8017 §9.1.1) with any salt length and MGF1 hash, padded to a full
+/// modulus-size block for the card.
+pub fn pss_encode(
+    mod_bits: usize,
+    hash: HashAlgorithm,
+    mgf_hash: HashAlgorithm,
+    s_len: usize,
+    digest: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error> {
     let em_bits = mod_bits - 1;
     let em_len = em_bits.div_ceil(8);
     let h_len = hash.output_len();
-    let s_len = h_len;
+    if digest.len() != h_len || em_len < h_len + s_len + 2 {
+        return Err(Error::InvalidInputLength {
+            expected: h_len,
+            got: digest.len(),
+        });
+    }
     let mut salt = vec![0u8; s_len];
     openssl::rand::rand_bytes(&mut salt)?;
     let mut h = Hasher::new(hash.message_digest())?;
@@ -156,7 +196,7 @@ fn pss_block(
     let mut db = Zeroizing::new(vec![0u8; db_len]);
     db[db_len - s_len - 1] = 0x01;
     db[db_len - s_len..].copy_from_slice(&salt);
-    let mask = mgf1(hash, &m_hash, db_len)?;
+    let mask = mgf1(mgf_hash, &m_hash, db_len)?;
     for (d, m) in db.iter_mut().zip(mask) {
         *d ^= m;
     }

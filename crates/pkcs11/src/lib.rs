@@ -1,0 +1,23 @@
+//! `jeton-pkcs11`: the PKCS#11 3.0 module (`libjeton_pkcs11.so`) through which every
+//! application (Firefox/NSS, OpenSSL, GnuTLS, ssh, pyHanko…) uses a Jeton token.
+//!
+//! One slot per virtual card of `$JETON_HOME/cards`; for each populated PIV slot a
+//! certificate, a public key and a private key sharing one `CKA_ID`. `CKU_USER` is the PIN,
+//! `CKU_SO` the unblock code (PUK) and `C_InitPIN` in an SO session unblocks the PIN; the 9C
+//! signature key needs `CKU_CONTEXT_SPECIFIC` before every use. It is not a software token:
+//! private keys never leave the card, which does every private-key operation.
+//!
+//! Layout: `ffi` is the thin C shell (the only `unsafe` code); `module` holds the state and
+//! the operations; `slots`, `session`, `objects`, `mechanisms` and `config` one concern each.
+
+mod config;
+pub mod error;
+mod ffi;
+mod mechanisms;
+mod module;
+mod objects;
+mod session;
+mod slots;
+
+pub use config::{Config, ConfigError};
+pub use error::Error;

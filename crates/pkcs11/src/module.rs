@@ -1,0 +1,1392 @@
+//! The module's state and every PKCS#11 operation, in safe Rust. The C shell (`ffi`) turns
+//! pointers into these types and these results into `CK_RV`s.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use cryptoki_sys::*;
+use jeton_card::CardDirectory;
+use jeton_piv::{InProcessTransport, KeyAlgorithm, KeyReference, Pin, PivClient, Puk, Slot};
+use zeroize::Zeroizing;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::mechanisms::{
+    self, DecryptScheme, Mechanism, MessageBuffer, Parameter, SignScheme, MECHANISMS,
+};
+use crate::objects::{self, CertificateInfo, Curve, ObjectKind, PublicParts, SlotContents};
+use crate::session::{DecryptOperation, Session, SignOperation};
+use crate::slots::{Login, SlotTable, TokenSource, TokenState};
+
+/// A result for the two-call length convention: the bytes, or how many the caller needs.
+pub enum Output<T> {
+    Needed(usize),
+    Done(T),
+}
+
+/// A template: attribute types and their values in C encoding.
+pub type Template = [(CK_ATTRIBUTE_TYPE, Vec<u8>)];
+
+/// A session's entry: what never changes is readable without locking the session.
+pub struct SessionEntry {
+    pub slot_id: CK_SLOT_ID,
+    pub read_write: bool,
+    pub session: Mutex<Session>,
+}
+
+/// A secret made by `C_DeriveKey` (ECDH): a session object, gone with its session.
+struct SecretObject {
+    session: CK_SESSION_HANDLE,
+    value: Zeroizing<Vec<u8>>,
+    key_type: CK_KEY_TYPE,
+    sensitive: bool,
+    extractable: bool,
+    label: Vec<u8>,
+    id: Vec<u8>,
+}
+
+/// Secret objects get handles above 2^32, token objects below (see `objects::handle_of`).
+const SECRET_HANDLE_BASE: CK_OBJECT_HANDLE = 1 << 32;
+
+/// A poisoned lock means a panic was caught at the boundary; the data is still usable.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn padded<const N: usize>(text: &str) -> [CK_UTF8CHAR; N] {
+    let mut out = [b' '; N];
+    let bytes = text.as_bytes();
+    let len = bytes.len().min(N);
+    out[..len].copy_from_slice(&bytes[..len]);
+    out
+}
+
+fn find_attribute(template: &Template, kind: CK_ATTRIBUTE_TYPE) -> Option<&[u8]> {
+    template
+        .iter()
+        .find(|(t, _)| *t == kind)
+        .map(|(_, v)| v.as_slice())
+}
+
+fn ulong_of(value: &[u8]) -> Result<CK_ULONG> {
+    Ok(CK_ULONG::from_ne_bytes(
+        value.try_into().map_err(|_| Error::AttributeValueInvalid)?,
+    ))
+}
+
+fn bool_of(value: &[u8]) -> Result<bool> {
+    match value {
+        [b] => Ok(*b != 0),
+        _ => Err(Error::AttributeValueInvalid),
+    }
+}
+
+/// A PIN given to the module: checked before it reaches the card, so a typo of the wrong
+/// length costs no try.
+fn user_pin(value: &[u8]) -> Result<Pin> {
+    if !(6..=8).contains(&value.len()) {
+        return Err(Error::PinLenRange);
+    }
+    Pin::new(value).map_err(|_| Error::PinInvalid)
+}
+
+fn unblock_code(value: &[u8]) -> Result<Puk> {
+    if value.len() != 8 {
+        return Err(Error::PinLenRange);
+    }
+    Puk::new(value).map_err(|_| Error::PinInvalid)
+}
+
+pub struct Module {
+    config: Config,
+    slots: Mutex<SlotTable>,
+    tokens: Mutex<HashMap<CK_SLOT_ID, Arc<Mutex<TokenState>>>>,
+    sessions: RwLock<HashMap<CK_SESSION_HANDLE, Arc<SessionEntry>>>,
+    secrets: Mutex<HashMap<CK_OBJECT_HANDLE, SecretObject>>,
+    next_session: AtomicU64,
+    next_secret: AtomicU64,
+    /// What `C_WaitForSlotEvent` last reported.
+    seen_slots: Mutex<BTreeSet<CK_SLOT_ID>>,
+    finalizing: AtomicBool,
+}
+
+impl Module {
+    pub fn new(config: Config) -> Result<Module> {
+        let mut slots = SlotTable::new(CardDirectory::new(config.cards()));
+        slots.refresh()?;
+        let seen = slots.present().iter().map(|(id, _)| *id).collect();
+        Ok(Module {
+            config,
+            slots: Mutex::new(slots),
+            tokens: Mutex::new(HashMap::new()),
+            sessions: RwLock::new(HashMap::new()),
+            secrets: Mutex::new(HashMap::new()),
+            next_session: AtomicU64::new(1),
+            next_secret: AtomicU64::new(SECRET_HANDLE_BASE),
+            seen_slots: Mutex::new(seen),
+            finalizing: AtomicBool::new(false),
+        })
+    }
+
+    /// `C_Finalize`: wakes a `C_WaitForSlotEvent` blocked in another thread.
+    pub fn finalize(&self) {
+        self.finalizing.store(true, Ordering::SeqCst);
+    }
+
+    // ---- general information, slots and tokens ----
+
+    pub fn info(&self) -> CK_INFO {
+        CK_INFO {
+            cryptokiVersion: CK_VERSION { major: 3, minor: 0 },
+            manufacturerID: padded("Jeton"),
+            flags: 0,
+            libraryDescription: padded("Jeton PKCS#11 module"),
+            libraryVersion: CK_VERSION { major: 0, minor: 1 },
+        }
+    }
+
+    pub fn slot_list(&self) -> Result<Vec<CK_SLOT_ID>> {
+        let mut slots = lock(&self.slots);
+        slots.refresh()?;
+        Ok(slots.present().iter().map(|(id, _)| *id).collect())
+    }
+
+    fn token_source(&self, slot: CK_SLOT_ID) -> Result<TokenSource> {
+        let mut slots = lock(&self.slots);
+        match slots.token(slot) {
+            Err(Error::SlotIdInvalid) => {
+                slots.refresh()?;
+                slots.token(slot)
+            }
+            other => other,
+        }
+    }
+
+    fn connect(&self, source: TokenSource) -> Result<PivClient<InProcessTransport>> {
+        let TokenSource::Virtual(serial) = source;
+        let card = lock(&self.slots)
+            .cards()
+            .open(serial)
+            .map_err(|_| Error::TokenNotPresent)?;
+        Ok(PivClient::open(InProcessTransport::new(card))?)
+    }
+
+    pub fn slot_info(&self, slot: CK_SLOT_ID) -> Result<CK_SLOT_INFO> {
+        let TokenSource::Virtual(serial) = self.token_source(slot)?;
+        Ok(CK_SLOT_INFO {
+            slotDescription: padded(&format!("Jeton virtual card {serial}")),
+            manufacturerID: padded("Jeton"),
+            flags: CKF_TOKEN_PRESENT | CKF_REMOVABLE_DEVICE,
+            hardwareVersion: CK_VERSION { major: 1, minor: 0 },
+            firmwareVersion: CK_VERSION { major: 1, minor: 0 },
+        })
+    }
+
+    pub fn token_info(&self, slot: CK_SLOT_ID) -> Result<CK_TOKEN_INFO> {
+        let source = self.token_source(slot)?;
+        let mut card = self.connect(source)?;
+        let status = card.status()?;
+        let label = card
+            .read_certificate(Slot::AUTHENTICATION)
+            .ok()
+            .and_then(CertificateInfo::parse)
+            .map(|c| c.common_name().to_string())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| format!("Jeton PIV {}", status.serial));
+        let mut flags =
+            CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
+        let counter_flags =
+            |counter: jeton_piv::RetryCounter, low, last, locked| match counter.remaining {
+                0 => locked,
+                1 if counter.max > 1 => low | last,
+                n if n < counter.max => low,
+                _ => 0,
+            };
+        flags |= counter_flags(
+            status.pin,
+            CKF_USER_PIN_COUNT_LOW,
+            CKF_USER_PIN_FINAL_TRY,
+            CKF_USER_PIN_LOCKED,
+        );
+        flags |= counter_flags(
+            status.puk,
+            CKF_SO_PIN_COUNT_LOW,
+            CKF_SO_PIN_FINAL_TRY,
+            CKF_SO_PIN_LOCKED,
+        );
+        if status.temporary_pin {
+            flags |= CKF_USER_PIN_TO_BE_CHANGED;
+        }
+        let (sessions, rw_sessions) = {
+            let map = self.sessions.read().unwrap_or_else(|p| p.into_inner());
+            let on_slot = map.values().filter(|entry| entry.slot_id == slot);
+            let all: Vec<_> = on_slot.collect();
+            (
+                all.len(),
+                all.iter().filter(|entry| entry.read_write).count(),
+            )
+        };
+        Ok(CK_TOKEN_INFO {
+            label: padded(&label),
+            manufacturerID: padded("Jeton"),
+            model: padded("PIV virtual"),
+            serialNumber: padded(&status.serial.to_string()),
+            flags,
+            ulMaxSessionCount: CK_EFFECTIVELY_INFINITE,
+            ulSessionCount: sessions as CK_ULONG,
+            ulMaxRwSessionCount: CK_EFFECTIVELY_INFINITE,
+            ulRwSessionCount: rw_sessions as CK_ULONG,
+            ulMaxPinLen: 8,
+            ulMinPinLen: 6,
+            ulTotalPublicMemory: CK_UNAVAILABLE_INFORMATION,
+            ulFreePublicMemory: CK_UNAVAILABLE_INFORMATION,
+            ulTotalPrivateMemory: CK_UNAVAILABLE_INFORMATION,
+            ulFreePrivateMemory: CK_UNAVAILABLE_INFORMATION,
+            hardwareVersion: CK_VERSION { major: 1, minor: 0 },
+            firmwareVersion: CK_VERSION { major: 5, minor: 7 },
+            utcTime: [b' '; 16],
+        })
+    }
+
+    pub fn mechanism_list(&self, slot: CK_SLOT_ID) -> Result<Vec<CK_MECHANISM_TYPE>> {
+        self.token_source(slot)?;
+        Ok(MECHANISMS.iter().map(|(kind, ..)| *kind).collect())
+    }
+
+    pub fn mechanism_info(
+        &self,
+        slot: CK_SLOT_ID,
+        kind: CK_MECHANISM_TYPE,
+    ) -> Result<CK_MECHANISM_INFO> {
+        self.token_source(slot)?;
+        let (_, min, max, flags) = MECHANISMS
+            .iter()
+            .find(|(k, ..)| *k == kind)
+            .ok_or(Error::MechanismInvalid)?;
+        Ok(CK_MECHANISM_INFO {
+            ulMinKeySize: *min,
+            ulMaxKeySize: *max,
+            flags: *flags,
+        })
+    }
+
+    /// Blocks (unless `dont_block`) until a card appears or goes; returns its slot.
+    pub fn wait_for_slot_event(&self, dont_block: bool) -> Result<CK_SLOT_ID> {
+        loop {
+            let now: BTreeSet<CK_SLOT_ID> = self.slot_list()?.into_iter().collect();
+            {
+                let mut seen = lock(&self.seen_slots);
+                if let Some(changed) = now.symmetric_difference(&seen).next().copied() {
+                    if now.contains(&changed) {
+                        seen.insert(changed);
+                    } else {
+                        seen.remove(&changed);
+                    }
+                    return Ok(changed);
+                }
+            }
+            if dont_block {
+                return Err(Error::NoEvent);
+            }
+            if self.finalizing.load(Ordering::SeqCst) {
+                return Err(Error::NotInitialized);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    // ---- sessions and login ----
+
+    fn token_state(&self, slot: CK_SLOT_ID) -> Arc<Mutex<TokenState>> {
+        Arc::clone(lock(&self.tokens).entry(slot).or_default())
+    }
+
+    fn entry(&self, handle: CK_SESSION_HANDLE) -> Result<Arc<SessionEntry>> {
+        let map = self.sessions.read().unwrap_or_else(|p| p.into_inner());
+        map.get(&handle).cloned().ok_or(Error::SessionHandleInvalid)
+    }
+
+    pub fn open_session(&self, slot: CK_SLOT_ID, flags: CK_FLAGS) -> Result<CK_SESSION_HANDLE> {
+        if flags & CKF_SERIAL_SESSION == 0 {
+            return Err(Error::SessionParallelNotSupported);
+        }
+        let read_write = flags & CKF_RW_SESSION != 0;
+        let source = self.token_source(slot)?;
+        let token = self.token_state(slot);
+        if !read_write && matches!(lock(&token).login, Login::SecurityOfficer { .. }) {
+            return Err(Error::SessionReadWriteSoExists);
+        }
+        let card = self.connect(source)?;
+        let handle = self.next_session.fetch_add(1, Ordering::SeqCst);
+        let session = Session::new(slot, token, card);
+        let entry = Arc::new(SessionEntry {
+            slot_id: slot,
+            read_write,
+            session: Mutex::new(session),
+        });
+        self.sessions
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(handle, entry);
+        Ok(handle)
+    }
+
+    pub fn close_session(&self, handle: CK_SESSION_HANDLE) -> Result<()> {
+        let entry = self
+            .sessions
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&handle)
+            .ok_or(Error::SessionHandleInvalid)?;
+        lock(&self.secrets).retain(|_, secret| secret.session != handle);
+        // The last session of a token closed: everybody is logged out (PKCS#11 §5.6).
+        let slot = entry.slot_id;
+        let others = self
+            .sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .any(|e| e.slot_id == slot);
+        if !others {
+            let token = self.token_state(slot);
+            let mut token = lock(&token);
+            token.login = Login::Public;
+            token.generation += 1;
+        }
+        Ok(())
+    }
+
+    pub fn close_all_sessions(&self, slot: CK_SLOT_ID) -> Result<()> {
+        self.token_source(slot).or_else(|e| {
+            if e == Error::TokenNotPresent {
+                Ok(TokenSource::Virtual(0))
+            } else {
+                Err(e)
+            }
+        })?;
+        let handles: Vec<_> = self
+            .sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(_, e)| e.slot_id == slot)
+            .map(|(h, _)| *h)
+            .collect();
+        for handle in handles {
+            let _ = self.close_session(handle);
+        }
+        Ok(())
+    }
+
+    pub fn session_info(&self, handle: CK_SESSION_HANDLE) -> Result<CK_SESSION_INFO> {
+        let entry = self.entry(handle)?;
+        let session = lock(&entry.session);
+        let login = match lock(&session.token).login {
+            Login::Public => 0,
+            Login::User { .. } => 1,
+            Login::SecurityOfficer { .. } => 2,
+        };
+        let state = match (entry.read_write, login) {
+            (false, 0) => CKS_RO_PUBLIC_SESSION,
+            (false, _) => CKS_RO_USER_FUNCTIONS,
+            (true, 0) => CKS_RW_PUBLIC_SESSION,
+            (true, 1) => CKS_RW_USER_FUNCTIONS,
+            (true, _) => CKS_RW_SO_FUNCTIONS,
+        };
+        let rw = if entry.read_write { CKF_RW_SESSION } else { 0 };
+        Ok(CK_SESSION_INFO {
+            slotID: entry.slot_id,
+            state,
+            flags: CKF_SERIAL_SESSION | rw,
+            ulDeviceError: 0,
+        })
+    }
+
+    pub fn login(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        user: CK_USER_TYPE,
+        secret: &[u8],
+    ) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let session = &mut *session;
+        let token_arc = Arc::clone(&session.token);
+        match user {
+            CKU_USER => {
+                let mut token = lock(&token_arc);
+                match token.login {
+                    Login::User { .. } => return Err(Error::UserAlreadyLoggedIn),
+                    Login::SecurityOfficer { .. } => return Err(Error::UserAnotherAlreadyLoggedIn),
+                    Login::Public => {}
+                }
+                let pin = user_pin(secret)?;
+                session.card.verify_pin(&pin)?;
+                token.login = Login::User {
+                    pin: Zeroizing::new(secret.to_vec()),
+                };
+                token.generation += 1;
+                session.seen_generation = token.generation;
+            }
+            CKU_SO => {
+                let read_only_exists = self
+                    .sessions
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .values()
+                    .any(|e| e.slot_id == entry.slot_id && !e.read_write);
+                if read_only_exists {
+                    return Err(Error::SessionReadOnlyExists);
+                }
+                let mut token = lock(&token_arc);
+                match token.login {
+                    Login::SecurityOfficer { .. } => return Err(Error::UserAlreadyLoggedIn),
+                    Login::User { .. } => return Err(Error::UserAnotherAlreadyLoggedIn),
+                    Login::Public => {}
+                }
+                let puk = unblock_code(secret)?;
+                // PIV has no VERIFY for the PUK: CHANGE REFERENCE DATA 81 with old = new
+                // checks it, spending a try when wrong and restoring them when right.
+                session.card.change_puk(&puk, &puk)?;
+                token.login = Login::SecurityOfficer {
+                    puk: Zeroizing::new(secret.to_vec()),
+                };
+                token.generation += 1;
+                session.seen_generation = token.generation;
+            }
+            CKU_CONTEXT_SPECIFIC => {
+                let pin = user_pin(secret)?;
+                let waiting = session
+                    .sign
+                    .as_ref()
+                    .is_some_and(|op| op.needs_context_login)
+                    || session
+                        .decrypt
+                        .as_ref()
+                        .is_some_and(|op| op.needs_context_login);
+                if !waiting {
+                    return Err(Error::OperationNotInitialized);
+                }
+                session.card.verify_pin(&pin)?;
+                if let Some(op) = session.sign.as_mut() {
+                    op.context_login_done = true;
+                }
+                if let Some(op) = session.decrypt.as_mut() {
+                    op.context_login_done = true;
+                }
+            }
+            _ => return Err(Error::UserTypeInvalid),
+        }
+        Ok(())
+    }
+
+    pub fn logout(&self, handle: CK_SESSION_HANDLE) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let token_arc = Arc::clone(&session.token);
+        let mut token = lock(&token_arc);
+        if matches!(token.login, Login::Public) {
+            return Err(Error::UserNotLoggedIn);
+        }
+        token.login = Login::Public;
+        token.generation += 1;
+        session.seen_generation = token.generation;
+        session.card.clear_verification()?;
+        Ok(())
+    }
+
+    /// Brings this session's card connection in step with the token's login, and says
+    /// whether the user is logged in.
+    fn require_user(session: &mut Session) -> Result<()> {
+        let token_arc = Arc::clone(&session.token);
+        let token = lock(&token_arc);
+        let in_step = session.seen_generation == token.generation;
+        match &token.login {
+            Login::User { pin } => {
+                if !in_step {
+                    session.card.verify_pin(&user_pin(pin)?)?;
+                    session.seen_generation = token.generation;
+                }
+                Ok(())
+            }
+            _ => {
+                if !in_step {
+                    let _ = session.card.clear_verification();
+                    session.seen_generation = token.generation;
+                }
+                Err(Error::UserNotLoggedIn)
+            }
+        }
+    }
+
+    fn is_user(session: &Session) -> bool {
+        matches!(lock(&session.token).login, Login::User { .. })
+    }
+
+    pub fn init_pin(&self, handle: CK_SESSION_HANDLE, new_pin: &[u8]) -> Result<()> {
+        let entry = self.entry(handle)?;
+        if !entry.read_write {
+            return Err(Error::SessionReadOnly);
+        }
+        let mut session = lock(&entry.session);
+        let token_arc = Arc::clone(&session.token);
+        let token = lock(&token_arc);
+        let Login::SecurityOfficer { puk } = &token.login else {
+            return Err(Error::UserNotLoggedIn);
+        };
+        let new_pin = user_pin(new_pin)?;
+        session.card.unblock_pin(&unblock_code(puk)?, &new_pin)?;
+        Ok(())
+    }
+
+    pub fn set_pin(&self, handle: CK_SESSION_HANDLE, old: &[u8], new: &[u8]) -> Result<()> {
+        let entry = self.entry(handle)?;
+        if !entry.read_write {
+            return Err(Error::SessionReadOnly);
+        }
+        let mut session = lock(&entry.session);
+        let token_arc = Arc::clone(&session.token);
+        let mut token = lock(&token_arc);
+        match &token.login {
+            Login::SecurityOfficer { .. } => {
+                let (old, new) = (unblock_code(old)?, unblock_code(new)?);
+                session.card.change_puk(&old, &new)?;
+                token.login = Login::SecurityOfficer {
+                    puk: Zeroizing::new(new.as_bytes().to_vec()),
+                };
+            }
+            login => {
+                let logged_in = matches!(login, Login::User { .. });
+                let (old_pin, new_pin) = (user_pin(old)?, user_pin(new)?);
+                session.card.change_pin(&old_pin, &new_pin)?;
+                if logged_in {
+                    token.login = Login::User {
+                        pin: Zeroizing::new(new.to_vec()),
+                    };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ---- objects ----
+
+    /// What a PIV slot holds, read once per session and search.
+    fn contents(session: &mut Session, slot: Slot) -> Result<&SlotContents> {
+        if !session.contents.contains_key(&slot) {
+            let (public, origin) = match session.card.metadata(KeyReference::Slot(slot)) {
+                Ok(metadata) => (
+                    metadata.public_key.as_ref().map(PublicParts::from_piv),
+                    metadata.origin,
+                ),
+                Err(_) => (None, None),
+            };
+            let certificate = session
+                .card
+                .read_certificate(slot)
+                .ok()
+                .and_then(CertificateInfo::parse);
+            session.contents.insert(
+                slot,
+                SlotContents {
+                    slot,
+                    public,
+                    origin,
+                    certificate,
+                },
+            );
+        }
+        session.contents.get(&slot).ok_or(Error::GeneralError)
+    }
+
+    /// The token object behind a handle, if it exists and this session may see it.
+    fn token_object(session: &mut Session, handle: CK_OBJECT_HANDLE) -> Result<(Slot, ObjectKind)> {
+        let (slot_id, slot, kind) =
+            objects::parse_handle(handle).ok_or(Error::ObjectHandleInvalid)?;
+        if slot_id != session.slot_id || (kind == ObjectKind::PrivateKey && !Self::is_user(session))
+        {
+            return Err(Error::ObjectHandleInvalid);
+        }
+        if !Self::contents(session, slot)?.has(kind) {
+            return Err(Error::ObjectHandleInvalid);
+        }
+        Ok((slot, kind))
+    }
+
+    pub fn find_objects_init(&self, handle: CK_SESSION_HANDLE, template: &Template) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        if session.found.is_some() {
+            return Err(Error::OperationActive);
+        }
+        session.contents.clear();
+        let user = Self::is_user(&session);
+        let mut found = Vec::new();
+        for slot in Slot::all() {
+            let contents = Self::contents(&mut session, slot)?.clone();
+            for kind in contents.kinds() {
+                if (kind != ObjectKind::PrivateKey || user)
+                    && objects::matches(&contents, kind, template)
+                {
+                    found.push(objects::handle_of(entry.slot_id, slot, kind));
+                }
+            }
+        }
+        for (secret_handle, secret) in lock(&self.secrets).iter() {
+            if secret.session == handle
+                && template
+                    .iter()
+                    .all(|(t, v)| secret_attribute(secret, *t).is_ok_and(|actual| actual == *v))
+            {
+                found.push(*secret_handle);
+            }
+        }
+        found.reverse();
+        session.found = Some(found);
+        Ok(())
+    }
+
+    pub fn find_objects(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        max: usize,
+    ) -> Result<Vec<CK_OBJECT_HANDLE>> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let found = session
+            .found
+            .as_mut()
+            .ok_or(Error::OperationNotInitialized)?;
+        let mut out = Vec::new();
+        while out.len() < max {
+            match found.pop() {
+                Some(object) => out.push(object),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn find_objects_final(&self, handle: CK_SESSION_HANDLE) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        session
+            .found
+            .take()
+            .map(drop)
+            .ok_or(Error::OperationNotInitialized)
+    }
+
+    /// Each attribute's value, or why it has none (sensitive, or not an attribute of it).
+    pub fn attribute_values(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        object: CK_OBJECT_HANDLE,
+        kinds: &[CK_ATTRIBUTE_TYPE],
+    ) -> Result<Vec<Result<Vec<u8>>>> {
+        let entry = self.entry(handle)?;
+        if object >= SECRET_HANDLE_BASE {
+            let secrets = lock(&self.secrets);
+            let secret = secrets
+                .get(&object)
+                .filter(|s| s.session == handle)
+                .ok_or(Error::ObjectHandleInvalid)?;
+            return Ok(kinds
+                .iter()
+                .map(|kind| secret_attribute(secret, *kind))
+                .collect());
+        }
+        let mut session = lock(&entry.session);
+        let (slot, kind) = Self::token_object(&mut session, object)?;
+        let contents = Self::contents(&mut session, slot)?;
+        Ok(kinds
+            .iter()
+            .map(|attribute| objects::attribute(contents, kind, *attribute))
+            .collect())
+    }
+
+    pub fn object_size(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        object: CK_OBJECT_HANDLE,
+    ) -> Result<usize> {
+        let entry = self.entry(handle)?;
+        if object >= SECRET_HANDLE_BASE {
+            let secrets = lock(&self.secrets);
+            let secret = secrets
+                .get(&object)
+                .filter(|s| s.session == handle)
+                .ok_or(Error::ObjectHandleInvalid)?;
+            return Ok(secret.value.len());
+        }
+        let mut session = lock(&entry.session);
+        let (slot, kind) = Self::token_object(&mut session, object)?;
+        let contents = Self::contents(&mut session, slot)?;
+        Ok(match kind {
+            ObjectKind::Certificate => contents.certificate.as_ref().map_or(0, |c| c.der.len()),
+            _ => CK_UNAVAILABLE_INFORMATION as usize,
+        })
+    }
+
+    pub fn create_object(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        template: &Template,
+    ) -> Result<CK_OBJECT_HANDLE> {
+        let entry = self.entry(handle)?;
+        if !entry.read_write {
+            return Err(Error::SessionReadOnly);
+        }
+        let class = find_attribute(template, CKA_CLASS)
+            .ok_or(Error::TemplateIncomplete)
+            .and_then(ulong_of)?;
+        if class != CKO_CERTIFICATE {
+            return Err(Error::TemplateInconsistent);
+        }
+        if let Some(kind) = find_attribute(template, CKA_CERTIFICATE_TYPE) {
+            if ulong_of(kind)? != CKC_X_509 {
+                return Err(Error::TemplateInconsistent);
+            }
+        }
+        let der = find_attribute(template, CKA_VALUE).ok_or(Error::TemplateIncomplete)?;
+        let certificate =
+            CertificateInfo::parse(der.to_vec()).ok_or(Error::AttributeValueInvalid)?;
+        let mut session = lock(&entry.session);
+        let slot = match find_attribute(template, CKA_ID) {
+            Some(id) => objects::slot_of_id(id).ok_or(Error::AttributeValueInvalid)?,
+            // Without an id, the slot whose key the certificate certifies.
+            None => {
+                let public = certificate
+                    .certified_key()
+                    .cloned()
+                    .ok_or(Error::AttributeValueInvalid)?;
+                let mut chosen = None;
+                for slot in Slot::all() {
+                    if Self::contents(&mut session, slot)?.public.as_ref() == Some(&public) {
+                        chosen = Some(slot);
+                        break;
+                    }
+                }
+                chosen.ok_or(Error::TemplateIncomplete)?
+            }
+        };
+        session.card.authenticate(&self.config.management_key)?;
+        session.card.write_certificate(slot, der)?;
+        session.contents.remove(&slot);
+        Ok(objects::handle_of(
+            entry.slot_id,
+            slot,
+            ObjectKind::Certificate,
+        ))
+    }
+
+    pub fn destroy_object(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        object: CK_OBJECT_HANDLE,
+    ) -> Result<()> {
+        let entry = self.entry(handle)?;
+        if object >= SECRET_HANDLE_BASE {
+            let mut secrets = lock(&self.secrets);
+            return match secrets.get(&object) {
+                Some(secret) if secret.session == handle => {
+                    secrets.remove(&object);
+                    Ok(())
+                }
+                _ => Err(Error::ObjectHandleInvalid),
+            };
+        }
+        if !entry.read_write {
+            return Err(Error::SessionReadOnly);
+        }
+        let mut session = lock(&entry.session);
+        let (slot, kind) = Self::token_object(&mut session, object)?;
+        if kind != ObjectKind::Certificate {
+            // PIV has no command that deletes a key.
+            return Err(Error::ActionProhibited);
+        }
+        session.card.authenticate(&self.config.management_key)?;
+        session.card.delete_certificate(slot)?;
+        session.contents.remove(&slot);
+        Ok(())
+    }
+
+    pub fn generate_key_pair(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        mechanism: &Mechanism,
+        public_template: &Template,
+        private_template: &Template,
+    ) -> Result<(CK_OBJECT_HANDLE, CK_OBJECT_HANDLE)> {
+        let entry = self.entry(handle)?;
+        if !entry.read_write {
+            return Err(Error::SessionReadOnly);
+        }
+        if mechanism.parameter != Parameter::None {
+            return Err(Error::MechanismParamInvalid);
+        }
+        let either = |kind| {
+            find_attribute(public_template, kind).or_else(|| find_attribute(private_template, kind))
+        };
+        let algorithm = match mechanism.kind {
+            CKM_RSA_PKCS_KEY_PAIR_GEN => {
+                if let Some(exponent) = find_attribute(public_template, CKA_PUBLIC_EXPONENT) {
+                    let trimmed: Vec<u8> =
+                        exponent.iter().copied().skip_while(|b| *b == 0).collect();
+                    if trimmed != [0x01, 0x00, 0x01] {
+                        return Err(Error::TemplateInconsistent);
+                    }
+                }
+                let bits = find_attribute(public_template, CKA_MODULUS_BITS)
+                    .ok_or(Error::TemplateIncomplete)?;
+                match ulong_of(bits)? {
+                    2048 => KeyAlgorithm::Rsa2048,
+                    3072 => KeyAlgorithm::Rsa3072,
+                    4096 => KeyAlgorithm::Rsa4096,
+                    _ => return Err(Error::AttributeValueInvalid),
+                }
+            }
+            CKM_EC_KEY_PAIR_GEN => {
+                let params = either(CKA_EC_PARAMS).ok_or(Error::TemplateIncomplete)?;
+                Curve::from_params(params)
+                    .ok_or(Error::AttributeValueInvalid)?
+                    .algorithm()
+            }
+            _ => return Err(Error::MechanismInvalid),
+        };
+        let mut session = lock(&entry.session);
+        Self::require_user(&mut session)?;
+        let slot = match either(CKA_ID) {
+            Some(id) => objects::slot_of_id(id).ok_or(Error::AttributeValueInvalid)?,
+            None => {
+                let mut free = None;
+                for slot in Slot::all() {
+                    if Self::contents(&mut session, slot)?.public_key().is_none() {
+                        free = Some(slot);
+                        break;
+                    }
+                }
+                free.ok_or(Error::DeviceMemory)?
+            }
+        };
+        session.card.authenticate(&self.config.management_key)?;
+        session.card.generate(slot, algorithm)?;
+        session.contents.remove(&slot);
+        Ok((
+            objects::handle_of(entry.slot_id, slot, ObjectKind::PublicKey),
+            objects::handle_of(entry.slot_id, slot, ObjectKind::PrivateKey),
+        ))
+    }
+
+    // ---- signing and verifying ----
+
+    fn key_for(
+        session: &mut Session,
+        key: CK_OBJECT_HANDLE,
+        wanted: ObjectKind,
+    ) -> Result<(Slot, PublicParts)> {
+        let (slot, kind) = Self::token_object(session, key).map_err(|_| Error::KeyHandleInvalid)?;
+        if kind != wanted {
+            return Err(Error::KeyHandleInvalid);
+        }
+        let public = Self::contents(session, slot)?
+            .public_key()
+            .cloned()
+            .ok_or(Error::KeyHandleInvalid)?;
+        Ok((slot, public))
+    }
+
+    pub fn sign_init(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        mechanism: &Mechanism,
+        key: CK_OBJECT_HANDLE,
+    ) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        if session.sign.is_some() {
+            return Err(Error::OperationActive);
+        }
+        let scheme = SignScheme::from_mechanism(mechanism)?;
+        let (slot, public) = Self::key_for(&mut session, key, ObjectKind::PrivateKey)?;
+        if scheme.is_rsa() != matches!(public, PublicParts::Rsa { .. }) {
+            return Err(Error::KeyTypeInconsistent);
+        }
+        session.sign = Some(SignOperation {
+            scheme,
+            slot,
+            key: public,
+            message: None,
+            multipart: false,
+            needs_context_login: slot == Slot::SIGNATURE,
+            context_login_done: false,
+        });
+        Ok(())
+    }
+
+    /// Runs the card's signature of a prepared message (hashed when the mechanism hashes).
+    fn card_sign(session: &mut Session, op: &SignOperation, message: &[u8]) -> Result<Vec<u8>> {
+        Self::require_user(session)?;
+        if op.needs_context_login && !op.context_login_done {
+            return Err(Error::UserNotLoggedIn);
+        }
+        let input = op.scheme.card_input(message, &op.key)?;
+        let algorithm = op.key.algorithm().ok_or(Error::KeyTypeInconsistent)?;
+        let output = session.card.sign_raw(op.slot, algorithm, &input)?;
+        op.scheme.finish(output, &op.key)
+    }
+
+    pub fn sign(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        data: &[u8],
+        capacity: Option<usize>,
+    ) -> Result<Output<Vec<u8>>> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let op = session
+            .sign
+            .as_ref()
+            .ok_or(Error::OperationNotInitialized)?;
+        let needed = op.scheme.signature_len(&op.key);
+        if capacity.is_none_or(|c| c < needed) {
+            return Ok(Output::Needed(needed));
+        }
+        let op = session.sign.take().ok_or(Error::OperationNotInitialized)?;
+        if op.multipart {
+            return Err(Error::OperationActive);
+        }
+        let message = match op.scheme.message_hash() {
+            Some(hash) => Zeroizing::new(hash.digest(data).map_err(|_| Error::FunctionFailed)?),
+            None => Zeroizing::new(data.to_vec()),
+        };
+        Self::card_sign(&mut session, &op, &message).map(Output::Done)
+    }
+
+    pub fn sign_update(&self, handle: CK_SESSION_HANDLE, data: &[u8]) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let op = session
+            .sign
+            .as_mut()
+            .ok_or(Error::OperationNotInitialized)?;
+        op.multipart = true;
+        if op.message.is_none() {
+            op.message = Some(MessageBuffer::new(op.scheme)?);
+        }
+        let result = op.message.as_mut().map_or(Ok(()), |m| m.update(data));
+        if result.is_err() {
+            session.sign = None;
+        }
+        result
+    }
+
+    pub fn sign_final(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        capacity: Option<usize>,
+    ) -> Result<Output<Vec<u8>>> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let op = session
+            .sign
+            .as_ref()
+            .ok_or(Error::OperationNotInitialized)?;
+        let needed = op.scheme.signature_len(&op.key);
+        if capacity.is_none_or(|c| c < needed) {
+            return Ok(Output::Needed(needed));
+        }
+        let mut op = session.sign.take().ok_or(Error::OperationNotInitialized)?;
+        let message = match op.message.take() {
+            Some(buffer) => buffer.finish()?,
+            None => MessageBuffer::new(op.scheme)?.finish()?,
+        };
+        Self::card_sign(&mut session, &op, &message).map(Output::Done)
+    }
+
+    pub fn verify_init(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        mechanism: &Mechanism,
+        key: CK_OBJECT_HANDLE,
+    ) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        if session.verify.is_some() {
+            return Err(Error::OperationActive);
+        }
+        let scheme = SignScheme::from_mechanism(mechanism)?;
+        let (slot, public) = Self::key_for(&mut session, key, ObjectKind::PublicKey)?;
+        if scheme.is_rsa() != matches!(public, PublicParts::Rsa { .. }) {
+            return Err(Error::KeyTypeInconsistent);
+        }
+        session.verify = Some(SignOperation {
+            scheme,
+            slot,
+            key: public,
+            message: Some(MessageBuffer::new(scheme)?),
+            multipart: false,
+            needs_context_login: false,
+            context_login_done: false,
+        });
+        Ok(())
+    }
+
+    pub fn verify(&self, handle: CK_SESSION_HANDLE, data: &[u8], signature: &[u8]) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let mut op = session
+            .verify
+            .take()
+            .ok_or(Error::OperationNotInitialized)?;
+        if op.multipart {
+            return Err(Error::OperationActive);
+        }
+        let mut buffer = op.message.take().ok_or(Error::OperationNotInitialized)?;
+        buffer.update(data)?;
+        op.scheme.verify(&buffer.finish()?, signature, &op.key)
+    }
+
+    pub fn verify_update(&self, handle: CK_SESSION_HANDLE, data: &[u8]) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let op = session
+            .verify
+            .as_mut()
+            .ok_or(Error::OperationNotInitialized)?;
+        op.multipart = true;
+        let result = op.message.as_mut().map_or(Ok(()), |m| m.update(data));
+        if result.is_err() {
+            session.verify = None;
+        }
+        result
+    }
+
+    pub fn verify_final(&self, handle: CK_SESSION_HANDLE, signature: &[u8]) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let mut op = session
+            .verify
+            .take()
+            .ok_or(Error::OperationNotInitialized)?;
+        let buffer = op.message.take().ok_or(Error::OperationNotInitialized)?;
+        op.scheme.verify(&buffer.finish()?, signature, &op.key)
+    }
+
+    // ---- decryption (9D), key agreement, digests, random ----
+
+    pub fn decrypt_init(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        mechanism: &Mechanism,
+        key: CK_OBJECT_HANDLE,
+    ) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        if session.decrypt.is_some() {
+            return Err(Error::OperationActive);
+        }
+        let scheme = DecryptScheme::from_mechanism(mechanism)?;
+        let (slot, public) = Self::key_for(&mut session, key, ObjectKind::PrivateKey)?;
+        let contents = Self::contents(&mut session, slot)?;
+        if objects::attribute(contents, ObjectKind::PrivateKey, CKA_DECRYPT)? != [CK_TRUE] {
+            return Err(Error::KeyFunctionNotPermitted);
+        }
+        session.decrypt = Some(DecryptOperation {
+            scheme,
+            slot,
+            key: public,
+            pending: None,
+            needs_context_login: slot == Slot::SIGNATURE,
+            context_login_done: false,
+        });
+        Ok(())
+    }
+
+    pub fn decrypt(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        data: &[u8],
+        capacity: Option<usize>,
+    ) -> Result<Output<Zeroizing<Vec<u8>>>> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let session = &mut *session;
+        let op = session
+            .decrypt
+            .as_mut()
+            .ok_or(Error::OperationNotInitialized)?;
+        let PublicParts::Rsa { modulus, .. } = &op.key else {
+            session.decrypt = None;
+            return Err(Error::KeyTypeInconsistent);
+        };
+        let Some(capacity) = capacity else {
+            return Ok(Output::Needed(
+                op.pending.as_ref().map_or(modulus.len(), |p| p.len()),
+            ));
+        };
+        let plaintext = match op.pending.take() {
+            Some(plaintext) => plaintext,
+            None => {
+                let op = session
+                    .decrypt
+                    .take()
+                    .ok_or(Error::OperationNotInitialized)?;
+                let result = (|| {
+                    if data.len() != modulus_len(&op.key) {
+                        return Err(Error::EncryptedDataLenRange);
+                    }
+                    Self::require_user(session)?;
+                    let algorithm = op.key.algorithm().ok_or(Error::KeyTypeInconsistent)?;
+                    let block = session.card.decrypt(op.slot, algorithm, data)?;
+                    op.scheme.unpad(&block)
+                })();
+                let plaintext = result?;
+                session.decrypt = Some(op);
+                plaintext
+            }
+        };
+        if plaintext.len() > capacity {
+            let needed = plaintext.len();
+            if let Some(op) = session.decrypt.as_mut() {
+                op.pending = Some(plaintext);
+            }
+            return Ok(Output::Needed(needed));
+        }
+        session.decrypt = None;
+        Ok(Output::Done(plaintext))
+    }
+
+    pub fn derive_key(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        mechanism: &Mechanism,
+        base_key: CK_OBJECT_HANDLE,
+        template: &Template,
+    ) -> Result<CK_OBJECT_HANDLE> {
+        let entry = self.entry(handle)?;
+        let Parameter::Ecdh {
+            kdf,
+            shared_data,
+            public_data,
+        } = &mechanism.parameter
+        else {
+            return Err(if mechanism.kind == CKM_ECDH1_DERIVE {
+                Error::MechanismParamInvalid
+            } else {
+                Error::MechanismInvalid
+            });
+        };
+        if mechanism.kind != CKM_ECDH1_DERIVE {
+            return Err(Error::MechanismInvalid);
+        }
+        if *kdf != CKD_NULL || !shared_data.is_empty() {
+            return Err(Error::MechanismParamInvalid);
+        }
+        if find_attribute(template, CKA_TOKEN)
+            .map(bool_of)
+            .transpose()?
+            == Some(true)
+        {
+            return Err(Error::TemplateInconsistent);
+        }
+        let mut session = lock(&entry.session);
+        let (slot, public) = Self::key_for(&mut session, base_key, ObjectKind::PrivateKey)?;
+        let PublicParts::Ec { curve, .. } = public else {
+            return Err(Error::KeyTypeInconsistent);
+        };
+        if objects::attribute(
+            Self::contents(&mut session, slot)?,
+            ObjectKind::PrivateKey,
+            CKA_DERIVE,
+        )? != [CK_TRUE]
+        {
+            return Err(Error::KeyFunctionNotPermitted);
+        }
+        // The peer's point, raw or wrapped in a DER OCTET STRING.
+        let raw_len = 1 + 2 * curve.field_bytes();
+        let point = match public_data.as_slice() {
+            raw if raw.len() == raw_len => raw,
+            [0x04, len, rest @ ..] if usize::from(*len) == rest.len() && rest.len() == raw_len => {
+                rest
+            }
+            [0x04, 0x81, len, rest @ ..]
+                if usize::from(*len) == rest.len() && rest.len() == raw_len =>
+            {
+                rest
+            }
+            _ => return Err(Error::MechanismParamInvalid),
+        };
+        Self::require_user(&mut session)?;
+        let mut value = session.card.ecdh(slot, curve.algorithm(), point)?;
+        if let Some(len) = find_attribute(template, CKA_VALUE_LEN) {
+            let len = ulong_of(len)? as usize;
+            if len == 0 || len > value.len() {
+                return Err(Error::AttributeValueInvalid);
+            }
+            value.truncate(len);
+        }
+        let attribute_bool = |kind, default| {
+            find_attribute(template, kind)
+                .map(bool_of)
+                .transpose()
+                .map(|v| v.unwrap_or(default))
+        };
+        let secret = SecretObject {
+            session: handle,
+            value,
+            key_type: find_attribute(template, CKA_KEY_TYPE)
+                .map(ulong_of)
+                .transpose()?
+                .unwrap_or(CKK_GENERIC_SECRET),
+            sensitive: attribute_bool(CKA_SENSITIVE, false)?,
+            extractable: attribute_bool(CKA_EXTRACTABLE, true)?,
+            label: find_attribute(template, CKA_LABEL)
+                .unwrap_or_default()
+                .to_vec(),
+            id: find_attribute(template, CKA_ID)
+                .unwrap_or_default()
+                .to_vec(),
+        };
+        let secret_handle = self.next_secret.fetch_add(1, Ordering::SeqCst);
+        lock(&self.secrets).insert(secret_handle, secret);
+        Ok(secret_handle)
+    }
+
+    pub fn digest_init(&self, handle: CK_SESSION_HANDLE, mechanism: &Mechanism) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        if session.digest.is_some() {
+            return Err(Error::OperationActive);
+        }
+        session.digest = Some(mechanisms::digest_hasher(mechanism)?);
+        Ok(())
+    }
+
+    fn digest_len(session: &Session) -> Result<usize> {
+        // A digest's size is known from its hasher only once finished: ask a clone.
+        let mut probe = session
+            .digest
+            .clone()
+            .ok_or(Error::OperationNotInitialized)?;
+        Ok(probe.finish()?.len())
+    }
+
+    pub fn digest(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        data: &[u8],
+        capacity: Option<usize>,
+    ) -> Result<Output<Vec<u8>>> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let needed = Self::digest_len(&session)?;
+        if capacity.is_none_or(|c| c < needed) {
+            return Ok(Output::Needed(needed));
+        }
+        let mut hasher = session
+            .digest
+            .take()
+            .ok_or(Error::OperationNotInitialized)?;
+        hasher.update(data)?;
+        Ok(Output::Done(hasher.finish()?.to_vec()))
+    }
+
+    pub fn digest_update(&self, handle: CK_SESSION_HANDLE, data: &[u8]) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let hasher = session
+            .digest
+            .as_mut()
+            .ok_or(Error::OperationNotInitialized)?;
+        if hasher.update(data).is_err() {
+            session.digest = None;
+            return Err(Error::FunctionFailed);
+        }
+        Ok(())
+    }
+
+    pub fn digest_final(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        capacity: Option<usize>,
+    ) -> Result<Output<Vec<u8>>> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        let needed = Self::digest_len(&session)?;
+        if capacity.is_none_or(|c| c < needed) {
+            return Ok(Output::Needed(needed));
+        }
+        let mut hasher = session
+            .digest
+            .take()
+            .ok_or(Error::OperationNotInitialized)?;
+        Ok(Output::Done(hasher.finish()?.to_vec()))
+    }
+
+    pub fn generate_random(&self, handle: CK_SESSION_HANDLE, out: &mut [u8]) -> Result<()> {
+        self.entry(handle)?;
+        openssl::rand::rand_bytes(out).map_err(|_| Error::RandomNoRng)
+    }
+
+    /// `C_SessionCancel`: ends the operations the flags name.
+    pub fn session_cancel(&self, handle: CK_SESSION_HANDLE, flags: CK_FLAGS) -> Result<()> {
+        let entry = self.entry(handle)?;
+        let mut session = lock(&entry.session);
+        if flags & CKF_SIGN != 0 {
+            session.sign = None;
+        }
+        if flags & CKF_VERIFY != 0 {
+            session.verify = None;
+        }
+        if flags & CKF_DECRYPT != 0 {
+            session.decrypt = None;
+        }
+        if flags & CKF_DIGEST != 0 {
+            session.digest = None;
+        }
+        if flags & CKF_FIND_OBJECTS != 0 {
+            session.found = None;
+        }
+        Ok(())
+    }
+
+    pub fn check_session(&self, handle: CK_SESSION_HANDLE) -> Result<()> {
+        self.entry(handle).map(drop)
+    }
+}
+
+fn modulus_len(key: &PublicParts) -> usize {
+    match key {
+        PublicParts::Rsa { modulus, .. } => modulus.len(),
+        PublicParts::Ec { .. } => 0,
+    }
+}
+
+fn secret_attribute(secret: &SecretObject, kind: CK_ATTRIBUTE_TYPE) -> Result<Vec<u8>> {
+    let boolean = |b: bool| vec![if b { CK_TRUE } else { CK_FALSE }];
+    let ulong = |v: CK_ULONG| v.to_ne_bytes().to_vec();
+    Ok(match kind {
+        CKA_CLASS => ulong(CKO_SECRET_KEY),
+        CKA_KEY_TYPE => ulong(secret.key_type),
+        CKA_TOKEN | CKA_LOCAL | CKA_MODIFIABLE | CKA_ENCRYPT | CKA_DECRYPT | CKA_SIGN
+        | CKA_VERIFY | CKA_WRAP | CKA_UNWRAP | CKA_DERIVE => boolean(false),
+        CKA_PRIVATE => boolean(true),
+        CKA_SENSITIVE | CKA_ALWAYS_SENSITIVE => boolean(secret.sensitive),
+        CKA_EXTRACTABLE => boolean(secret.extractable),
+        CKA_NEVER_EXTRACTABLE => boolean(!secret.extractable),
+        CKA_LABEL => secret.label.clone(),
+        CKA_ID => secret.id.clone(),
+        CKA_VALUE_LEN => ulong(secret.value.len() as CK_ULONG),
+        CKA_KEY_GEN_MECHANISM => ulong(CKM_ECDH1_DERIVE),
+        CKA_VALUE if secret.sensitive || !secret.extractable => {
+            return Err(Error::AttributeSensitive)
+        }
+        CKA_VALUE => secret.value.to_vec(),
+        _ => return Err(Error::AttributeTypeInvalid),
+    })
+}
