@@ -168,7 +168,8 @@ mod tests {
             "colour = 1",
         ] {
             let error = Config::parse(Path::new("x.toml"), text)
-                .map(|_| ()).expect_err("refused");
+                .map(|_| ())
+                .expect_err("refused");
             assert!(error.to_string().starts_with("x.toml: "), "{error}");
         }
         assert!(key_from_environment("aes256:zz").is_err());

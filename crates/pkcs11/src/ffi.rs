@@ -303,14 +303,13 @@ pub unsafe extern "C" fn C_GetInterface(
 
 #[no_mangle]
 pub unsafe extern "C" fn C_GetSlotList(
-    _token_present: CK_BBOOL,
+    token_present: CK_BBOOL,
     list: *mut CK_SLOT_ID,
     count: *mut CK_ULONG,
 ) -> CK_RV {
     guard(|| {
         out_ref(count)?;
-        // Every slot holds a token (a virtual card): present or not, the list is the same.
-        let slots = module()?.slot_list()?;
+        let slots = module()?.slot_list(token_present != CK_FALSE)?;
         write_list(list, count, &slots)
     })
 }

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use cryptoki_sys::*;
 use jeton_card::CardDirectory;
-use jeton_piv::{InProcessTransport, KeyAlgorithm, KeyReference, Pin, PivClient, Puk, Slot};
+use jeton_piv::{
+    CardStatus, InProcessTransport, KeyAlgorithm, KeyReference, Pin, PivClient, Puk, RetryCounter,
+    Slot, Transport,
+};
 use zeroize::Zeroizing;
 
 use crate::config::Config;
@@ -17,7 +20,7 @@ use crate::mechanisms::{
     self, DecryptScheme, Mechanism, MessageBuffer, Parameter, SignScheme, MECHANISMS,
 };
 use crate::objects::{self, CertificateInfo, Curve, ObjectKind, PublicParts, SlotContents};
-use crate::session::{DecryptOperation, Session, SignOperation};
+use crate::session::{Card, DecryptOperation, Session, SignOperation};
 use crate::slots::{Login, SlotTable, TokenSource, TokenState};
 
 /// A result for the two-call length convention: the bytes, or how many the caller needs.
@@ -149,10 +152,18 @@ impl Module {
         }
     }
 
-    pub fn slot_list(&self) -> Result<Vec<CK_SLOT_ID>> {
-        let mut slots = lock(&self.slots);
-        slots.refresh()?;
-        Ok(slots.present().iter().map(|(id, _)| *id).collect())
+    /// Every slot, or only those with a token in them (a PIV card in the reader).
+    pub fn slot_list(&self, with_token_only: bool) -> Result<Vec<CK_SLOT_ID>> {
+        let present = {
+            let mut slots = lock(&self.slots);
+            slots.refresh()?;
+            slots.present().to_vec()
+        };
+        Ok(present
+            .into_iter()
+            .filter(|(_, source)| !with_token_only || self.connect(source.clone()).is_ok())
+            .map(|(id, _)| id)
+            .collect())
     }
 
     fn token_source(&self, slot: CK_SLOT_ID) -> Result<TokenSource> {
@@ -166,21 +177,37 @@ impl Module {
         }
     }
 
-    fn connect(&self, source: TokenSource) -> Result<PivClient<InProcessTransport>> {
-        let TokenSource::Virtual(serial) = source;
-        let card = lock(&self.slots)
-            .cards()
-            .open(serial)
-            .map_err(|_| Error::TokenNotPresent)?;
-        Ok(PivClient::open(InProcessTransport::new(card))?)
+    fn connect(&self, source: TokenSource) -> Result<Card> {
+        let transport: Box<dyn Transport> = match source {
+            TokenSource::Virtual(serial) => {
+                let card = lock(&self.slots)
+                    .cards()
+                    .open(serial)
+                    .map_err(|_| Error::TokenNotPresent)?;
+                Box::new(InProcessTransport::new(card))
+            }
+            TokenSource::Reader(name) => reader_transport(&name)?,
+        };
+        let mut card = PivClient::new(transport);
+        card.select().map_err(|_| Error::TokenNotPresent)?;
+        Ok(card)
     }
 
     pub fn slot_info(&self, slot: CK_SLOT_ID) -> Result<CK_SLOT_INFO> {
-        let TokenSource::Virtual(serial) = self.token_source(slot)?;
+        let source = self.token_source(slot)?;
+        let (description, hardware) = match &source {
+            TokenSource::Virtual(serial) => (format!("Jeton virtual card {serial}"), 0),
+            TokenSource::Reader(name) => (name.clone(), CKF_HW_SLOT),
+        };
+        let present = if self.connect(source).is_ok() {
+            CKF_TOKEN_PRESENT
+        } else {
+            0
+        };
         Ok(CK_SLOT_INFO {
-            slotDescription: padded(&format!("Jeton virtual card {serial}")),
+            slotDescription: padded(&description),
             manufacturerID: padded("Jeton"),
-            flags: CKF_TOKEN_PRESENT | CKF_REMOVABLE_DEVICE,
+            flags: present | hardware | CKF_REMOVABLE_DEVICE,
             hardwareVersion: CK_VERSION { major: 1, minor: 0 },
             firmwareVersion: CK_VERSION { major: 1, minor: 0 },
         })
@@ -189,7 +216,7 @@ impl Module {
     pub fn token_info(&self, slot: CK_SLOT_ID) -> Result<CK_TOKEN_INFO> {
         let source = self.token_source(slot)?;
         let mut card = self.connect(source)?;
-        let status = card.status()?;
+        let status = card_status(&mut card)?;
         let label = card
             .read_certificate(Slot::AUTHENTICATION)
             .ok()
@@ -277,7 +304,7 @@ impl Module {
     /// Blocks (unless `dont_block`) until a card appears or goes; returns its slot.
     pub fn wait_for_slot_event(&self, dont_block: bool) -> Result<CK_SLOT_ID> {
         loop {
-            let now: BTreeSet<CK_SLOT_ID> = self.slot_list()?.into_iter().collect();
+            let now: BTreeSet<CK_SLOT_ID> = self.slot_list(true)?.into_iter().collect();
             {
                 let mut seen = lock(&self.seen_slots);
                 if let Some(changed) = now.symmetric_difference(&seen).next().copied() {
@@ -361,13 +388,10 @@ impl Module {
     }
 
     pub fn close_all_sessions(&self, slot: CK_SLOT_ID) -> Result<()> {
-        self.token_source(slot).or_else(|e| {
-            if e == Error::TokenNotPresent {
-                Ok(TokenSource::Virtual(0))
-            } else {
-                Err(e)
-            }
-        })?;
+        match self.token_source(slot) {
+            Ok(_) | Err(Error::TokenNotPresent) => {}
+            Err(error) => return Err(error),
+        }
         let handles: Vec<_> = self
             .sessions
             .read()
@@ -1358,6 +1382,45 @@ impl Module {
     pub fn check_session(&self, handle: CK_SESSION_HANDLE) -> Result<()> {
         self.entry(handle).map(drop)
     }
+}
+
+/// A reader's card, through PC/SC.
+#[cfg(feature = "pcsc")]
+fn reader_transport(name: &str) -> Result<Box<dyn Transport>> {
+    Ok(Box::new(
+        jeton_piv::PcscTransport::connect(name).map_err(|_| Error::TokenNotPresent)?,
+    ))
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn reader_transport(_name: &str) -> Result<Box<dyn Transport>> {
+    Err(Error::TokenNotPresent)
+}
+
+/// The card's serial and counters. A PIV card without the YubiKey extensions (GET SERIAL,
+/// GET METADATA) still tells its PIN tries through VERIFY without data; its PUK tries and
+/// temporary-PIN flag stay unknown.
+fn card_status(card: &mut Card) -> Result<CardStatus> {
+    if let Ok(status) = card.status() {
+        return Ok(status);
+    }
+    let remaining = match card.pin_verification()? {
+        jeton_piv::PinVerification::Blocked => 0,
+        jeton_piv::PinVerification::NotVerified { tries_left } => tries_left,
+        jeton_piv::PinVerification::Verified => 3,
+    };
+    Ok(CardStatus {
+        serial: card.serial().unwrap_or(0),
+        pin: RetryCounter {
+            remaining,
+            max: remaining.max(3),
+        },
+        puk: RetryCounter {
+            remaining: 3,
+            max: 3,
+        },
+        temporary_pin: false,
+    })
 }
 
 fn modulus_len(key: &PublicParts) -> usize {

@@ -5,13 +5,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use cryptoki_sys::*;
-use jeton_piv::{InProcessTransport, PivClient, Slot};
+use jeton_piv::{PivClient, Slot, Transport};
 use openssl::hash::Hasher;
 use zeroize::Zeroizing;
 
 use crate::mechanisms::{DecryptScheme, MessageBuffer, SignScheme};
 use crate::objects::{PublicParts, SlotContents};
 use crate::slots::TokenState;
+
+/// A connection to the token's card: in-process, or through a PC/SC reader.
+pub type Card = PivClient<Box<dyn Transport>>;
 
 /// A signature being made or checked.
 pub struct SignOperation {
@@ -39,7 +42,7 @@ pub struct DecryptOperation {
 pub struct Session {
     pub slot_id: CK_SLOT_ID,
     pub token: Arc<Mutex<TokenState>>,
-    pub card: PivClient<InProcessTransport>,
+    pub card: Card,
     /// The token's login generation this session's card connection is in step with.
     pub seen_generation: u64,
     pub contents: HashMap<Slot, SlotContents>,
@@ -51,11 +54,7 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(
-        slot_id: CK_SLOT_ID,
-        token: Arc<Mutex<TokenState>>,
-        card: PivClient<InProcessTransport>,
-    ) -> Session {
+    pub fn new(slot_id: CK_SLOT_ID, token: Arc<Mutex<TokenState>>, card: Card) -> Session {
         Session {
             slot_id,
             token,

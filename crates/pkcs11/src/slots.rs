@@ -1,6 +1,7 @@
-//! Slots and tokens: one slot per virtual card in `$JETON_HOME/cards`, found again at each
-//! look so that a card created or deleted while the module is loaded appears or goes. Slot
-//! ids are never reused while the module is loaded. (PC/SC readers will get slots here too.)
+//! Slots and tokens: one slot per virtual card in `$JETON_HOME/cards`, and (with the `pcsc`
+//! feature) one per PC/SC reader, found again at each look so that a card created or
+//! deleted, or a reader plugged in, appears or goes. Slot ids are never reused while the
+//! module is loaded.
 
 use std::collections::BTreeMap;
 
@@ -11,15 +12,17 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 
 /// Where a token lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TokenSource {
     /// A virtual card of `$JETON_HOME/cards`, by serial.
     Virtual(u32),
+    /// A PC/SC reader, by name: its token is whatever PIV card is in it.
+    Reader(String),
 }
 
 pub struct SlotTable {
     cards: CardDirectory,
-    ids: BTreeMap<u32, CK_SLOT_ID>,
+    ids: BTreeMap<TokenSource, CK_SLOT_ID>,
     present: Vec<(CK_SLOT_ID, TokenSource)>,
 }
 
@@ -39,11 +42,15 @@ impl SlotTable {
     /// Looks at the card folder again.
     pub fn refresh(&mut self) -> Result<()> {
         let serials = self.cards.list().map_err(|_| Error::DeviceError)?;
+        let sources = serials
+            .into_iter()
+            .map(TokenSource::Virtual)
+            .chain(readers().into_iter().map(TokenSource::Reader));
         self.present.clear();
-        for serial in serials {
+        for source in sources {
             let next = self.ids.len() as CK_SLOT_ID;
-            let id = *self.ids.entry(serial).or_insert(next);
-            self.present.push((id, TokenSource::Virtual(serial)));
+            let id = *self.ids.entry(source.clone()).or_insert(next);
+            self.present.push((id, source));
         }
         Ok(())
     }
@@ -55,7 +62,7 @@ impl SlotTable {
     /// The token in a slot, as of the last look.
     pub fn token(&self, slot: CK_SLOT_ID) -> Result<TokenSource> {
         if let Some((_, source)) = self.present.iter().find(|(id, _)| *id == slot) {
-            return Ok(*source);
+            return Ok(source.clone());
         }
         if self.ids.values().any(|id| *id == slot) {
             Err(Error::TokenNotPresent)
@@ -63,6 +70,18 @@ impl SlotTable {
             Err(Error::SlotIdInvalid)
         }
     }
+}
+
+/// The PC/SC readers pcscd knows; none when there is no pcscd, or no PC/SC in this build:
+/// the virtual cards work all the same.
+#[cfg(feature = "pcsc")]
+fn readers() -> Vec<String> {
+    jeton_piv::PcscTransport::readers().unwrap_or_default()
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn readers() -> Vec<String> {
+    Vec::new()
 }
 
 /// Who is logged in to a token, for all the application's sessions on it (PKCS#11 §6.7.6).
