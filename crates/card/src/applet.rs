@@ -765,12 +765,13 @@ impl Applet<'_> {
         Ok(Vec::new())
     }
 
-    /// ATTEST (YubiKey INS F9, P2 = slot): a certificate for the slot's public key, signed
-    /// by the card's attestation key, proving the key was generated here. Imported keys are
-    /// refused (6A80): nothing can be proved about where they were made.
+    /// ATTEST (YubiKey INS F9, P1 = slot, P2 = 00, as libykpiv sends it): a certificate
+    /// for the slot's public key, signed by the card's attestation key, proving the key was
+    /// generated here. Imported keys are refused (6A80): nothing can be proved about where
+    /// they were made.
     fn attest(&mut self, command: &Command) -> Reply {
-        expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
-        let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        expect(command.p2 == 0x00, StatusWord::INCORRECT_P1_P2)?;
+        let slot = KeySlot::from_reference(command.p1).ok_or(StatusWord::INCORRECT_P1_P2)?;
         let stored = self
             .state
             .keys

@@ -14,7 +14,7 @@ fn set_pin_retries(card: &mut jeton_card::Card, pin_tries: u8, puk_tries: u8) ->
 }
 
 fn attest(card: &mut jeton_card::Card, slot: u8) -> Response {
-    exchange(card, &[0x00, 0xF9, 0x00, slot, 0x00])
+    exchange(card, &[0x00, 0xF9, slot, 0x00, 0x00])
 }
 
 /// The certificate inside a `53 { 70 cert 71 00 FE }` object.
@@ -151,7 +151,7 @@ fn attest_refuses_imported_keys_and_empty_slots() {
     assert_eq!(attest(&mut t.card, 0x9A).sw, 0x6A80, "imported");
     assert_eq!(attest(&mut t.card, 0x9D).sw, 0x6A88, "empty");
     assert_eq!(attest(&mut t.card, 0x9B).sw, 0x6A86, "not a key slot");
-    assert_eq!(send_hex(&mut t.card, "00 F9 01 9A 00").sw, 0x6A86);
+    assert_eq!(send_hex(&mut t.card, "00 F9 9A 01 00").sw, 0x6A86);
 }
 
 #[test]
