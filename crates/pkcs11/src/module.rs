@@ -585,8 +585,20 @@ impl Module {
             }
             login => {
                 let logged_in = matches!(login, Login::User { .. });
-                let (old_pin, new_pin) = (user_pin(old)?, user_pin(new)?);
-                session.card.change_pin(&old_pin, &new_pin)?;
+                let new_pin = user_pin(new)?;
+                // A blocked PIN cannot be changed, only unblocked: in a public session,
+                // C_SetPIN(unblock code, new PIN) then unblocks, as OpenSC's
+                // `pkcs11-tool --unlock-pin --puk` expects (its "set_pin_in_unlogged_session").
+                let blocked = !logged_in
+                    && matches!(
+                        session.card.pin_verification(),
+                        Ok(jeton_piv::PinVerification::Blocked)
+                    );
+                if blocked {
+                    session.card.unblock_pin(&unblock_code(old)?, &new_pin)?;
+                    return Ok(());
+                }
+                session.card.change_pin(&user_pin(old)?, &new_pin)?;
                 if logged_in {
                     token.login = Login::User {
                         pin: Zeroizing::new(new.to_vec()),

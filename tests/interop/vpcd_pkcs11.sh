@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Jeton's own middleware on a card in a PC/SC reader: the same story as through OpenSC
+# (vpcd_opensc.sh), driven by OpenSC's pkcs11-tool through libjeton_pkcs11.so built with
+# the `pcsc` feature, on the virtual card served to pcscd through vpcd. The module's
+# JETON_HOME holds no virtual card, so its only token is the one in the reader.
+# Built before the common part gives the test a HOME of its own (cargo needs the real one).
+(cd "$(dirname "$0")/../.." && cargo build --quiet -p jeton-pkcs11 --features pcsc) || exit 1
+source "$(dirname "$0")/vpcd_common.bash"
+mkdir -p "$WORK/module-home"
+M=(env JETON_HOME="$WORK/module-home" pkcs11-tool --module "$ROOT/target/debug/libjeton_pkcs11.so")
+
+check "the reader is a slot of Jeton's module, with the card as its token" \
+    contains "Virtual PCD 00 00" "${M[@]}" --list-slots
+check "  ... whose serial is the card's" contains "serial num +: $SERIAL" "${M[@]}" --list-token-slots
+check "key generation in 9A (P-256) through the module" \
+    "${M[@]}" --login --pin 123456 --keypairgen --key-type EC:prime256v1 --id 01
+check "key generation in 9C (P-256)" \
+    "${M[@]}" --login --pin 123456 --keypairgen --key-type EC:prime256v1 --id 02
+check "key generation in 9D (RSA-2048)" \
+    "${M[@]}" --login --pin 123456 --keypairgen --key-type rsa:2048 --id 03
+for id in 01 02 03; do
+    check "public key $id read back" \
+        "${M[@]}" --read-object --type pubkey --id $id -o "$WORK/$id.der"
+    openssl pkey -pubin -inform DER -in "$WORK/$id.der" -out "$WORK/$id.pem" 2>/dev/null
+done
+certify "$WORK/01.pem" "Holder Authentication" "$WORK/01.crt"
+openssl x509 -in "$WORK/01.crt" -outform DER -out "$WORK/01.crt.der"
+check "--write-object of the 9A certificate" \
+    "${M[@]}" --login --pin 123456 --write-object "$WORK/01.crt.der" --type cert --id 01
+check "  ... OpenSC's own module reads it back from the card" \
+    contains "Holder Authentication" pkcs11-tool --module "$OPENSC_MODULE" --list-objects
+
+check "ECDSA signature with 9A verified by openssl" bash -c '
+    "$@" --login --pin 123456 --id 01 --sign -m ECDSA-SHA256 --signature-format openssl \
+        -i "$WORK/msg" -o "$WORK/sig.9a" &&
+    openssl dgst -sha256 -verify "$WORK/01.pem" -signature "$WORK/sig.9a" "$WORK/msg"' _ "${M[@]}"
+check "ECDSA signature with 9C (PIN before every use) verified by openssl" bash -c '
+    "$@" --login --pin 123456 --id 02 --sign -m ECDSA-SHA256 --signature-format openssl \
+        -i "$WORK/msg" -o "$WORK/sig.9c" &&
+    openssl dgst -sha256 -verify "$WORK/02.pem" -signature "$WORK/sig.9c" "$WORK/msg"' _ "${M[@]}"
+check "RSA PKCS#1 v1.5 signature with 9D verified by openssl" bash -c '
+    "$@" --login --pin 123456 --id 03 --sign -m SHA256-RSA-PKCS -i "$WORK/msg" -o "$WORK/sig.9d" &&
+    openssl dgst -sha256 -verify "$WORK/03.pem" -signature "$WORK/sig.9d" "$WORK/msg"' _ "${M[@]}"
+
+check "--change-pin to an alphanumeric PIN (OpenSC's own module refuses those)" \
+    "${M[@]}" --change-pin --pin 123456 --new-pin abc123
+for try in 1 2; do
+    expect_fail "wrong PIN $try of 3 is refused" "${M[@]}" --login --pin 000000 --list-objects
+done
+check "  ... the token warns of the final try" contains "final user PIN try" "${M[@]}" --list-token-slots
+expect_fail "wrong PIN 3 of 3" "${M[@]}" --login --pin 000000 --list-objects
+check "the token says the PIN is locked" contains "user PIN locked" "${M[@]}" --list-token-slots
+check "--unlock-pin with the PUK sets a new PIN (C_SetPIN in a public session)" \
+    "${M[@]}" --unlock-pin --puk 12345678 --new-pin 654321
+check "  ... the new PIN logs in" "${M[@]}" --login --pin 654321 --list-objects
+for try in 1 2 3; do
+    expect_fail "wrong PIN $try of 3, again" "${M[@]}" --login --pin 000000 --list-objects
+done
+check "SO login with the PUK (--login-type so) and --init-pin unblock too" \
+    "${M[@]}" --login --login-type so --so-pin 12345678 --init-pin --new-pin 654321
+check "pkcs11-tool --test through the reader" "${M[@]}" --test --login --pin 654321
+check "jeton --reader sees the tries restored" contains '"pin_tries_left": 3' \
+    "$J" --reader "$READER" status --json
+
+for try in 1 2 3; do
+    expect_fail "wrong PIN $try" "${M[@]}" --login --pin 000000 --list-objects
+done
+for try in 1 2 3; do
+    expect_fail "wrong PUK $try" "${M[@]}" --login --login-type so --so-pin 87654321 --init-pin --new-pin 222222
+done
+check "the token shows both PINs locked" contains "user PIN locked, SO PIN locked|SO PIN locked.*user PIN locked" \
+    "${M[@]}" --list-token-slots
+check "jeton --reader sees a dead card" contains '"dead": true' "$J" --reader "$READER" status --json
+expect_fail "  ... that signs nothing" "${M[@]}" --login --pin 654321 --id 01 --sign \
+    -m ECDSA-SHA256 -i "$WORK/msg" -o "$WORK/sig.dead"
+
+finish
