@@ -77,11 +77,25 @@ check() {
     fi
 }
 
-# expect_fail DESCRIPTION COMMAND...: the command must fail.
+# expect_fail DESCRIPTION COMMAND...: the command (a function is fine) must fail.
 expect_fail() {
     local what=$1
     shift
-    check "$what" bash -c '! "$@"' _ "$@"
+    check "$what" negate "$@"
+}
+negate() { ! "$@"; }
+
+# refuses PATTERN COMMAND...: the command fails and its output matches PATTERN.
+refuses() {
+    local pattern=$1
+    shift
+    local output
+    if output=$("$@" 2>&1); then
+        echo "$output"
+        echo "(it should have failed)"
+        return 1
+    fi
+    grep -qE -- "$pattern" <<<"$output" || { echo "$output"; echo "(no match for: $pattern)"; return 1; }
 }
 
 # contains PATTERN COMMAND...: the command succeeds and its output matches PATTERN.

@@ -123,3 +123,16 @@ fn current_management_algorithm(piv: &mut Piv, key_len: usize) -> ManagementKeyA
 pub fn parse_slot(text: &str) -> Result<Slot, CliError> {
     Ok(text.parse::<Slot>()?)
 }
+
+#[cfg(all(test, not(feature = "pcsc")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_pcsc_support_a_reader_is_refused_clearly() {
+        let error = open_reader("Virtual").err().expect("no PC/SC in this build");
+        assert!(matches!(error, CliError::NoPcscSupport));
+        let text = error.text(crate::i18n::Lang::En);
+        assert!(text.contains("no PC/SC support") && text.contains("--features jeton/pcsc"));
+    }
+}
