@@ -130,7 +130,9 @@ mod tests {
 
     #[test]
     fn without_pcsc_support_a_reader_is_refused_clearly() {
-        let error = open_reader("Virtual").err().expect("no PC/SC in this build");
+        let error = open_reader("Virtual")
+            .err()
+            .expect("no PC/SC in this build");
         assert!(matches!(error, CliError::NoPcscSupport));
         let text = error.text(crate::i18n::Lang::En);
         assert!(text.contains("no PC/SC support") && text.contains("--features jeton/pcsc"));
