@@ -48,6 +48,7 @@ cleanup() {
     exit "$status"
 }
 trap cleanup EXIT
+trap 'echo "FAIL setup step (line $LINENO): $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
 
 # check DESCRIPTION COMMAND...: runs the command, output to $WORK/out; counts a failure.
