@@ -41,9 +41,13 @@ unset JETON_PKCS11_CONF JETON_PKCS11_MGMT_KEY XDG_DATA_HOME XDG_CONFIG_HOME
 mkdir -p "$HOME" "$JETON_HOME"
 failures=0
 checks=0
+PIDS=() # processes a script starts, stopped by PID when it exits
 
 cleanup() {
-    local status=$?
+    local status=$? pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
     rm -rf "$WORK"
     exit "$status"
 }
