@@ -54,6 +54,9 @@ pub enum Command {
     /// Import or export a slot's certificate.
     #[command(subcommand)]
     Cert(CertCommand),
+    /// The PKCS#11 module through which applications use the card.
+    #[command(subcommand)]
+    Pkcs11(Pkcs11Command),
     /// Walk the first-use guide's story on a fresh virtual card, step by step.
     Demo,
     /// Measure signatures per second through the card against OpenSSL with the same key.
@@ -264,4 +267,10 @@ pub enum CertCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Pkcs11Command {
+    /// Print the module's absolute path, to give to Firefox, modutil, ssh or pyHanko.
+    Path,
 }

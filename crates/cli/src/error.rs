@@ -51,6 +51,8 @@ pub enum CliError {
     NoPcscSupport,
     CardAndReader,
     ReaderNotApplicable,
+    /// `jeton pkcs11 path`: the module is in none of these places.
+    NoPkcs11Module(Vec<PathBuf>),
     ServePairing {
         cards: usize,
         readers: usize,

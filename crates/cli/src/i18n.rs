@@ -556,6 +556,17 @@ impl CliError {
                 "--reader does not apply here: this command works on virtual card files",
                 "--reader ne s'applique pas ici : cette commande porte sur les fichiers de cartes virtuelles"
             ),
+            CliError::NoPkcs11Module(tried) => {
+                let tried = tried
+                    .iter()
+                    .map(|path| format!("\n  {}", path.display()))
+                    .collect::<String>();
+                tr!(
+                    lang,
+                    "the PKCS#11 module is not installed: build it with `cargo build -p jeton-pkcs11` (it goes next to jeton) or install libjeton_pkcs11 with your packages. Looked in:{tried}",
+                    "le module PKCS#11 n'est pas installé : compilez-le avec `cargo build -p jeton-pkcs11` (il se place à côté de jeton) ou installez libjeton_pkcs11 avec vos paquets. Cherché dans :{tried}"
+                )
+            }
             CliError::ServePairing { cards, readers } => tr!(
                 lang,
                 "{cards} card(s) but {readers} --vpcd address(es): give one --vpcd per --card, in the same order",

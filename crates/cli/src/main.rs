@@ -18,9 +18,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{
-    CardCommand, CertCommand, Cli, Command, KeyCommand, MgmtKeyCommand, PinCommand, PukCommand,
+    CardCommand, CertCommand, Cli, Command, KeyCommand, MgmtKeyCommand, PinCommand, Pkcs11Command,
+    PukCommand,
 };
-use crate::commands::{card, cert, demo, key, pin, serve, status, Ctx};
+use crate::commands::{card, cert, demo, key, pin, pkcs11, serve, status, Ctx};
 use crate::error::CliError;
 use crate::home::Home;
 use crate::i18n::Lang;
@@ -47,6 +48,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
     let mut out = stdout.lock();
     match cli.command {
         Command::Demo => return demo::run(lang, &mut out),
+        Command::Pkcs11(Pkcs11Command::Path) => return pkcs11::path(&mut out),
         Command::Bench {
             seconds,
             report_only,
@@ -115,7 +117,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
         Command::Cert(CertCommand::Export { card, slot, out }) => {
             cert::export(ctx, card, &slot, out.as_deref())
         }
-        // Both run before the context is built: they need no home and no secrets.
-        Command::Demo | Command::Bench { .. } => Ok(()),
+        // These run before the context is built: they need no home and no secrets.
+        Command::Demo | Command::Bench { .. } | Command::Pkcs11(_) => Ok(()),
     }
 }

@@ -6,6 +6,7 @@ pub mod cert;
 pub mod demo;
 pub mod key;
 pub mod pin;
+pub mod pkcs11;
 pub mod serve;
 pub mod status;
 
