@@ -16,6 +16,7 @@ PROXY=$(ls /usr/lib/*/p11-kit-proxy.so /usr/lib/p11-kit-proxy.so 2>/dev/null | h
 SERIAL=10000505
 new_card $SERIAL
 
+check "jeton pkcs11 path names the built module" bash -c '[[ $("$1" pkcs11 path) == "$2" ]]' _ "$J" "$MODULE"
 check "the shipped module file names libjeton_pkcs11.so" \
     grep -qx "module: libjeton_pkcs11.so" "$SHIPPED"
 mkdir -p "$HOME/.config/pkcs11/modules"
