@@ -16,6 +16,7 @@ J=$ROOT/target/debug/jeton
 if [[ ! -e $MODULE || ! -x $J ]]; then
     cargo build --quiet -p jeton-pkcs11 -p jeton
 fi
+MODULE=$(realpath "$MODULE")
 
 # require PACKAGE TOOL...: every tool is installed, else say which Debian package has it.
 require() {
