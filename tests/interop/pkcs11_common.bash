@@ -47,7 +47,7 @@ PIDS=() # processes a script starts, stopped by PID when it exits
 cleanup() {
     local status=$? pid
     for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
     done
     rm -rf "$WORK"
     exit "$status"
