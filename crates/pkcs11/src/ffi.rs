@@ -101,6 +101,21 @@ unsafe fn write_output<T: AsRef<[u8]>>(
     }
 }
 
+/// A call that fails ends its operation, except `CKR_BUFFER_TOO_SMALL` (PKCS#11 3.0
+/// §5.12–5.14). The module ends it on its own errors; this ends it on the shell's argument
+/// errors too, so that the next `C_*Init` is not refused with `CKR_OPERATION_ACTIVE`.
+fn ending_on_bad_arguments(
+    module: &Module,
+    session: CK_SESSION_HANDLE,
+    operation: CK_FLAGS,
+    result: Result<()>,
+) -> Result<()> {
+    if result == Err(Error::ArgumentsBad) {
+        let _ = module.session_cancel(session, operation);
+    }
+    result
+}
+
 unsafe fn template(
     attributes: *const CK_ATTRIBUTE,
     count: CK_ULONG,
@@ -634,9 +649,12 @@ pub unsafe extern "C" fn C_Sign(
 ) -> CK_RV {
     guard(|| {
         let module = module()?;
-        let room = capacity(signature, signature_len)?;
-        let output = module.sign(session, input(data, data_len)?, room)?;
-        write_output(signature, signature_len, output)
+        let result = (|| {
+            let room = capacity(signature, signature_len)?;
+            let output = module.sign(session, input(data, data_len)?, room)?;
+            write_output(signature, signature_len, output)
+        })();
+        ending_on_bad_arguments(&module, session, CKF_SIGN, result)
     })
 }
 
@@ -648,7 +666,8 @@ pub unsafe extern "C" fn C_SignUpdate(
 ) -> CK_RV {
     guard(|| {
         let module = module()?;
-        module.sign_update(session, input(data, len)?)
+        let result = input(data, len).and_then(|data| module.sign_update(session, data));
+        ending_on_bad_arguments(&module, session, CKF_SIGN, result)
     })
 }
 
@@ -660,9 +679,12 @@ pub unsafe extern "C" fn C_SignFinal(
 ) -> CK_RV {
     guard(|| {
         let module = module()?;
-        let room = capacity(signature, signature_len)?;
-        let output = module.sign_final(session, room)?;
-        write_output(signature, signature_len, output)
+        let result = (|| {
+            let room = capacity(signature, signature_len)?;
+            let output = module.sign_final(session, room)?;
+            write_output(signature, signature_len, output)
+        })();
+        ending_on_bad_arguments(&module, session, CKF_SIGN, result)
     })
 }
 
@@ -688,11 +710,14 @@ pub unsafe extern "C" fn C_Verify(
 ) -> CK_RV {
     guard(|| {
         let module = module()?;
-        module.verify(
-            session,
-            input(data, data_len)?,
-            input(signature, signature_len)?,
-        )
+        let result = (|| {
+            module.verify(
+                session,
+                input(data, data_len)?,
+                input(signature, signature_len)?,
+            )
+        })();
+        ending_on_bad_arguments(&module, session, CKF_VERIFY, result)
     })
 }
 
@@ -704,7 +729,8 @@ pub unsafe extern "C" fn C_VerifyUpdate(
 ) -> CK_RV {
     guard(|| {
         let module = module()?;
-        module.verify_update(session, input(data, len)?)
+        let result = input(data, len).and_then(|data| module.verify_update(session, data));
+        ending_on_bad_arguments(&module, session, CKF_VERIFY, result)
     })
 }
 
@@ -716,7 +742,8 @@ pub unsafe extern "C" fn C_VerifyFinal(
 ) -> CK_RV {
     guard(|| {
         let module = module()?;
-        module.verify_final(session, input(signature, len)?)
+        let result = input(signature, len).and_then(|sig| module.verify_final(session, sig));
+        ending_on_bad_arguments(&module, session, CKF_VERIFY, result)
     })
 }
 
@@ -744,9 +771,12 @@ pub unsafe extern "C" fn C_Decrypt(
 ) -> CK_RV {
     guard(|| {
         let module = module()?;
-        let room = capacity(out, out_len)?;
-        let output = module.decrypt(session, input(data, data_len)?, room)?;
-        write_output(out, out_len, output)
+        let result = (|| {
+            let room = capacity(out, out_len)?;
+            let output = module.decrypt(session, input(data, data_len)?, room)?;
+            write_output(out, out_len, output)
+        })();
+        ending_on_bad_arguments(&module, session, CKF_DECRYPT, result)
     })
 }
 
@@ -771,9 +801,12 @@ pub unsafe extern "C" fn C_Digest(
 ) -> CK_RV {
     guard(|| {
         let module = module()?;
-        let room = capacity(digest, digest_len)?;
-        let output = module.digest(session, input(data, data_len)?, room)?;
-        write_output(digest, digest_len, output)
+        let result = (|| {
+            let room = capacity(digest, digest_len)?;
+            let output = module.digest(session, input(data, data_len)?, room)?;
+            write_output(digest, digest_len, output)
+        })();
+        ending_on_bad_arguments(&module, session, CKF_DIGEST, result)
     })
 }
 
@@ -785,7 +818,8 @@ pub unsafe extern "C" fn C_DigestUpdate(
 ) -> CK_RV {
     guard(|| {
         let module = module()?;
-        module.digest_update(session, input(data, len)?)
+        let result = input(data, len).and_then(|data| module.digest_update(session, data));
+        ending_on_bad_arguments(&module, session, CKF_DIGEST, result)
     })
 }
 
@@ -797,9 +831,12 @@ pub unsafe extern "C" fn C_DigestFinal(
 ) -> CK_RV {
     guard(|| {
         let module = module()?;
-        let room = capacity(digest, digest_len)?;
-        let output = module.digest_final(session, room)?;
-        write_output(digest, digest_len, output)
+        let result = (|| {
+            let room = capacity(digest, digest_len)?;
+            let output = module.digest_final(session, room)?;
+            write_output(digest, digest_len, output)
+        })();
+        ending_on_bad_arguments(&module, session, CKF_DIGEST, result)
     })
 }
 
