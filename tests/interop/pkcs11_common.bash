@@ -35,13 +35,12 @@ require opensc pkcs11-tool
 WORK=$(mktemp -d)
 chmod 755 "$WORK"
 export WORK
+source "$ROOT/tests/interop/checks.bash"
 export HOME=$WORK/home # the clients' caches and settings: nothing of the user's.
 export JETON_HOME=$WORK/jeton
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 unset JETON_PKCS11_CONF JETON_PKCS11_MGMT_KEY XDG_DATA_HOME XDG_CONFIG_HOME
 mkdir -p "$HOME" "$JETON_HOME"
-failures=0
-checks=0
 PIDS=() # processes a script starts, stopped by PID when it exits
 
 cleanup() {
@@ -55,63 +54,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "FAIL setup step (line $LINENO): $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
-
-# check DESCRIPTION COMMAND...: runs the command, output to $WORK/out; counts a failure.
-check() {
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    if "$@" >"$WORK/out" 2>&1; then
-        echo "ok   $what"
-    else
-        failures=$((failures + 1))
-        echo "FAIL $what"
-        sed 's/^/     | /' "$WORK/out" | tail -15
-    fi
-}
-
-# expect_fail DESCRIPTION COMMAND...: the command must fail.
-expect_fail() {
-    local what=$1
-    shift
-    check "$what" bash -c '! "$@"' _ "$@"
-}
-
-# contains PATTERN COMMAND...: the command succeeds and its output matches PATTERN.
-contains() {
-    local pattern=$1
-    shift
-    local output
-    output=$("$@" 2>&1) || { echo "$output"; return 1; }
-    grep -qE -- "$pattern" <<<"$output" || { echo "$output"; echo "(no match for: $pattern)"; return 1; }
-}
-
-# lacks PATTERN COMMAND...: the command succeeds and its output does not match PATTERN.
-lacks() {
-    local pattern=$1
-    shift
-    local output
-    output=$("$@" 2>&1) || { echo "$output"; return 1; }
-    ! grep -qE -- "$pattern" <<<"$output" || { echo "$output"; echo "(unexpected: $pattern)"; return 1; }
-}
-
-# fails_with PATTERN COMMAND...: the command fails and its output matches PATTERN (a CKR_).
-fails_with() {
-    local pattern=$1
-    shift
-    local output
-    if output=$("$@" 2>&1); then
-        echo "$output"
-        echo "(succeeded, expected a failure matching: $pattern)"
-        return 1
-    fi
-    grep -qE -- "$pattern" <<<"$output" || { echo "$output"; echo "(no match for: $pattern)"; return 1; }
-}
-
-finish() {
-    echo "$((checks - failures)) of $checks checks passed"
-    ((failures == 0))
-}
 
 P11=(pkcs11-tool --module "$MODULE")
 PIN=123456

@@ -41,12 +41,11 @@ OPENSC_MODULE=$(ls /usr/lib/*/opensc-pkcs11.so /usr/lib/opensc-pkcs11.so 2>/dev/
 
 WORK=$(mktemp -d)
 export WORK
+source "$ROOT/tests/interop/checks.bash"
 export HOME=$WORK # OpenSC's cache and yubico's settings: nothing of the user's.
 export JETON_HOME=$WORK/jeton
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 PIDS=()
-failures=0
-checks=0
 
 cleanup() {
     local pid
@@ -62,64 +61,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# check DESCRIPTION COMMAND...: runs the command, output to $WORK/out; counts a failure.
-check() {
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    if "$@" >"$WORK/out" 2>&1; then
-        echo "ok   $what"
-    else
-        failures=$((failures + 1))
-        echo "FAIL $what"
-        sed 's/^/     | /' "$WORK/out" | tail -15
-    fi
-}
-
-# expect_fail DESCRIPTION COMMAND...: the command (a function is fine) must fail.
-expect_fail() {
-    local what=$1
-    shift
-    check "$what" negate "$@"
-}
-negate() { ! "$@"; }
-
-# refuses PATTERN COMMAND...: the command fails and its output matches PATTERN.
-refuses() {
-    local pattern=$1
-    shift
-    local output
-    if output=$("$@" 2>&1); then
-        echo "$output"
-        echo "(it should have failed)"
-        return 1
-    fi
-    grep -qE -- "$pattern" <<<"$output" || { echo "$output"; echo "(no match for: $pattern)"; return 1; }
-}
-
-# contains PATTERN COMMAND...: the command succeeds and its output matches PATTERN.
-contains() {
-    local pattern=$1
-    shift
-    local output
-    output=$("$@" 2>&1) || { echo "$output"; return 1; }
-    grep -qE -- "$pattern" <<<"$output" || { echo "$output"; echo "(no match for: $pattern)"; return 1; }
-}
-
-finish() {
-    echo "$((checks - failures)) of $checks checks passed"
-    ((failures == 0))
-}
-
-wait_for() { # wait_for SECONDS COMMAND...
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.1
-    done
-}
 
 PORT=45963
 while ss -ltn | grep -q ":$PORT \|:$((PORT + 1)) "; do PORT=$((PORT + 2)); done

@@ -40,7 +40,7 @@ check "  ... then key generation needs the new key" \
 # Pulled out and put back: the card stops, then works again without restarting anything.
 stop_pid "$SERVE"
 wait_for 5 bash -c '! opensc-tool --list-readers | grep -qE "Yes +Virtual PCD 00 00"'
-check "no card in the reader: said so" refuses "no card in the reader" "${R[@]}" status
+check "no card in the reader: said so" fails_with "no card in the reader" "${R[@]}" status
 start_card $SERIAL
 check "the card back in the reader works" contains "Card $SERIAL" "${R[@]}" status
 
@@ -51,9 +51,9 @@ check "after a pcscd restart the card comes back" wait_for 10 card_present
 check "  ... and answers" contains "Card $SERIAL" "${R[@]}" status
 
 check "an unknown reader: said so, with the readers there are" \
-    refuses "no smart-card reader.*Virtual PCD 00 00" "$J" --reader Nokia status
+    fails_with "no smart-card reader.*Virtual PCD 00 00" "$J" --reader Nokia status
 check "--card and --reader together are refused" \
-    refuses "not both" "$J" --reader Virtual status --card 1
+    fails_with "not both" "$J" --reader Virtual status --card 1
 
 # A foreign card in the second reader: ISO 7816 but no PIV application.
 /usr/bin/python3 - "$((PORT + 1))" >"$WORK/foreign.log" 2>&1 <<'PY' &
@@ -74,6 +74,6 @@ while True:
 PY
 PIDS+=($!)
 READER="Virtual PCD 00 01" wait_for 10 card_present
-check "a card without PIV: said so" refuses "not a PIV card" "$J" --reader "Virtual PCD 00 01" status
+check "a card without PIV: said so" fails_with "not a PIV card" "$J" --reader "Virtual PCD 00 01" status
 
 finish

@@ -42,7 +42,7 @@ check "RSA PKCS#1 v1.5 signature with 9D verified by openssl" bash -c '
     "$@" --login --pin 123456 --id 03 --sign -m SHA256-RSA-PKCS -i "$WORK/msg" -o "$WORK/sig.9d" &&
     openssl dgst -sha256 -verify "$WORK/03.pem" -signature "$WORK/sig.9d" "$WORK/msg"' _ "${M[@]}"
 
-check "--change-pin to an alphanumeric PIN (OpenSC's own module refuses those)" \
+check "--change-pin to an alphanumeric PIN (OpenSC's own module fails_with those)" \
     "${M[@]}" --change-pin --pin 123456 --new-pin abc123
 for try in 1 2; do
     expect_fail "wrong PIN $try of 3 is refused" "${M[@]}" --login --pin 000000 --list-objects
