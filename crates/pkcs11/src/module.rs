@@ -53,6 +53,11 @@ struct SecretObject {
 /// Secret objects get handles above 2^32, token objects below (see `objects::handle_of`).
 const SECRET_HANDLE_BASE: CK_OBJECT_HANDLE = 1 << 32;
 
+/// Handles are never given twice in a process, not even across `C_Finalize` and
+/// `C_Initialize`, so that a handle kept from before never names someone else's session.
+static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
+static NEXT_SECRET: AtomicU64 = AtomicU64::new(SECRET_HANDLE_BASE);
+
 /// A poisoned lock means a panic was caught at the boundary; the data is still usable.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
@@ -110,8 +115,6 @@ pub struct Module {
     tokens: Mutex<HashMap<CK_SLOT_ID, Arc<Mutex<TokenState>>>>,
     sessions: RwLock<HashMap<CK_SESSION_HANDLE, Arc<SessionEntry>>>,
     secrets: Mutex<HashMap<CK_OBJECT_HANDLE, SecretObject>>,
-    next_session: AtomicU64,
-    next_secret: AtomicU64,
     /// What `C_WaitForSlotEvent` last reported.
     seen_slots: Mutex<BTreeSet<CK_SLOT_ID>>,
     finalizing: AtomicBool,
@@ -128,8 +131,6 @@ impl Module {
             tokens: Mutex::new(HashMap::new()),
             sessions: RwLock::new(HashMap::new()),
             secrets: Mutex::new(HashMap::new()),
-            next_session: AtomicU64::new(1),
-            next_secret: AtomicU64::new(SECRET_HANDLE_BASE),
             seen_slots: Mutex::new(seen),
             finalizing: AtomicBool::new(false),
         })
@@ -348,7 +349,7 @@ impl Module {
             return Err(Error::SessionReadWriteSoExists);
         }
         let card = self.connect(source)?;
-        let handle = self.next_session.fetch_add(1, Ordering::SeqCst);
+        let handle = NEXT_SESSION.fetch_add(1, Ordering::SeqCst);
         let session = Session::new(slot, token, card);
         let entry = Arc::new(SessionEntry {
             slot_id: slot,
@@ -936,6 +937,36 @@ impl Module {
         Ok((slot, public))
     }
 
+    /// A signature to make with a private key, or to check with a public one.
+    fn signature_operation(
+        session: &mut Session,
+        mechanism: &Mechanism,
+        key: CK_OBJECT_HANDLE,
+        kind: ObjectKind,
+    ) -> Result<SignOperation> {
+        let scheme = SignScheme::from_mechanism(mechanism)?;
+        let (slot, public) = Self::key_for(session, key, kind)?;
+        if scheme.is_rsa() != matches!(public, PublicParts::Rsa { .. }) {
+            return Err(Error::KeyTypeInconsistent);
+        }
+        let signing = kind == ObjectKind::PrivateKey;
+        Ok(SignOperation {
+            scheme,
+            slot,
+            key: public,
+            // Verification hashes as the data comes; signing decides at the first call.
+            message: if signing {
+                None
+            } else {
+                Some(MessageBuffer::new(scheme)?)
+            },
+            multipart: false,
+            // The 9C key needs the PIN again for each signature (sole control).
+            needs_context_login: signing && slot == Slot::SIGNATURE,
+            context_login_done: false,
+        })
+    }
+
     pub fn sign_init(
         &self,
         handle: CK_SESSION_HANDLE,
@@ -947,20 +978,9 @@ impl Module {
         if session.sign.is_some() {
             return Err(Error::OperationActive);
         }
-        let scheme = SignScheme::from_mechanism(mechanism)?;
-        let (slot, public) = Self::key_for(&mut session, key, ObjectKind::PrivateKey)?;
-        if scheme.is_rsa() != matches!(public, PublicParts::Rsa { .. }) {
-            return Err(Error::KeyTypeInconsistent);
-        }
-        session.sign = Some(SignOperation {
-            scheme,
-            slot,
-            key: public,
-            message: None,
-            multipart: false,
-            needs_context_login: slot == Slot::SIGNATURE,
-            context_login_done: false,
-        });
+        let operation =
+            Self::signature_operation(&mut session, mechanism, key, ObjectKind::PrivateKey)?;
+        session.sign = Some(operation);
         Ok(())
     }
 
@@ -1055,20 +1075,9 @@ impl Module {
         if session.verify.is_some() {
             return Err(Error::OperationActive);
         }
-        let scheme = SignScheme::from_mechanism(mechanism)?;
-        let (slot, public) = Self::key_for(&mut session, key, ObjectKind::PublicKey)?;
-        if scheme.is_rsa() != matches!(public, PublicParts::Rsa { .. }) {
-            return Err(Error::KeyTypeInconsistent);
-        }
-        session.verify = Some(SignOperation {
-            scheme,
-            slot,
-            key: public,
-            message: Some(MessageBuffer::new(scheme)?),
-            multipart: false,
-            needs_context_login: false,
-            context_login_done: false,
-        });
+        let operation =
+            Self::signature_operation(&mut session, mechanism, key, ObjectKind::PublicKey)?;
+        session.verify = Some(operation);
         Ok(())
     }
 
@@ -1288,7 +1297,7 @@ impl Module {
                 .unwrap_or_default()
                 .to_vec(),
         };
-        let secret_handle = self.next_secret.fetch_add(1, Ordering::SeqCst);
+        let secret_handle = NEXT_SECRET.fetch_add(1, Ordering::SeqCst);
         lock(&self.secrets).insert(secret_handle, secret);
         Ok(secret_handle)
     }
