@@ -4,7 +4,11 @@
 //!
 //! - [`signer`]: the narrow [`Signer`] trait everything signs through, and a software key
 //!   loaded from an encrypted PKCS#8 PEM;
-//! - [`alg`]: the hash and signature algorithms (ETSI TS 119 312), signature verification.
+//! - [`alg`]: the hash and signature algorithms (ETSI TS 119 312), signature verification;
+//! - [`profile`]: certificate profiles as TOML data (root CA, issuing CA, the holder's qualified
+//!   signing certificate for slot 9C, authentication for 9A, OCSP responder, TSA), checked
+//!   when loaded; [`issue`] makes certificates from them for a [`name::Subject`];
+//! - [`keypolicy`]: which subject keys are accepted (ETSI TS 119 312).
 //!
 //! What it is not: no I/O (callers read and write files), no database, no HTTP, no clock
 //! (callers pass the time). The provider's server, storage and status services live in
@@ -14,8 +18,22 @@
 //! `x509-tsp`, `cms`); hashes and signatures through OpenSSL.
 
 pub mod alg;
+pub mod issue;
+pub mod keypolicy;
+pub mod name;
 pub mod oids;
+pub mod profile;
+pub mod qc;
 pub mod signer;
+pub mod time;
 
 pub use alg::{HashAlg, SignatureAlg, VerifyError};
+pub use issue::{issue, issue_self_signed, IssueError, Issuer, IssuerUrls, Pds, Period, Provider};
+pub use keypolicy::{check_key, KeyPolicyError, KeyType};
+pub use name::{
+    Country, NaturalPerson, Organization, OrganizationIdentifier, PersonIdentifier, ServiceName,
+    Subject,
+};
+pub use profile::{Profile, ProfileError};
 pub use signer::{KeyFileError, KeyKind, Signer, SignerError, SoftwareKey};
+pub use x509_cert::Certificate;
