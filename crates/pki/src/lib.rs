@@ -8,7 +8,8 @@
 //! - [`profile`]: certificate profiles as TOML data (root CA, issuing CA, the holder's qualified
 //!   signing certificate for slot 9C, authentication for 9A, OCSP responder, TSA), checked
 //!   when loaded; [`issue`] makes certificates from them for a [`name::Subject`];
-//! - [`keypolicy`]: which subject keys are accepted (ETSI TS 119 312).
+//! - [`keypolicy`]: which subject keys are accepted (ETSI TS 119 312);
+//! - [`csr`]: PKCS#10 requests, with the proof of possession checked.
 //!
 //! What it is not: no I/O (callers read and write files), no database, no HTTP, no clock
 //! (callers pass the time). The provider's server, storage and status services live in
@@ -18,6 +19,7 @@
 //! `x509-tsp`, `cms`); hashes and signatures through OpenSSL.
 
 pub mod alg;
+pub mod csr;
 pub mod issue;
 pub mod keypolicy;
 pub mod name;
@@ -28,6 +30,7 @@ pub mod signer;
 pub mod time;
 
 pub use alg::{HashAlg, SignatureAlg, VerifyError};
+pub use csr::{parse_csr, CertificationRequest, CsrError};
 pub use issue::{issue, issue_self_signed, IssueError, Issuer, IssuerUrls, Pds, Period, Provider};
 pub use keypolicy::{check_key, KeyPolicyError, KeyType};
 pub use name::{
