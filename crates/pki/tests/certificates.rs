@@ -51,9 +51,9 @@ fn qualified_signing_certificate_verifies_and_carries_the_eidas_fields() {
         "X509v3 Key Usage: critical\n                Non Repudiation\n",
         "Policy: 0.4.0.194112.1.2",
         "Policy: 1.3.6.1.4.1.99999.1.1",
-        "CA Issuers - URI:http://jeton.example/ca/issuing.crt",
-        "OCSP - URI:http://jeton.example/ocsp",
-        "URI:http://jeton.example/crl/issuing.crl",
+        "CA Issuers - URI:http://pki.jeton.eu/ca/issuing.crt",
+        "OCSP - URI:http://pki.jeton.eu/ocsp",
+        "URI:http://pki.jeton.eu/crl/issuing.crl",
         "X509v3 Subject Key Identifier",
         "X509v3 Authority Key Identifier",
         "qcStatements",
@@ -96,7 +96,7 @@ fn qualified_signing_certificate_verifies_and_carries_the_eidas_fields() {
         .unwrap()
         .decode_as()
         .unwrap();
-    assert_eq!(pds[0].url.as_str(), "https://jeton.example/pds/en.pdf");
+    assert_eq!(pds[0].url.as_str(), "https://pki.jeton.eu/pds/en.pdf");
     assert_eq!(pds[0].language.as_str(), "en");
     let sem: jeton_pki::qc::SemanticsInformation = statements[4]
         .statement_info
@@ -300,7 +300,7 @@ fn issuance_refuses_a_wrong_subject_a_long_period_and_a_foreign_key() {
     .unwrap_err();
     assert!(matches!(err, IssueError::IssuerNotCa), "{err}");
     let mut no_pds = provider();
-    no_pds.pds[0].url = "http://jeton.example/pds".into();
+    no_pds.pds[0].url = "http://pki.jeton.eu/pds".into();
     let err = jeton_pki::issue(
         &profile("qualified-signing"),
         &no_pds,
@@ -405,6 +405,73 @@ fn the_root_is_self_signed_and_signer_keys_survive_a_passphrase_round_trip() {
         pki.root.tbs_certificate.issuer,
         pki.root.tbs_certificate.subject
     );
+}
+
+/// pkilint (PyPI), when installed: the holder's certificates and the provider's are clean at
+/// WARNING level. Skipped when `lint_etsi_cert` is not on PATH.
+#[test]
+fn pkilint_finds_nothing_to_warn_about() {
+    let lint = |tool: &str, args: &[&str]| std::process::Command::new(tool).args(args).output();
+    if lint("lint_etsi_cert", &["--help"]).is_err() {
+        eprintln!("pkilint not installed; skipped");
+        return;
+    }
+    let pki = Pki::new();
+    let dir = Dir::new();
+    let key = SoftwareKey::generate(KeyKind::P256).unwrap();
+    let q = dir.write(
+        "q.pem",
+        &cert_pem(
+            &pki.issue_holder("qualified-signing", &key)
+                .to_der()
+                .unwrap(),
+        ),
+    );
+    let a = dir.write(
+        "a.pem",
+        &cert_pem(&pki.issue_holder("authentication", &key).to_der().unwrap()),
+    );
+    pki.write(&dir);
+    let mut runs = vec![
+        (
+            "lint_etsi_cert",
+            vec![
+                "lint",
+                "-t",
+                "QCP-N-QSCD-EIDAS-FINAL-CERTIFICATE",
+                "-s",
+                "WARNING",
+                p(&q),
+            ],
+        ),
+        (
+            "lint_etsi_cert",
+            vec![
+                "lint",
+                "-t",
+                "NCP-NATURAL-PERSON-CERTIFICATE",
+                "-s",
+                "WARNING",
+                p(&a),
+            ],
+        ),
+    ];
+    let files: Vec<_> = ["root.pem", "ca.pem", "responder.pem", "tsa.pem"]
+        .iter()
+        .map(|f| dir.path(f))
+        .collect();
+    for f in &files {
+        runs.push(("lint_pkix_cert", vec!["lint", "-s", "WARNING", p(f)]));
+    }
+    for (tool, args) in runs {
+        let out = lint(tool, &args).unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && text.trim().is_empty(),
+            "{tool} {args:?}:\n{text}"
+        );
+    }
 }
 
 #[test]

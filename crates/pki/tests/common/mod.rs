@@ -84,7 +84,7 @@ pub fn provider() -> Provider {
             "1.3.6.1.4.1.99999.1.1",
         )),
         pds: vec![Pds {
-            url: "https://jeton.example/pds/en.pdf".into(),
+            url: "https://pki.jeton.eu/pds/en.pdf".into(),
             language: "en".into(),
         }],
     }
@@ -127,17 +127,17 @@ pub fn holder(employer: bool) -> Subject {
 
 pub fn root_urls() -> IssuerUrls {
     IssuerUrls {
-        ca_issuers: Some("http://jeton.example/ca/root.crt".into()),
+        ca_issuers: Some("http://pki.jeton.eu/ca/root.crt".into()),
         ocsp: None,
-        crl: Some("http://jeton.example/crl/root.crl".into()),
+        crl: Some("http://pki.jeton.eu/crl/root.crl".into()),
     }
 }
 
 pub fn ca_urls() -> IssuerUrls {
     IssuerUrls {
-        ca_issuers: Some("http://jeton.example/ca/issuing.crt".into()),
-        ocsp: Some("http://jeton.example/ocsp".into()),
-        crl: Some("http://jeton.example/crl/issuing.crl".into()),
+        ca_issuers: Some("http://pki.jeton.eu/ca/issuing.crt".into()),
+        ocsp: Some("http://pki.jeton.eu/ocsp".into()),
+        crl: Some("http://pki.jeton.eu/crl/issuing.crl".into()),
     }
 }
 
