@@ -9,7 +9,8 @@
 //!   signing certificate for slot 9C, authentication for 9A, OCSP responder, TSA), checked
 //!   when loaded; [`issue`] makes certificates from them for a [`name::Subject`];
 //! - [`keypolicy`]: which subject keys are accepted (ETSI TS 119 312);
-//! - [`csr`]: PKCS#10 requests, with the proof of possession checked.
+//! - [`csr`]: PKCS#10 requests, with the proof of possession checked;
+//! - [`crl`]: revocation lists (RFC 5280 §5), including the CA's last one.
 //!
 //! What it is not: no I/O (callers read and write files), no database, no HTTP, no clock
 //! (callers pass the time). The provider's server, storage and status services live in
@@ -19,6 +20,7 @@
 //! `x509-tsp`, `cms`); hashes and signatures through OpenSSL.
 
 pub mod alg;
+pub mod crl;
 pub mod csr;
 pub mod issue;
 pub mod keypolicy;
@@ -30,6 +32,7 @@ pub mod signer;
 pub mod time;
 
 pub use alg::{HashAlg, SignatureAlg, VerifyError};
+pub use crl::{build_crl, parse_crl, CrlError, CrlInfo, NextUpdate, Revocation, RevocationReason};
 pub use csr::{parse_csr, CertificationRequest, CsrError};
 pub use issue::{issue, issue_self_signed, IssueError, Issuer, IssuerUrls, Pds, Period, Provider};
 pub use keypolicy::{check_key, KeyPolicyError, KeyType};

@@ -264,3 +264,19 @@ impl Pki {
         dir.write("chain.pem", &chain);
     }
 }
+
+/// Runs a pkilint tool when it is installed (PyPI `pkilint`); asserts it reports nothing at
+/// WARNING or above. Returns false when pkilint is not on PATH.
+pub fn pkilint_clean(tool: &str, args: &[&str]) -> bool {
+    let Ok(out) = Command::new(tool).args(args).output() else {
+        eprintln!("{tool} not installed; skipped");
+        return false;
+    };
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && text.trim().is_empty(),
+        "{tool} {args:?}:\n{text}"
+    );
+    true
+}
