@@ -10,7 +10,9 @@
 //!   when loaded; [`issue`] makes certificates from them for a [`name::Subject`];
 //! - [`keypolicy`]: which subject keys are accepted (ETSI TS 119 312);
 //! - [`csr`]: PKCS#10 requests, with the proof of possession checked;
-//! - [`crl`]: revocation lists (RFC 5280 §5), including the CA's last one.
+//! - [`crl`]: revocation lists (RFC 5280 §5), including the CA's last one;
+//! - [`ocsp`]: OCSP requests parsed (POST and GET forms) and responses signed (RFC 6960,
+//!   RFC 5019, RFC 8954), with the status lookup given by the caller.
 //!
 //! What it is not: no I/O (callers read and write files), no database, no HTTP, no clock
 //! (callers pass the time). The provider's server, storage and status services live in
@@ -25,6 +27,7 @@ pub mod csr;
 pub mod issue;
 pub mod keypolicy;
 pub mod name;
+pub mod ocsp;
 pub mod oids;
 pub mod profile;
 pub mod qc;
@@ -40,6 +43,8 @@ pub use name::{
     Country, NaturalPerson, Organization, OrganizationIdentifier, PersonIdentifier, ServiceName,
     Subject,
 };
+pub use ocsp::{CertState, Responder, StatusSource, Unavailable};
 pub use profile::{Profile, ProfileError};
 pub use signer::{KeyFileError, KeyKind, Signer, SignerError, SoftwareKey};
 pub use x509_cert::Certificate;
+pub use x509_ocsp::OcspResponse;

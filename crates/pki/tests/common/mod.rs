@@ -18,6 +18,16 @@ impl Dir {
         std::fs::write(&p, bytes).expect("write test file");
         p
     }
+    /// The path as a `&str` for command lines (leaked: tests are short-lived).
+    pub fn f(&self, name: &str) -> &'static str {
+        Box::leak(
+            self.path(name)
+                .to_str()
+                .expect("UTF-8 path")
+                .to_owned()
+                .into_boxed_str(),
+        )
+    }
     pub fn read(&self, name: &str) -> Vec<u8> {
         std::fs::read(self.path(name)).expect("read test file")
     }
