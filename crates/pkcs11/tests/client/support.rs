@@ -29,13 +29,16 @@ pub const P384: &[u8] = &[0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x22];
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// `target/debug/deps/<test>` → `target/debug/libjeton_pkcs11.so`.
+/// The module this very test run built: `cargo test` leaves the cdylib beside the test
+/// binaries in `deps/` (a `cargo build` also copies it one level up).
 pub fn module_path() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable");
-    let profile = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir");
-    profile.join("libjeton_pkcs11.so")
+    let deps = exe.parent().expect("deps dir");
+    let beside = deps.join("libjeton_pkcs11.so");
+    if beside.exists() {
+        return beside;
+    }
+    deps.parent().expect("target dir").join("libjeton_pkcs11.so")
 }
 
 /// The module, initialized on a home of its own; `C_Finalize` when dropped.
