@@ -12,7 +12,8 @@
 //! - [`csr`]: PKCS#10 requests, with the proof of possession checked;
 //! - [`crl`]: revocation lists (RFC 5280 §5), including the CA's last one;
 //! - [`ocsp`]: OCSP requests parsed (POST and GET forms) and responses signed (RFC 6960,
-//!   RFC 5019, RFC 8954), with the status lookup given by the caller.
+//!   RFC 5019, RFC 8954), with the status lookup given by the caller;
+//! - [`timestamp`]: RFC 3161 / RFC 5816 time-stamps (EN 319 422 profile).
 //!
 //! What it is not: no I/O (callers read and write files), no database, no HTTP, no clock
 //! (callers pass the time). The provider's server, storage and status services live in
@@ -33,6 +34,7 @@ pub mod profile;
 pub mod qc;
 pub mod signer;
 pub mod time;
+pub mod timestamp;
 
 pub use alg::{HashAlg, SignatureAlg, VerifyError};
 pub use crl::{build_crl, parse_crl, CrlError, CrlInfo, NextUpdate, Revocation, RevocationReason};
@@ -46,5 +48,6 @@ pub use name::{
 pub use ocsp::{CertState, Responder, StatusSource, Unavailable};
 pub use profile::{Profile, ProfileError};
 pub use signer::{KeyFileError, KeyKind, Signer, SignerError, SoftwareKey};
+pub use timestamp::{TimeAccuracy, Tsa, TsaError};
 pub use x509_cert::Certificate;
 pub use x509_ocsp::OcspResponse;
