@@ -7,7 +7,7 @@
 //! - [`alg`]: the hash and signature algorithms (ETSI TS 119 312), signature verification;
 //! - [`profile`]: certificate profiles as TOML data (root CA, issuing CA, the holder's qualified
 //!   signing certificate for slot 9C, authentication for 9A, OCSP responder, TSA), checked
-//!   when loaded; [`issue`] makes certificates from them for a [`name::Subject`];
+//!   when loaded; [`issue()`] makes certificates from them for a [`name::Subject`];
 //! - [`keypolicy`]: which subject keys are accepted (ETSI TS 119 312);
 //! - [`csr`]: PKCS#10 requests, with the proof of possession checked;
 //! - [`crl`]: revocation lists (RFC 5280 §5), including the CA's last one;
@@ -18,6 +18,21 @@
 //! What it is not: no I/O (callers read and write files), no database, no HTTP, no clock
 //! (callers pass the time). The provider's server, storage and status services live in
 //! `jeton-tsp`, which calls this crate.
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//! use jeton_pki::{issue_self_signed, profile, Country, KeyKind, Organization, Period, Provider,
+//!                 ServiceName, Subject, SoftwareKey};
+//!
+//! let root = profile::builtin()?.into_iter().find(|p| p.name == "root-ca").unwrap();
+//! let key = SoftwareKey::generate(KeyKind::P384)?;
+//! let name = ServiceName::new(Country::new("FR")?, Organization::new("Jeton", None)?, "Jeton Root")?;
+//! let now = SystemTime::now();
+//! let period = Period { not_before: now, not_after: now + Duration::from_secs(86_400 * 3650) };
+//! let cert = issue_self_signed(&root, &Provider::default(), &Subject::Service(name), &key, period)?;
+//! assert_eq!(cert.tbs_certificate.issuer, cert.tbs_certificate.subject);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ASN.1 goes through the RustCrypto formats crates (`der`, `x509-cert`, `x509-ocsp`,
 //! `x509-tsp`, `cms`); hashes and signatures through OpenSSL.

@@ -133,7 +133,7 @@ pub fn parse_get_request(segment: &str) -> Result<Request, RequestError> {
     }
     let decoded = percent_decode(segment).ok_or(RequestError::Encoding)?;
     let mut b64: String = decoded;
-    while b64.len() % 4 != 0 {
+    while !b64.len().is_multiple_of(4) {
         b64.push('=');
     }
     let der = openssl::base64::decode_block(&b64).map_err(|_| RequestError::Encoding)?;
