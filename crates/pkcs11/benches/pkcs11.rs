@@ -11,6 +11,12 @@
 //! when up to date). `JETON_BENCH_SECONDS` sets a round's duration (default 1);
 //! `--smoke` runs one short round of each, for CI. Missed targets are printed, not fatal:
 //! the exit status is non-zero only when the harness itself fails.
+//!
+//! With `JETON_BENCH_READER=<reader name>` (see `bench/reader.sh`, which sets up pcscd, vpcd
+//! and a served card with a P-256 key and its certificate in 9A), the module is built with
+//! `--features pcsc` and one more table follows: ECDSA P-256 `CKM_ECDSA` signatures per
+//! second with the 9A key, in-process on a virtual card, through our module over the reader,
+//! and through OpenSC's module over the same reader, with the issue's two targets.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -36,6 +42,9 @@ type BoxError = Box<dyn std::error::Error>;
 const PIN: &str = "123456";
 const SO_PIN: &str = "12345678";
 const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+const OPENSC_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+/// Through a reader, our module must sign at least this often (issue 4).
+const READER_TARGET: f64 = 500.0;
 /// DER of the P-256 curve's OID, as `CKA_EC_PARAMS` wants it.
 const P256_PARAMS: [u8; 10] = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 /// `CKA_ID` 01 is PIV slot 9A in our module.
@@ -347,12 +356,23 @@ where
 
 fn module_sign_rate(module: &Module, case: &SignCase, duration: Duration) -> Result<f64, String> {
     let slot = module.slot(case.algorithm);
-    let what = |e: &dyn std::fmt::Display| format!("{}: {}: {e}", module.name, case.name);
+    slot_sign_rate(module.name, &module.pkcs11, slot, case, duration)
+}
+
+/// `C_Sign` per second with the 9A key (`CKA_ID` 01) of the token in `slot`.
+fn slot_sign_rate(
+    name: &str,
+    pkcs11: &Pkcs11,
+    slot: Slot,
+    case: &SignCase,
+    duration: Duration,
+) -> Result<f64, String> {
+    let what = |e: &dyn std::fmt::Display| format!("{name}: {}: {e}", case.name);
     rate(
         case.threads,
         duration,
         || {
-            let session = module.pkcs11.open_ro_session(slot).map_err(|e| what(&e))?;
+            let session = pkcs11.open_ro_session(slot).map_err(|e| what(&e))?;
             let key = private_key(&session).map_err(|e| what(&e))?;
             let mechanism = case.mechanism.cryptoki();
             // Untimed: a session's first private-key operation may do one-off work (our
@@ -468,16 +488,21 @@ fn verdict(met: bool) -> &'static str {
     }
 }
 
-/// `cargo build --release -p jeton-pkcs11`, and where its `.so` is.
-fn build_module() -> Result<PathBuf, BoxError> {
+/// `cargo build --release -p jeton-pkcs11` (with `--features pcsc` for the reader table:
+/// that module serves the virtual cards all the same), and where its `.so` is.
+fn build_module(pcsc: bool) -> Result<PathBuf, BoxError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut args = vec!["build", "--quiet", "--release", "-p", "jeton-pkcs11"];
+    if pcsc {
+        args.extend(["--features", "pcsc"]);
+    }
     let status = Command::new(cargo)
-        .args(["build", "--quiet", "--release", "-p", "jeton-pkcs11"])
+        .args(&args)
         .current_dir(&workspace)
         .status()?;
     if !status.success() {
-        return Err("cargo build --release -p jeton-pkcs11 failed".into());
+        return Err(format!("cargo {} failed", args.join(" ")).into());
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -485,9 +510,117 @@ fn build_module() -> Result<PathBuf, BoxError> {
     Ok(target.join("release/libjeton_pkcs11.so"))
 }
 
+/// The slot of the first token whose slot description (the reader's name, for both our
+/// module and OpenSC's) contains `reader`, ignoring case.
+fn reader_slot(name: &str, pkcs11: &Pkcs11, reader: &str) -> Result<Slot, BoxError> {
+    let wanted = reader.to_lowercase();
+    for slot in pkcs11.get_slots_with_token()? {
+        let info = pkcs11.get_slot_info(slot)?;
+        if info.slot_description().to_lowercase().contains(&wanted) {
+            return Ok(slot);
+        }
+    }
+    Err(format!("{name}: no token in a slot described as {reader:?}").into())
+}
+
+/// Logs the user in to the token in `slot` (the returned session keeps the login) and checks
+/// that the 9A key is there.
+fn log_in(name: &str, pkcs11: &Pkcs11, slot: Slot) -> Result<Session, BoxError> {
+    let session = pkcs11.open_ro_session(slot)?;
+    session.login(UserType::User, Some(&AuthPin::new(PIN.into())))?;
+    private_key(&session).map_err(|e| format!("{name}: {e}"))?;
+    Ok(session)
+}
+
+/// ECDSA P-256 with the 9A key: in-process (virtual card 1, keyed by the setup), through our
+/// module over the reader, and through OpenSC's over the same reader; best of the rounds,
+/// the three taking turns.
+fn reader_table(settings: &Settings, module_path: &Path, reader: &str) -> Result<(), BoxError> {
+    let case = SignCase {
+        name: "ECDSA P-256, CKM_ECDSA, 32-byte digest",
+        algorithm: Algorithm::P256,
+        mechanism: SignMechanism::Ecdsa,
+        input: openssl::sha::sha256(b"Jeton").to_vec(),
+        threads: 1,
+    };
+    let ours = initialize(module_path)?;
+    let mut virtual_slot = None;
+    for slot in ours.get_slots_with_token()? {
+        if ours.get_token_info(slot)?.serial_number() == "1" {
+            virtual_slot = Some(slot);
+        }
+    }
+    let virtual_slot = virtual_slot.ok_or("our module shows no card 1")?;
+    let reader_slot_ours = reader_slot("Jeton", &ours, reader)?;
+    let mut keepers = vec![
+        log_in("Jeton", &ours, virtual_slot)?,
+        log_in("Jeton", &ours, reader_slot_ours)?,
+    ];
+    let opensc = if Path::new(OPENSC_MODULE).exists() {
+        let pkcs11 = initialize(Path::new(OPENSC_MODULE))?;
+        let slot = reader_slot("OpenSC", &pkcs11, reader)?;
+        keepers.push(log_in("OpenSC", &pkcs11, slot)?);
+        Some((pkcs11, slot))
+    } else {
+        println!("{OPENSC_MODULE} not found (apt-get install opensc-pkcs11): OpenSC not measured");
+        None
+    };
+
+    let (mut in_process, mut through, mut opensc_rate) = (0.0f64, 0.0f64, 0.0f64);
+    for _ in 0..settings.rounds {
+        best(
+            || slot_sign_rate("Jeton", &ours, virtual_slot, &case, settings.round),
+            &mut in_process,
+        )?;
+        best(
+            || slot_sign_rate("Jeton", &ours, reader_slot_ours, &case, settings.round),
+            &mut through,
+        )?;
+        if let Some((pkcs11, slot)) = &opensc {
+            best(
+                || slot_sign_rate("OpenSC", pkcs11, *slot, &case, settings.round),
+                &mut opensc_rate,
+            )?;
+        }
+    }
+    println!(
+        "\n{}, 9A, 1 session, reader {reader:?}: best of {} round(s) of {:.2} s each",
+        case.name,
+        settings.rounds,
+        settings.round.as_secs_f64()
+    );
+    println!("{:<44} {:>9} {:>12}", "path", "sig/s", "ms per sig");
+    let line = |what: &str, rate: f64| println!("{what:<44} {rate:>9.0} {:>12.3}", 1e3 / rate);
+    line("Jeton, in-process (virtual card)", in_process);
+    line("Jeton module, pcscd+vpcd", through);
+    if opensc.is_some() {
+        line("OpenSC module, pcscd+vpcd", opensc_rate);
+    }
+    println!(
+        "target: Jeton through the reader ≥ {READER_TARGET:.0}/s: {} ({through:.0}/s)",
+        verdict(through >= READER_TARGET)
+    );
+    if opensc.is_some() {
+        println!(
+            "target: Jeton through the reader ≥ OpenSC through it: {} ({:.2}×)",
+            verdict(through >= opensc_rate),
+            through / opensc_rate
+        );
+    }
+    drop(keepers);
+    ours.finalize()?;
+    if let Some((pkcs11, _)) = opensc {
+        pkcs11.finalize()?;
+    }
+    Ok(())
+}
+
 fn run() -> Result<(), BoxError> {
     let settings = Settings::from_environment()?;
-    let module_path = build_module()?;
+    let reader = std::env::var("JETON_BENCH_READER")
+        .ok()
+        .filter(|name| !name.is_empty());
+    let module_path = build_module(reader.is_some())?;
     let folder = tempfile::tempdir()?;
     let (ours, our_keepers) = set_up_ours(&module_path, &folder.path().join("jeton"))?;
     let (softhsm, hsm_keepers) = if Path::new(SOFTHSM_MODULE).exists() {
@@ -584,6 +717,9 @@ fn run() -> Result<(), BoxError> {
         "C_Initialize → first C_GetSlotList, {TOKENS} tokens (median of {}): Jeton {jeton:.3} ms   SoftHSMv2 {hsm:.3} ms  (no target)",
         settings.latency_samples
     );
+    if let Some(reader) = reader {
+        reader_table(&settings, &module_path, &reader)?;
+    }
     Ok(())
 }
 
