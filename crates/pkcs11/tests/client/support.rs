@@ -38,7 +38,9 @@ pub fn module_path() -> PathBuf {
     if beside.exists() {
         return beside;
     }
-    deps.parent().expect("target dir").join("libjeton_pkcs11.so")
+    deps.parent()
+        .expect("target dir")
+        .join("libjeton_pkcs11.so")
 }
 
 /// The module, initialized on a home of its own; `C_Finalize` when dropped.
