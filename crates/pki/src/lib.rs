@@ -13,7 +13,8 @@
 //! - [`crl`]: revocation lists (RFC 5280 §5), including the CA's last one;
 //! - [`ocsp`]: OCSP requests parsed (POST and GET forms) and responses signed (RFC 6960,
 //!   RFC 5019, RFC 8954), with the status lookup given by the caller;
-//! - [`timestamp`]: RFC 3161 / RFC 5816 time-stamps (EN 319 422 profile).
+//! - [`timestamp`]: RFC 3161 / RFC 5816 time-stamps (EN 319 422 profile);
+//! - `pkcs11` (feature `pkcs11`): a [`Signer`] whose key lives on a PKCS#11 token.
 //!
 //! What it is not: no I/O (callers read and write files), no database, no HTTP, no clock
 //! (callers pass the time). The provider's server, storage and status services live in
@@ -45,6 +46,8 @@ pub mod keypolicy;
 pub mod name;
 pub mod ocsp;
 pub mod oids;
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 pub mod profile;
 pub mod qc;
 pub mod signer;
