@@ -6,7 +6,7 @@
 //! DER ECDSA-Sig-Value for X.509, RFC 3279 §2.2.3) and CKM_SHA256_RSA_PKCS, the two that
 //! `jeton-pkcs11` offers for its 9A/9C/9D keys.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
@@ -58,7 +58,7 @@ pub struct Pkcs11Key {
     key: ObjectHandle,
     alg: SignatureAlg,
     spki: SubjectPublicKeyInfoOwned,
-    // Kept last so the session closes before the module is finalised.
+    // Keeps the module loaded while the key is in use.
     _module: Pkcs11,
 }
 
@@ -74,7 +74,15 @@ fn hex(id: &[u8]) -> String {
     id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn login(module: &Path, token_label: &str, pin: &str) -> Result<(Pkcs11, Session), Pkcs11Error> {
+/// One initialised context per module for the whole process: C_Initialize and C_Finalize
+/// are process-wide (PKCS#11 §5.4), so a key dropped must not finalise the module under the
+/// others.
+fn context(module: &Path) -> Result<Pkcs11, Pkcs11Error> {
+    static MODULES: Mutex<Vec<(PathBuf, Pkcs11)>> = Mutex::new(Vec::new());
+    let mut modules = MODULES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, ctx)) = modules.iter().find(|(p, _)| p == module) {
+        return Ok(ctx.clone());
+    }
     let module_name = module.display().to_string();
     let ctx =
         Pkcs11::new(module).map_err(|e| Pkcs11Error::Module(module_name.clone(), e.to_string()))?;
@@ -83,6 +91,12 @@ fn login(module: &Path, token_label: &str, pin: &str) -> Result<(Pkcs11, Session
         Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
         Err(e) => return Err(Pkcs11Error::Module(module_name, e.to_string())),
     }
+    modules.push((module.to_path_buf(), ctx.clone()));
+    Ok(ctx)
+}
+
+fn login(module: &Path, token_label: &str, pin: &str) -> Result<(Pkcs11, Session), Pkcs11Error> {
+    let ctx = context(module)?;
     let mut found = None;
     for slot in ctx.get_slots_with_token()? {
         if ctx.get_token_info(slot)?.label().trim_end() == token_label {

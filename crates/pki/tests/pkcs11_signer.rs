@@ -105,6 +105,8 @@ fn a_ca_key_generated_in_softhsm_signs_what_openssl_accepts() {
         period(0, 365),
     )
     .unwrap();
+    // The root key still signs after another key of the same module was dropped.
+    root_key.sign(b"still here").unwrap();
     let crl = build_crl(
         &ca,
         &ca_key,
