@@ -32,6 +32,8 @@
 //! private keys are encrypted at rest). A try is spent durably before each comparison, so
 //! a crash never gives one back.
 
+#![forbid(unsafe_code)]
+
 mod apdu;
 mod applet;
 pub mod attestation;

@@ -1,7 +1,7 @@
 //! The C entry points: the only `unsafe` code of the module. Each one checks its pointers
 //! and lengths, turns them into Rust values, calls the safe `Module`, and turns the result
 //! into a `CK_RV`. A panic never crosses this boundary: it becomes `CKR_GENERAL_ERROR`.
-#![allow(non_snake_case, clippy::missing_safety_doc)]
+#![allow(unsafe_code, non_snake_case, clippy::missing_safety_doc)]
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -10,6 +10,9 @@
 //! Layout: `ffi` is the thin C shell (the only `unsafe` code); `module` holds the state and
 //! the operations; `slots`, `session`, `objects`, `mechanisms` and `config` one concern each.
 
+// Only the C shell may use `unsafe` (it says so with its own `allow`).
+#![deny(unsafe_code)]
+
 mod config;
 pub mod error;
 mod ffi;
