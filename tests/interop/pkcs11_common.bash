@@ -24,7 +24,7 @@ require() {
     shift
     for tool in "$@"; do
         if ! command -v "$tool" >/dev/null; then
-            echo "missing $tool: install the Debian package $package (see .ci/apt-packages)" >&2
+            echo "missing $tool: install $package (see .ci/apt-packages and .ci/pip-packages)" >&2
             exit 1
         fi
     done
