@@ -1,0 +1,763 @@
+//! The CA's operations over the store: setting the provider up (root, issuing CA, OCSP
+//! responder, TSA, audit key), issuing from a CSR or a bare public key, signing CRLs. Each
+//! one leaves its audit entry in the same transaction as its record.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use der::{Decode, Encode};
+use jeton_pki::name::NameError;
+use jeton_pki::profile::Role;
+use jeton_pki::{
+    build_crl, issue, issue_self_signed, parse_csr, Certificate, Country, CrlInfo, Issuer, KeyKind,
+    NaturalPerson, NextUpdate, Organization, OrganizationIdentifier, Period, PersonIdentifier,
+    Profile, Signer, SoftwareKey, Subject,
+};
+use spki::SubjectPublicKeyInfoOwned;
+use zeroize::Zeroizing;
+
+use crate::audit::{self, Event};
+use crate::config::{ConfigError, ProviderConfig};
+use crate::store::{Actor, CaRecord, CertificateRecord, CrlRecord, Serial, Store, StoreError};
+
+/// The names `ca init` gives to what it makes.
+pub const ROOT: &str = "root";
+/// The CA that issues the holders' certificates.
+pub const ISSUING: &str = "issuing";
+/// The delegated OCSP responder of the issuing CA.
+pub const OCSP: &str = "ocsp";
+/// The time-stamping unit.
+pub const TSA: &str = "tsa";
+
+/// Why a CA operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CaError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The configuration is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A key file could not be used.
+    #[error("key {path}: {error}")]
+    KeyFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: jeton_pki::KeyFileError,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {error}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A key file is already there: keys are never overwritten.
+    #[error(
+        "{0} already exists: the provider is already set up here (keys are never overwritten)"
+    )]
+    KeyExists(PathBuf),
+    /// The provider is set up already.
+    #[error("the provider is already set up in this database (CA {0:?} exists)")]
+    AlreadyInitialised(String),
+    /// The key reference is not understood.
+    #[error("key reference {0:?}: give a file path or a pkcs11: URI (RFC 7512) with token=, id= and ?module-path=")]
+    KeyRef(String),
+    /// PKCS#11 keys need the `pkcs11` feature.
+    #[error("this jeton was built without PKCS#11 support for CA keys: rebuild with `--features jeton/pkcs11`")]
+    NoPkcs11,
+    /// The token refused.
+    #[cfg(feature = "pkcs11")]
+    #[error(transparent)]
+    Pkcs11(#[from] jeton_pki::pkcs11::Pkcs11Error),
+    /// No such profile.
+    #[error("no certificate profile {0:?}: use qualified-signing, authentication, ocsp-responder or tsa")]
+    UnknownProfile(String),
+    /// The profile is a CA's: holders never get one.
+    #[error("profile {0:?} is for the provider's own CAs, made by `jeton ca init`")]
+    CaProfile(String),
+    /// The subject text is wrong.
+    #[error("subject: {0}")]
+    Subject(String),
+    /// The subject name is refused.
+    #[error("subject: {0}")]
+    Name(#[from] NameError),
+    /// The CSR is refused.
+    #[error(transparent)]
+    Csr(#[from] jeton_pki::CsrError),
+    /// The public key file is not a SubjectPublicKeyInfo.
+    #[error("{0}: not a public key (PEM \"PUBLIC KEY\" or DER SubjectPublicKeyInfo)")]
+    PublicKey(PathBuf),
+    /// The subject's key is refused.
+    #[error(transparent)]
+    KeyPolicy(#[from] jeton_pki::KeyPolicyError),
+    /// Issuance refused.
+    #[error(transparent)]
+    Issue(#[from] jeton_pki::IssueError),
+    /// The CRL could not be made.
+    #[error(transparent)]
+    Crl(#[from] jeton_pki::CrlError),
+    /// The stored certificate of a CA does not parse.
+    #[error("the stored certificate of {0:?} does not parse")]
+    CorruptCertificate(String),
+    /// The key does not match the CA certificate.
+    #[error("the key at {0} does not match CA {1:?}'s certificate")]
+    KeyMismatch(String, String),
+    /// DER encoding failed.
+    #[error("DER: {0}")]
+    Der(#[from] der::Error),
+}
+
+/// Where a provider key lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyRef {
+    /// An encrypted PKCS#8 PEM file.
+    File(PathBuf),
+    /// A key pair on a PKCS#11 token (RFC 7512 URI).
+    Pkcs11 {
+        /// The module (`?module-path=`).
+        module: PathBuf,
+        /// The token's label (`token=`).
+        token: String,
+        /// CKA_ID (`id=`, percent-encoded).
+        id: Vec<u8>,
+    },
+}
+
+fn pct_decode(s: &str) -> Option<Vec<u8>> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+impl KeyRef {
+    /// Parses a stored or given reference.
+    pub fn parse(text: &str) -> Result<KeyRef, CaError> {
+        let bad = || CaError::KeyRef(text.to_owned());
+        let Some(rest) = text.strip_prefix("pkcs11:") else {
+            if text.is_empty() {
+                return Err(bad());
+            }
+            return Ok(KeyRef::File(PathBuf::from(text)));
+        };
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (mut token, mut id, mut module) = (None, None, None);
+        for attr in path.split(';').filter(|a| !a.is_empty()) {
+            let (k, v) = attr.split_once('=').ok_or_else(bad)?;
+            let v = pct_decode(v).ok_or_else(bad)?;
+            match k {
+                "token" => token = Some(String::from_utf8(v).map_err(|_| bad())?),
+                "id" => id = Some(v),
+                _ => {}
+            }
+        }
+        for attr in query.split('&').filter(|a| !a.is_empty()) {
+            let (k, v) = attr.split_once('=').ok_or_else(bad)?;
+            if k == "module-path" {
+                let v = pct_decode(v).ok_or_else(bad)?;
+                module = Some(PathBuf::from(String::from_utf8(v).map_err(|_| bad())?));
+            }
+        }
+        Ok(KeyRef::Pkcs11 {
+            module: module.ok_or_else(bad)?,
+            token: token.ok_or_else(bad)?,
+            id: id.unwrap_or_default(),
+        })
+    }
+
+    /// The same token with another CKA_ID (for the several keys of `ca init`).
+    pub fn with_id(&self, new_id: u8) -> KeyRef {
+        match self {
+            KeyRef::File(p) => KeyRef::File(p.clone()),
+            KeyRef::Pkcs11 { module, token, .. } => KeyRef::Pkcs11 {
+                module: module.clone(),
+                token: token.clone(),
+                id: vec![new_id],
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for KeyRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyRef::File(p) => write!(f, "{}", p.display()),
+            KeyRef::Pkcs11 { module, token, id } => {
+                let id: String = id.iter().map(|b| format!("%{b:02X}")).collect();
+                write!(
+                    f,
+                    "pkcs11:token={};id={id}?module-path={}",
+                    token.replace(';', "%3B").replace('?', "%3F"),
+                    module.display()
+                )
+            }
+        }
+    }
+}
+
+/// Loads the key `key_ref` with `secret` (the file's passphrase or the token's PIN).
+pub fn load_key(key_ref: &KeyRef, secret: &[u8]) -> Result<Box<dyn Signer>, CaError> {
+    match key_ref {
+        KeyRef::File(path) => {
+            let pem = Zeroizing::new(std::fs::read(path).map_err(|error| CaError::Io {
+                path: path.clone(),
+                error,
+            })?);
+            let key = SoftwareKey::from_encrypted_pem(&pem, secret).map_err(|error| {
+                CaError::KeyFile {
+                    path: path.clone(),
+                    error,
+                }
+            })?;
+            Ok(Box::new(key))
+        }
+        #[cfg(feature = "pkcs11")]
+        KeyRef::Pkcs11 { module, token, id } => {
+            let pin =
+                std::str::from_utf8(secret).map_err(|_| CaError::KeyRef(key_ref.to_string()))?;
+            Ok(Box::new(jeton_pki::pkcs11::Pkcs11Key::open(
+                module, token, pin, id,
+            )?))
+        }
+        #[cfg(not(feature = "pkcs11"))]
+        KeyRef::Pkcs11 { .. } => Err(CaError::NoPkcs11),
+    }
+}
+
+fn write_new(path: &Path, data: &[u8]) -> Result<(), CaError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|error| {
+            if error.kind() == std::io::ErrorKind::AlreadyExists {
+                CaError::KeyExists(path.to_owned())
+            } else {
+                CaError::Io {
+                    path: path.to_owned(),
+                    error,
+                }
+            }
+        })?;
+    file.write_all(data)
+        .and_then(|()| file.sync_all())
+        .map_err(|error| CaError::Io {
+            path: path.to_owned(),
+            error,
+        })
+}
+
+/// Generates a key at `key_ref` (a new file, or on the token) with `secret`.
+pub fn generate_key(
+    key_ref: &KeyRef,
+    kind: KeyKind,
+    label: &str,
+    secret: &[u8],
+) -> Result<Box<dyn Signer>, CaError> {
+    match key_ref {
+        KeyRef::File(path) => {
+            let key = SoftwareKey::generate(kind).map_err(|error| CaError::KeyFile {
+                path: path.clone(),
+                error,
+            })?;
+            let pem = key
+                .to_encrypted_pem(secret)
+                .map_err(|error| CaError::KeyFile {
+                    path: path.clone(),
+                    error,
+                })?;
+            write_new(path, &pem)?;
+            Ok(Box::new(key))
+        }
+        #[cfg(feature = "pkcs11")]
+        KeyRef::Pkcs11 { module, token, id } => {
+            let pin =
+                std::str::from_utf8(secret).map_err(|_| CaError::KeyRef(key_ref.to_string()))?;
+            Ok(Box::new(jeton_pki::pkcs11::Pkcs11Key::generate(
+                module, token, pin, id, label, kind,
+            )?))
+        }
+        #[cfg(not(feature = "pkcs11"))]
+        KeyRef::Pkcs11 { .. } => {
+            let _ = label;
+            Err(CaError::NoPkcs11)
+        }
+    }
+}
+
+/// The shipped profile of that name.
+pub fn profile(name: &str) -> Result<Profile, CaError> {
+    // The shipped profiles are checked by jeton-pki's tests; a failure here is a build bug.
+    jeton_pki::profile::builtin()
+        .unwrap_or_else(|e| panic!("the shipped profiles load: {e}"))
+        .into_iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| CaError::UnknownProfile(name.to_owned()))
+}
+
+/// Parses a stored CA certificate.
+pub fn certificate_of(ca: &CaRecord) -> Result<Certificate, CaError> {
+    Certificate::from_der(&ca.certificate).map_err(|_| CaError::CorruptCertificate(ca.name.clone()))
+}
+
+fn spki_sha256(spki: &SubjectPublicKeyInfoOwned) -> Result<String, CaError> {
+    Ok(audit::hex(&audit::sha256(&spki.to_der()?)))
+}
+
+/// The provider's home for its keys and database: `$JETON_HOME/provider`.
+#[derive(Clone, Debug)]
+pub struct ProviderDir(pub PathBuf);
+
+impl ProviderDir {
+    /// The keys folder.
+    pub fn keys(&self) -> PathBuf {
+        self.0.join("keys")
+    }
+    /// The file naming the audit key (its reference, one line).
+    pub fn audit_key_ref(&self) -> PathBuf {
+        self.0.join("audit-key.ref")
+    }
+    /// The audit key's public key (PEM), which `jeton audit verify` checks signatures with.
+    pub fn audit_public_key(&self) -> PathBuf {
+        self.0.join("audit-key.pub.pem")
+    }
+}
+
+/// How `ca init` keeps the keys.
+#[derive(Clone, Debug)]
+pub enum KeyStore {
+    /// Encrypted PKCS#8 files in the provider's keys folder.
+    Software,
+    /// On this token (the URI's `id` is ignored: keys get ids 1 to 5).
+    Pkcs11(KeyRef),
+}
+
+/// What `ca init` made.
+#[derive(Clone, Debug)]
+pub struct InitReport {
+    /// The CAs, responder and TSA recorded, in order.
+    pub made: Vec<CaRecord>,
+}
+
+fn period(now: SystemTime, days: u32) -> Period {
+    Period {
+        // A minute back: relying parties' clocks drift.
+        not_before: now - Duration::from_secs(60),
+        not_after: now + Duration::from_secs(86_400 * u64::from(days)),
+    }
+}
+
+/// Sets the provider up: root CA, issuing CA, OCSP responder and TSA certificates, and the
+/// audit key, each key generated where `keys` says and protected by `secret`.
+pub async fn init(
+    store: &Store,
+    dir: &ProviderDir,
+    config: &ProviderConfig,
+    config_text: &str,
+    keys: &KeyStore,
+    secret: &[u8],
+    operator: &str,
+) -> Result<InitReport, CaError> {
+    if let Some(ca) = store.cas().await?.first() {
+        return Err(CaError::AlreadyInitialised(ca.name.clone()));
+    }
+    std::fs::create_dir_all(dir.keys()).map_err(|error| CaError::Io {
+        path: dir.keys(),
+        error,
+    })?;
+    let key_ref = |name: &str, id: u8| match keys {
+        KeyStore::Software => KeyRef::File(dir.keys().join(format!("{name}.key.pem"))),
+        KeyStore::Pkcs11(token) => token.with_id(id),
+    };
+    // The audit key first, so that every later entry's head is signed.
+    let audit_ref = key_ref("audit", 5);
+    let audit_key = generate_key(&audit_ref, KeyKind::P256, "jeton audit", secret)?;
+    let audit_pub = openssl::pkey::PKey::public_key_from_der(&audit_key.public_key().to_der()?)
+        .and_then(|k| k.public_key_to_pem())
+        .map_err(|e| CaError::Subject(e.to_string()))?;
+    write_new(&dir.audit_public_key(), &audit_pub)?;
+    write_new(&dir.audit_key_ref(), format!("{audit_ref}\n").as_bytes())?;
+    let actor = Actor {
+        name: operator,
+        audit_key: Some(audit_key.as_ref()),
+    };
+    store
+        .audit(
+            actor,
+            &Event::Configuration {
+                change: "provider set up".into(),
+                sha256: audit::hex(&audit::sha256(config_text.as_bytes())),
+            },
+        )
+        .await?;
+    store
+        .audit(
+            actor,
+            &Event::KeyGeneration {
+                owner: "audit".into(),
+                key_ref: audit_ref.to_string(),
+                spki_sha256: spki_sha256(&audit_key.public_key())?,
+            },
+        )
+        .await?;
+
+    let now = SystemTime::now();
+    let mut made = Vec::new();
+    // (name, profile, issuer, key kind, CKA_ID, common name)
+    type Step<'s> = (&'s str, &'s str, Option<&'s str>, KeyKind, u8, &'s str);
+    let plan: [Step; 4] = [
+        (ROOT, "root-ca", None, KeyKind::P384, 1, "Root CA"),
+        (
+            ISSUING,
+            "issuing-ca",
+            Some(ROOT),
+            KeyKind::P384,
+            2,
+            "Qualified CA",
+        ),
+        (
+            OCSP,
+            "ocsp-responder",
+            Some(ISSUING),
+            KeyKind::P256,
+            3,
+            "OCSP Responder",
+        ),
+        (
+            TSA,
+            "tsa",
+            Some(ISSUING),
+            KeyKind::P256,
+            4,
+            "Time-Stamping Unit",
+        ),
+    ];
+    let mut signers: Vec<(String, Box<dyn Signer>, Certificate)> = Vec::new();
+    for (name, profile_name, issuer, kind, id, cn) in plan {
+        let profile = profile(profile_name)?;
+        let kref = key_ref(name, id);
+        let key = generate_key(&kref, kind, &format!("jeton {name}"), secret)?;
+        store
+            .audit(
+                actor,
+                &Event::KeyGeneration {
+                    owner: name.into(),
+                    key_ref: kref.to_string(),
+                    spki_sha256: spki_sha256(&key.public_key())?,
+                },
+            )
+            .await?;
+        let subject = config.service(&format!("{} {cn}", config.organization_name))?;
+        let cert = match issuer {
+            None => issue_self_signed(
+                &profile,
+                &config.provider,
+                &subject,
+                key.as_ref(),
+                period(now, profile.max_validity_days),
+            )?,
+            Some(issuer) => {
+                let (_, issuer_key, issuer_cert) = signers
+                    .iter()
+                    .find(|(n, _, _)| n == issuer)
+                    .unwrap_or_else(|| panic!("the plan lists issuers first"));
+                let not_after = issuer_cert
+                    .tbs_certificate
+                    .validity
+                    .not_after
+                    .to_system_time();
+                let mut p = period(now, profile.max_validity_days);
+                p.not_after = p.not_after.min(not_after);
+                issue(
+                    &profile,
+                    &config.provider,
+                    &subject,
+                    &key.public_key(),
+                    &Issuer {
+                        certificate: issuer_cert,
+                        signer: issuer_key.as_ref(),
+                        urls: &config.urls_for(issuer),
+                    },
+                    p,
+                )?
+            }
+        };
+        let der = cert.to_der()?;
+        let record = CaRecord {
+            name: name.into(),
+            role: profile_name.into(),
+            issuer: issuer.map(str::to_owned),
+            certificate: der.clone(),
+            key_ref: kref.to_string(),
+        };
+        store
+            .record_ca(
+                &record,
+                actor,
+                &Event::Configuration {
+                    change: format!("{profile_name} {name:?} set up"),
+                    sha256: audit::hex(&audit::sha256(&der)),
+                },
+            )
+            .await?;
+        let issuer_name = issuer.unwrap_or(name);
+        store
+            .record_certificate(
+                &CertificateRecord {
+                    ca: issuer_name.into(),
+                    serial: Serial::of(&cert.tbs_certificate.serial_number),
+                    profile: profile_name.into(),
+                    subject: cert.tbs_certificate.subject.to_string(),
+                    der: der.clone(),
+                    not_before: cert.tbs_certificate.validity.not_before.to_system_time(),
+                    not_after: cert.tbs_certificate.validity.not_after.to_system_time(),
+                },
+                actor,
+                &issuance_event(issuer_name, &cert, profile_name, &der),
+            )
+            .await?;
+        made.push(record);
+        signers.push((name.into(), key, cert));
+    }
+    Ok(InitReport { made })
+}
+
+fn issuance_event(ca: &str, cert: &Certificate, profile: &str, der: &[u8]) -> Event {
+    Event::Issuance {
+        ca: ca.into(),
+        serial: Serial::of(&cert.tbs_certificate.serial_number).to_string(),
+        profile: profile.into(),
+        subject: cert.tbs_certificate.subject.to_string(),
+        sha256: audit::hex(&audit::sha256(der)),
+    }
+}
+
+/// Loads the audit key named in the provider's folder.
+pub fn audit_key(dir: &ProviderDir, secret: &[u8]) -> Result<Box<dyn Signer>, CaError> {
+    let path = dir.audit_key_ref();
+    let text = std::fs::read_to_string(&path).map_err(|error| CaError::Io { path, error })?;
+    load_key(&KeyRef::parse(text.trim())?, secret)
+}
+
+/// A CA with its key, ready to sign.
+pub struct LoadedCa {
+    /// As recorded.
+    pub record: CaRecord,
+    /// Its certificate.
+    pub certificate: Certificate,
+    /// Its key.
+    pub key: Box<dyn Signer>,
+}
+
+/// Loads CA `name` and its key with `secret`.
+pub async fn load_ca(store: &Store, name: &str, secret: &[u8]) -> Result<LoadedCa, CaError> {
+    let record = store.ca(name).await?;
+    let certificate = certificate_of(&record)?;
+    let key = load_key(&KeyRef::parse(&record.key_ref)?, secret)?;
+    if key.public_key() != certificate.tbs_certificate.subject_public_key_info {
+        return Err(CaError::KeyMismatch(record.key_ref, record.name));
+    }
+    Ok(LoadedCa {
+        record,
+        certificate,
+        key,
+    })
+}
+
+/// Parses `--subject` text for a holder:
+/// `C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont`, optionally
+/// with `O=…` and `organizationIdentifier=…` (also `OI=`) for the employer.
+pub fn parse_person(text: &str) -> Result<Subject, CaError> {
+    let (mut c, mut gn, mut sn, mut serial, mut cn, mut o, mut oi) =
+        (None, None, None, None, None, None, None);
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| CaError::Subject(format!("{part:?} is not KEY=value")))?;
+        let slot = match k.trim() {
+            "C" => &mut c,
+            "GN" | "givenName" => &mut gn,
+            "SN" | "surname" => &mut sn,
+            "serialNumber" => &mut serial,
+            "CN" => &mut cn,
+            "O" => &mut o,
+            "OI" | "organizationIdentifier" => &mut oi,
+            other => {
+                return Err(CaError::Subject(format!(
+                    "unknown attribute {other:?}: use C, GN, SN, serialNumber, CN, O, organizationIdentifier"
+                )))
+            }
+        };
+        *slot = Some(v.trim().to_owned());
+    }
+    let need = |v: Option<String>, what: &str| {
+        v.ok_or_else(|| {
+            CaError::Subject(format!(
+                "{what} is missing (EN 319 412-2 §4.2.4: C, GN, SN, serialNumber and CN)"
+            ))
+        })
+    };
+    let employer = match (o, oi) {
+        (Some(o), oi) => Some(Organization::new(
+            &o,
+            oi.as_deref().map(OrganizationIdentifier::new).transpose()?,
+        )?),
+        (None, Some(_)) => {
+            return Err(CaError::Subject(
+                "organizationIdentifier needs O, the employer's name".into(),
+            ))
+        }
+        (None, None) => None,
+    };
+    let country = Country::new(&need(c, "C")?)?;
+    let given = need(gn, "GN")?;
+    let surname = need(sn, "SN")?;
+    let id = PersonIdentifier::new(&need(serial, "serialNumber")?)?;
+    let cn = need(cn, "CN")?;
+    Ok(Subject::NaturalPerson(NaturalPerson::new(
+        country, &given, &surname, id, &cn, employer,
+    )?))
+}
+
+/// The subject's key: from a CSR (its proof of possession checked) or a bare public key
+/// (a key generated on a card whose signature key needs the PIN for every use).
+pub enum SubjectKey<'a> {
+    /// A PKCS#10 request, DER or PEM.
+    Csr(&'a [u8]),
+    /// A SubjectPublicKeyInfo, DER or PEM.
+    PublicKey(&'a [u8]),
+}
+
+fn parse_public_key(bytes: &[u8]) -> Option<SubjectPublicKeyInfoOwned> {
+    let der = if bytes.starts_with(b"-----BEGIN") {
+        openssl::pkey::PKey::public_key_from_pem(bytes)
+            .and_then(|k| k.public_key_to_der())
+            .ok()?
+    } else {
+        bytes.to_vec()
+    };
+    SubjectPublicKeyInfoOwned::from_der(&der).ok()
+}
+
+/// Issues a holder's certificate with `profile_name` from CA `ca` and records it.
+#[allow(clippy::too_many_arguments)]
+pub async fn issue_certificate(
+    store: &Store,
+    config: &ProviderConfig,
+    ca: &LoadedCa,
+    profile_name: &str,
+    subject: &Subject,
+    key: SubjectKey<'_>,
+    days: Option<u32>,
+    actor: Actor<'_>,
+) -> Result<CertificateRecord, CaError> {
+    let profile = profile(profile_name)?;
+    if matches!(profile.role, Role::RootCa | Role::IssuingCa) {
+        return Err(CaError::CaProfile(profile_name.to_owned()));
+    }
+    let spki = match key {
+        SubjectKey::Csr(bytes) => parse_csr(bytes)?.public_key,
+        SubjectKey::PublicKey(bytes) => {
+            let spki = parse_public_key(bytes)
+                .ok_or_else(|| CaError::PublicKey(PathBuf::from("--public-key")))?;
+            jeton_pki::check_key(&spki)?;
+            spki
+        }
+    };
+    let now = SystemTime::now();
+    let mut p = period(now, days.unwrap_or(profile.max_validity_days));
+    p.not_after = p.not_after.min(
+        ca.certificate
+            .tbs_certificate
+            .validity
+            .not_after
+            .to_system_time(),
+    );
+    let cert = issue(
+        &profile,
+        &config.provider,
+        subject,
+        &spki,
+        &Issuer {
+            certificate: &ca.certificate,
+            signer: ca.key.as_ref(),
+            urls: &config.urls_for(&ca.record.name),
+        },
+        p,
+    )?;
+    let der = cert.to_der()?;
+    let record = CertificateRecord {
+        ca: ca.record.name.clone(),
+        serial: Serial::of(&cert.tbs_certificate.serial_number),
+        profile: profile_name.into(),
+        subject: cert.tbs_certificate.subject.to_string(),
+        der: der.clone(),
+        not_before: p.not_before,
+        not_after: cert.tbs_certificate.validity.not_after.to_system_time(),
+    };
+    store
+        .record_certificate(
+            &record,
+            actor,
+            &issuance_event(&ca.record.name, &cert, profile_name, &der),
+        )
+        .await?;
+    Ok(record)
+}
+
+/// Signs and stores a fresh CRL of `ca` with the revocations in effect now; the next one is
+/// due in `next_update` (EN 319 411-1 CSS-6.3.9-05: at most 24 hours for end entities).
+pub async fn publish_crl(
+    store: &Store,
+    ca: &LoadedCa,
+    next_update: Duration,
+    actor: Actor<'_>,
+) -> Result<CrlRecord, CaError> {
+    let now = SystemTime::now();
+    let entries: Vec<_> = store
+        .revoked_at(&ca.record.name, now)
+        .await?
+        .iter()
+        .map(|r| r.to_crl_entry())
+        .collect();
+    let number = store.next_crl_number(&ca.record.name).await?;
+    let info = CrlInfo {
+        number,
+        this_update: now,
+        next_update: NextUpdate::At(now + next_update),
+        // Revoked certificates stay on the list after they expire (EN 319 411-2 CSS-6.3.10-05).
+        expired_certs_on_crl: Some(
+            ca.certificate
+                .tbs_certificate
+                .validity
+                .not_before
+                .to_system_time(),
+        ),
+    };
+    let crl = build_crl(&ca.certificate, ca.key.as_ref(), &info, &entries)?;
+    let record = CrlRecord {
+        ca: ca.record.name.clone(),
+        number,
+        der: crl.to_der()?,
+        this_update: now,
+        next_update: Some(now + next_update),
+    };
+    store.store_crl(&record, actor).await?;
+    Ok(record)
+}

@@ -1,0 +1,233 @@
+//! The provider's configuration: `$JETON_HOME/provider.toml` (or a file given with
+//! `--config`), then the environment (`JETON_DATABASE_URL`, `JETON_PROVIDER_BASE_URL`,
+//! `JETON_PROVIDER_POLICY`), parsed into types before anything uses it.
+//!
+//! ```toml
+//! [provider]
+//! organization = "Jeton Trust Services"
+//! organization_identifier = "NTRFR-123456789"   # optional
+//! country = "FR"
+//! policy = "1.3.6.1.4.1.99999.1.1"               # the provider's CP OID
+//! base_url = "http://pki.jeton.example"          # AIA, CRL DP and OCSP URLs start here
+//! [[provider.pds]]
+//! url = "https://pki.jeton.example/pds/en.pdf"
+//! language = "en"
+//!
+//! [storage]
+//! url = "postgres://jeton@db/jeton"              # default: SQLite under $JETON_HOME
+//! ```
+//!
+//! Other tables (such as `[server]`) are left to the programs that read them.
+
+use std::path::{Path, PathBuf};
+
+use der::asn1::ObjectIdentifier;
+use jeton_pki::name::NameError;
+use jeton_pki::{
+    Country, IssuerUrls, Organization, OrganizationIdentifier, Pds, Provider, ServiceName, Subject,
+};
+use serde::Deserialize;
+
+/// Why the configuration is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read the provider configuration {path}: {error}; write it as the README's \"Provider (CA)\" section shows")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// Not TOML, or fields of the wrong type or unknown.
+    #[error("provider configuration {path}: {error}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with its line.
+        error: toml::de::Error,
+    },
+    /// The policy is not an OID.
+    #[error("provider policy {0:?} is not an object identifier (dotted numbers such as 1.3.6.1.4.1.99999.1.1)")]
+    Policy(String),
+    /// A URL is not acceptable.
+    #[error("{what} {url:?} must be an http:// or https:// URL without a trailing slash")]
+    Url {
+        /// Which setting.
+        what: &'static str,
+        /// Its value.
+        url: String,
+    },
+    /// A PDS entry is wrong.
+    #[error("PDS {url:?}: it must be an https:// URL with a two-letter language code (EN 319 412-5 §4.3.4)")]
+    Pds {
+        /// Its URL.
+        url: String,
+    },
+    /// The provider's name is wrong.
+    #[error("provider name: {0}")]
+    Name(#[from] NameError),
+}
+
+#[derive(Debug, Deserialize)]
+struct File {
+    provider: ProviderSection,
+    #[serde(default)]
+    storage: StorageSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProviderSection {
+    organization: String,
+    organization_identifier: Option<String>,
+    country: String,
+    policy: Option<String>,
+    base_url: String,
+    #[serde(default)]
+    pds: Vec<PdsSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PdsSection {
+    url: String,
+    language: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StorageSection {
+    url: Option<String>,
+}
+
+/// The provider's settings, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderConfig {
+    /// The provider as an organisation (in its CAs' names).
+    pub organization: Organization,
+    /// Its name, as its CAs' common names begin.
+    pub organization_name: String,
+    /// Its country.
+    pub country: Country,
+    /// What certificates carry of it: policy OID, PDS.
+    pub provider: Provider,
+    /// Where its services are published: `{base_url}/ca/{name}.crt`,
+    /// `{base_url}/crl/{name}.crl`, `{base_url}/ocsp`.
+    pub base_url: String,
+    /// The database URL, if not the default SQLite file.
+    pub database_url: Option<String>,
+}
+
+fn http_url(what: &'static str, url: &str) -> Result<String, ConfigError> {
+    let ok = (url.starts_with("http://") || url.starts_with("https://"))
+        && !url.ends_with('/')
+        && url.is_ascii()
+        && !url.contains(char::is_whitespace);
+    if ok {
+        Ok(url.to_owned())
+    } else {
+        Err(ConfigError::Url {
+            what,
+            url: url.to_owned(),
+        })
+    }
+}
+
+impl ProviderConfig {
+    /// Reads `path` and applies the environment (`env` looks a variable up).
+    pub fn load(
+        path: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(ProviderConfig, String), ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        let config = ProviderConfig::parse(&text, env).map_err(|e| match e {
+            ConfigError::Toml { error, .. } => ConfigError::Toml {
+                path: path.to_owned(),
+                error,
+            },
+            other => other,
+        })?;
+        Ok((config, text))
+    }
+
+    /// Parses the TOML text and applies the environment.
+    pub fn parse(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<ProviderConfig, ConfigError> {
+        let file: File = toml::from_str(text).map_err(|error| ConfigError::Toml {
+            path: PathBuf::new(),
+            error,
+        })?;
+        let p = file.provider;
+        let env = |name: &str| env(name).filter(|v| !v.is_empty());
+        let policy = env("JETON_PROVIDER_POLICY").or(p.policy);
+        let policy = policy
+            .map(|oid| ObjectIdentifier::new(&oid).map_err(|_| ConfigError::Policy(oid)))
+            .transpose()?;
+        let base_url = http_url(
+            "base_url",
+            &env("JETON_PROVIDER_BASE_URL").unwrap_or(p.base_url),
+        )?;
+        let pds = p
+            .pds
+            .into_iter()
+            .map(|d| {
+                let ok = d.url.starts_with("https://")
+                    && d.url.is_ascii()
+                    && d.language.len() == 2
+                    && d.language.bytes().all(|b| b.is_ascii_lowercase());
+                if ok {
+                    Ok(Pds {
+                        url: d.url,
+                        language: d.language,
+                    })
+                } else {
+                    Err(ConfigError::Pds { url: d.url })
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        let identifier = p
+            .organization_identifier
+            .as_deref()
+            .map(OrganizationIdentifier::new)
+            .transpose()?;
+        Ok(ProviderConfig {
+            organization: Organization::new(&p.organization, identifier)?,
+            organization_name: p.organization,
+            country: Country::new(&p.country)?,
+            provider: Provider { policy, pds },
+            base_url,
+            database_url: env("JETON_DATABASE_URL").or(file.storage.url),
+        })
+    }
+
+    /// Where the certificates issued by the CA `issuer` point to.
+    pub fn urls_for(&self, issuer: &str) -> IssuerUrls {
+        IssuerUrls {
+            ca_issuers: Some(format!("{}/ca/{issuer}.crt", self.base_url)),
+            ocsp: Some(format!("{}/ocsp", self.base_url)),
+            crl: Some(format!("{}/crl/{issuer}.crl", self.base_url)),
+        }
+    }
+
+    /// The name of one of the provider's services (a CA, the responder, the TSA).
+    pub fn service(&self, common_name: &str) -> Result<Subject, ConfigError> {
+        Ok(Subject::Service(ServiceName::new(
+            self.country.clone(),
+            self.organization.clone(),
+            common_name,
+        )?))
+    }
+
+    /// The database URL: the configured one, else SQLite in `provider_dir/tsp.sqlite`.
+    pub fn database_url(&self, provider_dir: &Path) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", provider_dir.join("tsp.sqlite").display()))
+    }
+}

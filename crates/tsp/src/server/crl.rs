@@ -1,0 +1,164 @@
+//! CRL publication: a fresh CRL whenever a revocation has taken effect that the latest CRL
+//! does not list yet, and before the latest one gets old (EN 319 411-1 CSS-6.3.9-05 asks for
+//! one every 24 hours; Jeton publishes within `crl_interval` of a revocation).
+//!
+//! Revocations are never removed (there is no hold), so "the latest CRL lists fewer entries
+//! than there are effective revocations" is exactly "a revocation is missing".
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use der::Decode;
+use jeton_pki::{build_crl, CrlInfo, NextUpdate, Revocation};
+use x509_cert::crl::CertificateList;
+
+use super::services::Services;
+use super::records::{StatusRecords, StoredCrl};
+use super::ServerError;
+
+/// When CRLs are published.
+#[derive(Clone, Copy, Debug)]
+pub struct CrlTiming {
+    /// Longest delay between a revocation taking effect and a CRL listing it.
+    pub interval: Duration,
+    /// nextUpdate − thisUpdate.
+    pub validity: Duration,
+}
+
+/// What the publisher remembers between rounds: the entry count of the latest CRL it has
+/// read, by number (a CRL of a million entries is parsed once, not every round).
+#[derive(Default)]
+pub struct Publisher {
+    counted: Option<(u64, usize)>,
+}
+
+/// The result of one round.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Round {
+    /// The CRL published, if one was.
+    pub published: Option<u64>,
+    /// The next time a revocation dated in the future takes effect.
+    pub next_revocation: Option<SystemTime>,
+}
+
+impl Publisher {
+    /// Publishes a CRL of CA number `ca_index` if one is needed at `now`.
+    pub async fn round<S: StatusRecords>(
+        &mut self,
+        services: &Arc<Services<S>>,
+        ca_index: usize,
+        timing: CrlTiming,
+        now: SystemTime,
+    ) -> Result<Round, ServerError> {
+        let ca = &services.cas[ca_index];
+        let issued = services.records.all_issued(&ca.name).await?;
+        let mut effective: Vec<Revocation> = Vec::new();
+        let mut next_revocation: Option<SystemTime> = None;
+        for record in issued {
+            if let Some(r) = record.revocation {
+                if r.revoked_at <= now {
+                    effective.push(r);
+                } else {
+                    next_revocation = Some(next_revocation.map_or(r.revoked_at, |t| t.min(r.revoked_at)));
+                }
+            }
+        }
+        let latest = services.records.latest_crl(&ca.name).await?;
+        let needed = match &latest {
+            None => true,
+            Some(crl) => {
+                let listed = match self.counted {
+                    Some((number, count)) if number == crl.number => count,
+                    _ => {
+                        let count = CertificateList::from_der(&crl.der)
+                            .map(|c| c.tbs_cert_list.revoked_certificates.map_or(0, |r| r.len()))
+                            .unwrap_or(0);
+                        self.counted = Some((crl.number, count));
+                        count
+                    }
+                };
+                let halfway = crl
+                    .next_update
+                    .map(|next| {
+                        let life = next.duration_since(crl.this_update).unwrap_or_default();
+                        now >= crl.this_update + life / 2
+                    })
+                    .unwrap_or(false);
+                listed < effective.len() || halfway
+            }
+        };
+        if !needed {
+            return Ok(Round {
+                published: None,
+                next_revocation,
+            });
+        }
+        let number = services.records.next_crl_number(&ca.name).await?;
+        let (certificate, signer) = (ca.certificate(), ca.crl_signer());
+        let count = effective.len();
+        let info = CrlInfo {
+            number,
+            this_update: now,
+            next_update: NextUpdate::At(now + timing.validity),
+            // EN 319 411-2 CSS-6.3.10-05: expired revoked certificates stay listed.
+            expired_certs_on_crl: Some(SystemTime::from(
+                certificate.tbs_certificate.validity.not_before,
+            )),
+        };
+        // A large CRL takes a while to sign and encode: off the async workers.
+        let der = tokio::task::spawn_blocking(move || {
+            let crl = build_crl(certificate, signer, &info, &effective)?;
+            Ok::<_, ServerError>(der::Encode::to_der(&crl)?)
+        })
+        .await
+        .map_err(|e| ServerError::Sign(format!("CRL signing stopped: {e}")))??;
+        let stored = StoredCrl {
+            number,
+            this_update: now,
+            next_update: Some(now + timing.validity),
+            der,
+        };
+        services.records.save_crl(&ca.name, &stored).await?;
+        self.counted = Some((number, count));
+        Ok(Round {
+            published: Some(number),
+            next_revocation,
+        })
+    }
+}
+
+/// Publishes CRLs of CA number `ca_index` for as long as the server runs: a round every
+/// `interval`, right after a revocation of this CA is seen, and when a revocation dated in
+/// the future takes effect.
+pub async fn run<S: StatusRecords>(services: Arc<Services<S>>, ca_index: usize, timing: CrlTiming) {
+    let mut publisher = Publisher::default();
+    let ca_name = services.cas[ca_index].name.clone();
+    loop {
+        let now = SystemTime::now();
+        let wait = match publisher.round(&services, ca_index, timing, now).await {
+            Ok(round) => {
+                if let Some(number) = round.published {
+                    tracing::info!(ca = %ca_name, number, "CRL published");
+                }
+                let until_due = round
+                    .next_revocation
+                    .and_then(|t| t.duration_since(now).ok())
+                    .unwrap_or(timing.interval);
+                // Just after the due second, so that the revocation is effective then.
+                timing.interval.min(until_due + Duration::from_millis(10))
+            }
+            Err(e) => {
+                tracing::warn!(ca = %ca_name, error = %e, "CRL publication failed; retrying");
+                timing.interval.min(Duration::from_secs(5))
+            }
+        };
+        let wake = &services.cas[ca_index].crl_wake;
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = wake.notified() => {
+                // Several revocations in a burst make one CRL.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}

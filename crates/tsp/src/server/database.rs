@@ -1,0 +1,291 @@
+//! The status services over the provider's database ([`Store`]): the [`StatusRecords`] it
+//! answers, and the services set up from the CAs, responders and TSA it records.
+
+use std::ops::Range;
+use std::time::{Duration, SystemTime};
+
+use der::Decode;
+use jeton_pki::Certificate;
+use tokio::sync::{broadcast, mpsc, Mutex};
+use x509_cert::serial_number::SerialNumber;
+
+use super::records::{Issued, RecordsError, RevocationEvent, StatusRecords, StoredCrl};
+use super::services::{CaService, Services, TsaService};
+use super::{ServerConfig, ServerError};
+use crate::ca::{load_key, KeyRef};
+use crate::store::{Actor, CaRecord, CrlRecord, Serial, Status, Store, StoreError};
+
+/// Who the audit log names for what the server does (publishing CRLs).
+pub const ACTOR: &str = "jeton server";
+
+/// Time-stamp serials are taken from the database this many at a time.
+const TSA_SERIAL_BLOCK: u32 = 256;
+
+/// The provider's database as the status services read it.
+pub struct DatabaseRecords {
+    store: Store,
+    poll_interval: Duration,
+    tsa_serials: Mutex<Range<u64>>,
+}
+
+impl DatabaseRecords {
+    /// Reads `store`; revocations a notification missed are polled every `poll_interval`.
+    pub fn new(store: Store, poll_interval: Duration) -> Self {
+        DatabaseRecords {
+            store,
+            poll_interval,
+            tsa_serials: Mutex::new(0..0),
+        }
+    }
+}
+
+fn unavailable(e: StoreError) -> RecordsError {
+    RecordsError(e.to_string())
+}
+
+/// A u64 as a positive DER INTEGER.
+fn serial_number(n: u64) -> Result<SerialNumber, RecordsError> {
+    Ok(Serial::from_bytes(&n.to_be_bytes()).to_serial_number())
+}
+
+impl StatusRecords for DatabaseRecords {
+    async fn ca_certificate(&self, ca: &str) -> Result<Option<Vec<u8>>, RecordsError> {
+        match self.store.ca(ca).await {
+            Ok(record) => Ok(Some(record.certificate)),
+            Err(StoreError::UnknownCa(_)) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn issued(
+        &self,
+        ca: &str,
+        serial: &SerialNumber,
+    ) -> Result<Option<Issued>, RecordsError> {
+        // One query for "issued?" and the revocation with its time, even a future one: the
+        // status as of the end of time.
+        let end_of_time = SystemTime::now() + Duration::from_secs(200 * 365 * 86_400);
+        let status = self
+            .store
+            .status_of(ca, &Serial::of(serial), end_of_time)
+            .await
+            .map_err(unavailable)?;
+        Ok(match status {
+            Status::Unknown => None,
+            Status::Good => Some(Issued {
+                serial: serial.clone(),
+                revocation: None,
+            }),
+            Status::Revoked { at, reason } => Some(Issued {
+                serial: serial.clone(),
+                revocation: Some(jeton_pki::Revocation {
+                    serial: serial.clone(),
+                    revoked_at: at,
+                    reason,
+                    invalidity_date: None,
+                }),
+            }),
+        })
+    }
+
+    async fn all_issued(&self, ca: &str) -> Result<Vec<Issued>, RecordsError> {
+        let revocations = self
+            .store
+            .revocations(Some(ca))
+            .await
+            .map_err(unavailable)?;
+        let mut revoked: std::collections::HashMap<Serial, jeton_pki::Revocation> = revocations
+            .into_iter()
+            .map(|r| (r.serial.clone(), r.to_crl_entry()))
+            .collect();
+        let certificates = self
+            .store
+            .certificates(Some(ca))
+            .await
+            .map_err(unavailable)?;
+        Ok(certificates
+            .into_iter()
+            .map(|c| Issued {
+                serial: c.serial.to_serial_number(),
+                revocation: revoked.remove(&c.serial),
+            })
+            .collect())
+    }
+
+    async fn latest_crl(&self, ca: &str) -> Result<Option<StoredCrl>, RecordsError> {
+        Ok(self
+            .store
+            .latest_crl(ca)
+            .await
+            .map_err(unavailable)?
+            .map(|c| StoredCrl {
+                number: c.number,
+                this_update: c.this_update,
+                next_update: c.next_update,
+                der: c.der,
+            }))
+    }
+
+    async fn next_crl_number(&self, ca: &str) -> Result<u64, RecordsError> {
+        self.store.next_crl_number(ca).await.map_err(unavailable)
+    }
+
+    async fn save_crl(&self, ca: &str, crl: &StoredCrl) -> Result<(), RecordsError> {
+        let record = CrlRecord {
+            ca: ca.to_owned(),
+            number: crl.number,
+            der: crl.der.clone(),
+            this_update: crl.this_update,
+            next_update: crl.next_update,
+        };
+        self.store
+            .store_crl(&record, Actor::unsigned(ACTOR))
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn next_tsa_serial(&self) -> Result<SerialNumber, RecordsError> {
+        let mut block = self.tsa_serials.lock().await;
+        if block.is_empty() {
+            *block = self
+                .store
+                .reserve_tsa_serials(TSA_SERIAL_BLOCK)
+                .await
+                .map_err(unavailable)?;
+        }
+        let n = block.start;
+        block.start += 1;
+        serial_number(n)
+    }
+
+    async fn revocations(&self) -> Result<mpsc::Receiver<RevocationEvent>, RecordsError> {
+        let mut notices = self
+            .store
+            .subscribe_revocations()
+            .await
+            .map_err(unavailable)?;
+        // The cursor starts at the newest revocation: the caller rescans everything after
+        // subscribing.
+        let mut cursor = self
+            .store
+            .revocations_since(0)
+            .await
+            .map_err(unavailable)?
+            .last()
+            .map_or(0, |r| r.id);
+        let (sender, receiver) = mpsc::channel(1024);
+        let store = self.store.clone();
+        let poll = self.poll_interval;
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(poll);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                let events = tokio::select! {
+                    notice = notices.recv() => match notice {
+                        Ok(n) => vec![RevocationEvent { ca: n.ca, serial: n.serial.to_serial_number() }],
+                        // Lagged: the poll below catches up.
+                        Err(broadcast::error::RecvError::Lagged(_)) => Vec::new(),
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                    _ = ticker.tick() => match store.revocations_since(cursor).await {
+                        Ok(records) => {
+                            if let Some(last) = records.last() {
+                                cursor = last.id;
+                            }
+                            records
+                                .into_iter()
+                                .map(|r| RevocationEvent { ca: r.ca, serial: r.serial.to_serial_number() })
+                                .collect()
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "polling revocations failed");
+                            Vec::new()
+                        }
+                    },
+                };
+                for event in events {
+                    if sender.send(event).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(receiver)
+    }
+}
+
+fn certificate(record: &CaRecord) -> Result<Certificate, ServerError> {
+    Certificate::from_der(&record.certificate).map_err(|e| {
+        ServerError::Setup(format!(
+            "the certificate recorded for `{}` does not parse: {e}",
+            record.name
+        ))
+    })
+}
+
+/// The services for the CAs, responders and TSA recorded in `store`, as `config` selects
+/// them, their keys opened with `secret` (the passphrase of key files or the token's PIN): every issuing CA (each answered by the delegated responder it issued, if any, else
+/// by its own key) and the TSA.
+pub async fn services(
+    store: Store,
+    config: &ServerConfig,
+    secret: &[u8],
+) -> Result<Services<DatabaseRecords>, ServerError> {
+    let records = store.cas().await?;
+    let open = |r: &CaRecord| {
+        let text = config.keys.get(&r.name).unwrap_or(&r.key_ref);
+        KeyRef::parse(text)
+            .and_then(|key_ref| load_key(&key_ref, secret))
+            .map_err(|e| ServerError::Setup(format!("the key of `{}`: {e}", r.name)))
+    };
+    let wanted: Vec<&CaRecord> = match &config.cas {
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                records
+                    .iter()
+                    .find(|r| &r.name == n)
+                    .ok_or_else(|| ServerError::Setup(format!("no CA named `{n}` in the store: `jeton ca list` shows them")))
+            })
+            .collect::<Result<_, _>>()?,
+        None => records.iter().filter(|r| r.role == "issuing-ca").collect(),
+    };
+    let mut cas = Vec::with_capacity(wanted.len());
+    for ca in wanted {
+        let responder = records
+            .iter()
+            .find(|r| r.role == "ocsp-responder" && r.issuer.as_deref() == Some(&ca.name));
+        let ocsp = match responder {
+            Some(r) => Some((certificate(r)?, open(r)?)),
+            None => None,
+        };
+        cas.push(CaService::new(
+            ca.name.clone(),
+            certificate(ca)?,
+            open(ca)?,
+            ocsp,
+            config.ocsp_validity,
+        )?);
+    }
+    let tsa_record = match &config.tsa {
+        Some(name) => Some(records.iter().find(|r| &r.name == name).ok_or_else(|| {
+            ServerError::Setup(format!("no TSA named `{name}` in the store"))
+        })?),
+        None => records.iter().find(|r| r.role == "tsa"),
+    };
+    let tsa = match tsa_record {
+        Some(r) => Some(TsaService::new(
+            certificate(r)?,
+            open(r)?,
+            config.tsa_policy,
+            config.tsa_accuracy,
+            config.tsa_qualified,
+        )?),
+        None => None,
+    };
+    Ok(Services {
+        records: DatabaseRecords::new(store, config.poll_interval),
+        cas,
+        tsa,
+    })
+}

@@ -1,0 +1,249 @@
+//! `jeton server`: the provider's status services over HTTP (tokio + axum).
+//!
+//! - `POST /ocsp`, `GET /ocsp/{request}`: OCSP (RFC 6960, RFC 5019). One response per
+//!   certificate and CertID hash is signed ahead and refreshed before its nextUpdate, so the
+//!   hot path signs nothing; requests with a nonce (RFC 8954) are signed live.
+//! - `GET /crl/{ca}.crl`: the CA's latest CRL. A fresh one is published within
+//!   `crl_interval` of a revocation taking effect (a revocation dated in the future too).
+//! - `GET /ca/{ca}.crt`: CA certificates. `POST /tsa`: RFC 3161 time-stamps. `/healthz`.
+//!
+//! Revocation is never late: every process follows the store's revocation feed (PostgreSQL
+//! LISTEN/NOTIFY, and a poll of the revocation cursor for what a notification missed) and
+//! replaces the pre-signed responses of a revoked certificate at once; a request that finds
+//! no fresh pre-signed response reads the store itself.
+//!
+//! What it is not: the CA's operations (`jeton ca …`, in [`crate::store`]) or the
+//! registration portal.
+
+pub mod config;
+mod crl;
+pub mod database;
+mod http;
+mod presigned;
+pub mod records;
+mod services;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use config::{ConfigError, ServerConfig};
+pub use records::{Issued, RecordsError, RevocationEvent, StatusRecords, StoredCrl};
+pub use services::{CaService, Services, TsaService};
+
+/// Why the server cannot start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The configuration is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A CA, responder or TSA cannot be set up as configured.
+    #[error("{0}")]
+    Setup(String),
+    /// The store cannot be read.
+    #[error(transparent)]
+    Records(#[from] RecordsError),
+    /// The database cannot be opened.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// A response, CRL or token could not be signed.
+    #[error("signing: {0}")]
+    Sign(String),
+    /// DER encoding failed.
+    #[error("DER: {0}")]
+    Der(#[from] der::Error),
+    /// The listening socket.
+    #[error("cannot listen on {address}: {error}")]
+    Listen {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// Serving stopped on an I/O error.
+    #[error("serving: {0}")]
+    Serve(std::io::Error),
+}
+
+impl From<jeton_pki::ocsp::ResponseError> for ServerError {
+    fn from(e: jeton_pki::ocsp::ResponseError) -> Self {
+        ServerError::Sign(e.to_string())
+    }
+}
+
+impl From<jeton_pki::CrlError> for ServerError {
+    fn from(e: jeton_pki::CrlError) -> Self {
+        ServerError::Sign(e.to_string())
+    }
+}
+
+/// How often things happen.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    /// A revocation is on a published CRL within this time.
+    pub crl_interval: Duration,
+    /// nextUpdate − thisUpdate of CRLs.
+    pub crl_validity: Duration,
+    /// How often every pre-signed response is checked against the store.
+    pub resync_interval: Duration,
+    /// Longest time a request may take.
+    pub request_timeout: Duration,
+    /// Largest request body.
+    pub max_body: usize,
+}
+
+impl From<&ServerConfig> for Timing {
+    fn from(c: &ServerConfig) -> Self {
+        Timing {
+            crl_interval: c.crl_interval,
+            crl_validity: c.crl_validity,
+            resync_interval: c.resync_interval,
+            request_timeout: c.request_timeout,
+            max_body: c.max_body,
+        }
+    }
+}
+
+/// A server ready to listen.
+pub struct Server<S> {
+    services: Arc<Services<S>>,
+    timing: Timing,
+}
+
+impl<S: StatusRecords> Server<S> {
+    /// A server for these services.
+    pub fn new(services: Services<S>, timing: Timing) -> Self {
+        Server {
+            services: Arc::new(services),
+            timing,
+        }
+    }
+
+    /// The services (for tests and benchmarks).
+    pub fn services(&self) -> &Arc<Services<S>> {
+        &self.services
+    }
+
+    /// Binds `address` (port 0: any free port). Returns the listener and its real address.
+    pub async fn bind(address: SocketAddr) -> Result<(TcpListener, SocketAddr), ServerError> {
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|error| ServerError::Listen { address, error })?;
+        let bound = listener
+            .local_addr()
+            .map_err(|error| ServerError::Listen { address, error })?;
+        Ok((listener, bound))
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then finishes the requests in
+    /// flight and returns. The background work (pre-signing, following revocations,
+    /// publishing CRLs) runs as long as this does.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let background = self.start_background();
+        let router = http::router(
+            Arc::clone(&self.services),
+            http::Limits {
+                max_body: self.timing.max_body,
+                timeout: self.timing.request_timeout,
+                crl_max_age: self.timing.crl_interval,
+            },
+        );
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(ServerError::Serve);
+        for task in background {
+            task.abort();
+        }
+        served
+    }
+
+    fn start_background(&self) -> Vec<JoinHandle<()>> {
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(follow_revocations(
+            Arc::clone(&self.services),
+            self.timing.resync_interval,
+        )));
+        let timing = crl::CrlTiming {
+            interval: self.timing.crl_interval,
+            validity: self.timing.crl_validity,
+        };
+        for index in 0..self.services.cas.len() {
+            tasks.push(tokio::spawn(crl::run(
+                Arc::clone(&self.services),
+                index,
+                timing,
+            )));
+        }
+        tasks
+    }
+}
+
+/// Follows revocations as they are committed and re-checks every pre-signed response every
+/// `resync` (which also signs the responses of newly issued certificates and those due).
+async fn follow_revocations<S: StatusRecords>(services: Arc<Services<S>>, resync: Duration) {
+    loop {
+        // Subscribe first, then rescan: nothing committed in between is missed.
+        let feed = services.records.revocations().await;
+        resync_all(&services).await;
+        let mut feed = match feed {
+            Ok(feed) => feed,
+            Err(e) => {
+                tracing::warn!(error = %e, "no revocation feed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let mut next_resync = tokio::time::Instant::now() + resync;
+        loop {
+            tokio::select! {
+                event = feed.recv() => {
+                    let Some(event) = event else { break };
+                    revoked(&services, &event).await;
+                }
+                _ = tokio::time::sleep_until(next_resync) => {
+                    resync_all(&services).await;
+                    next_resync = tokio::time::Instant::now() + resync;
+                }
+            }
+        }
+        tracing::warn!("the revocation feed closed; resubscribing");
+    }
+}
+
+async fn revoked<S: StatusRecords>(services: &Arc<Services<S>>, event: &RevocationEvent) {
+    let Some(ca) = services.ca(&event.ca) else {
+        return;
+    };
+    if let Err(e) = services.refresh(ca, &event.serial).await {
+        // The stale responses are gone already: requests read the store until it answers.
+        tracing::warn!(ca = %event.ca, error = %e, "re-signing after a revocation failed");
+    }
+    ca.crl_wake.notify_one();
+    tracing::info!(ca = %event.ca, serial = %crate::store::Serial::of(&event.serial), "revocation applied");
+}
+
+async fn resync_all<S: StatusRecords>(services: &Arc<Services<S>>) {
+    for index in 0..services.cas.len() {
+        match services.resync(index).await {
+            Ok(0) => {}
+            Ok(signed) => {
+                tracing::debug!(ca = %services.cas[index].name, signed, "OCSP responses pre-signed")
+            }
+            Err(e) => {
+                tracing::warn!(ca = %services.cas[index].name, error = %e, "pre-signing failed")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
