@@ -1,7 +1,7 @@
 //! # jeton-tsp: the trust service provider behind Jeton's tokens
 //!
 //! What the provider keeps and does, below its HTTP front (`jeton server`, in
-//! [`server`](crate) once it lands) and its operator commands (`jeton ca …`, `jeton audit …`):
+//! [`server`]) and its operator commands (`jeton ca …`, `jeton audit …`):
 //!
 //! - [`store`]: the database — SQLite in one file by default, PostgreSQL by URL for several
 //!   front ends — with its CAs, issued certificates, revocations (durable before they are
@@ -32,6 +32,7 @@
 pub mod audit;
 pub mod ca;
 pub mod config;
+pub mod server;
 pub mod store;
 
 pub use store::{Actor, RevocationNotice, RevokeOutcome, Serial, Status, Store, StoreError};

@@ -172,9 +172,10 @@ impl ServerConfig {
         let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         let number = |setting: &str, env_name: &str, value: Option<u64>, default: u64| {
             let value = match env(env_name) {
-                Some(text) => text.trim().parse::<u64>().map_err(|_| {
-                    invalid(env_name, format!("`{text}` is not a whole number"))
-                })?,
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| invalid(env_name, format!("`{text}` is not a whole number")))?,
                 None => value.unwrap_or(default),
             };
             if value == 0 {
@@ -280,7 +281,8 @@ mod tests {
         None
     }
 
-    const PROVIDER: &str = "[provider]\norganization = \"J\"\ncountry = \"FR\"\nbase_url = \"http://x\"\n";
+    const PROVIDER: &str =
+        "[provider]\norganization = \"J\"\ncountry = \"FR\"\nbase_url = \"http://x\"\n";
 
     #[test]
     fn a_file_without_a_server_table_gets_the_documented_defaults() {
@@ -326,7 +328,8 @@ mod tests {
         }
         let error = ServerConfig::parse("[server]\nlisen = \"x\"", no_env).unwrap_err();
         assert!(matches!(error, ConfigError::Parse { .. }), "{error}");
-        let env = |name: &str| (name == "JETON_SERVER_CRL_INTERVAL_SECS").then(|| "soon".to_owned());
+        let env =
+            |name: &str| (name == "JETON_SERVER_CRL_INTERVAL_SECS").then(|| "soon".to_owned());
         let error = ServerConfig::parse("", env).unwrap_err();
         assert!(error.to_string().contains("JETON_SERVER_"), "{error}");
     }

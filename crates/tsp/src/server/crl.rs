@@ -12,8 +12,8 @@ use der::Decode;
 use jeton_pki::{build_crl, CrlInfo, NextUpdate, Revocation};
 use x509_cert::crl::CertificateList;
 
-use super::services::Services;
 use super::records::{StatusRecords, StoredCrl};
+use super::services::Services;
 use super::ServerError;
 
 /// When CRLs are published.
@@ -59,7 +59,8 @@ impl Publisher {
                 if r.revoked_at <= now {
                     effective.push(r);
                 } else {
-                    next_revocation = Some(next_revocation.map_or(r.revoked_at, |t| t.min(r.revoked_at)));
+                    next_revocation =
+                        Some(next_revocation.map_or(r.revoked_at, |t| t.min(r.revoked_at)));
                 }
             }
         }

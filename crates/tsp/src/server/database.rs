@@ -242,10 +242,11 @@ pub async fn services(
         Some(names) => names
             .iter()
             .map(|n| {
-                records
-                    .iter()
-                    .find(|r| &r.name == n)
-                    .ok_or_else(|| ServerError::Setup(format!("no CA named `{n}` in the store: `jeton ca list` shows them")))
+                records.iter().find(|r| &r.name == n).ok_or_else(|| {
+                    ServerError::Setup(format!(
+                        "no CA named `{n}` in the store: `jeton ca list` shows them"
+                    ))
+                })
             })
             .collect::<Result<_, _>>()?,
         None => records.iter().filter(|r| r.role == "issuing-ca").collect(),
@@ -267,12 +268,13 @@ pub async fn services(
             config.ocsp_validity,
         )?);
     }
-    let tsa_record = match &config.tsa {
-        Some(name) => Some(records.iter().find(|r| &r.name == name).ok_or_else(|| {
-            ServerError::Setup(format!("no TSA named `{name}` in the store"))
-        })?),
-        None => records.iter().find(|r| r.role == "tsa"),
-    };
+    let tsa_record =
+        match &config.tsa {
+            Some(name) => Some(records.iter().find(|r| &r.name == name).ok_or_else(|| {
+                ServerError::Setup(format!("no TSA named `{name}` in the store"))
+            })?),
+            None => records.iter().find(|r| r.role == "tsa"),
+        };
     let tsa = match tsa_record {
         Some(r) => Some(TsaService::new(
             certificate(r)?,

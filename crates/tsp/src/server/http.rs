@@ -16,8 +16,8 @@ use jeton_pki::ocsp::{parse_get_request, parse_request};
 use jeton_pki::timestamp;
 
 use super::presigned::Presigned;
-use super::services::{OcspAnswer, Services};
 use super::records::StatusRecords;
+use super::services::{OcspAnswer, Services};
 
 /// `application/ocsp-request` (RFC 6960 Appendix A.1).
 pub const OCSP_REQUEST: &str = "application/ocsp-request";
@@ -105,7 +105,11 @@ fn malformed() -> Vec<u8> {
 async fn ocsp_post<S: StatusRecords>(State(app): State<Arc<App<S>>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     if !content_type_is(&parts.headers, OCSP_REQUEST) {
-        return body_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, OCSP_RESPONSE, malformed());
+        return body_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            OCSP_RESPONSE,
+            malformed(),
+        );
     }
     let body = match read_body(body, app.limits.max_body).await {
         Ok(b) => b,
@@ -152,7 +156,8 @@ fn http_date(t: SystemTime) -> HeaderValue {
 /// an ETag, "public, no-transform, must-revalidate".
 fn presigned(p: &Presigned, cacheable: bool, if_none_match: Option<&HeaderValue>) -> Response {
     let now = SystemTime::now();
-    let not_modified = cacheable && if_none_match.is_some_and(|v| v.as_bytes() == p.etag.as_bytes());
+    let not_modified =
+        cacheable && if_none_match.is_some_and(|v| v.as_bytes() == p.etag.as_bytes());
     let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -170,8 +175,10 @@ fn presigned(p: &Presigned, cacheable: bool, if_none_match: Option<&HeaderValue>
         let h = response.headers_mut();
         h.insert(
             header::CACHE_CONTROL,
-            HeaderValue::from_str(&format!("max-age={max_age}, public, no-transform, must-revalidate"))
-                .unwrap_or(HeaderValue::from_static("no-cache")),
+            HeaderValue::from_str(&format!(
+                "max-age={max_age}, public, no-transform, must-revalidate"
+            ))
+            .unwrap_or(HeaderValue::from_static("no-cache")),
         );
         h.insert(header::LAST_MODIFIED, http_date(p.this_update));
         h.insert(header::EXPIRES, http_date(p.next_update));
@@ -226,7 +233,10 @@ async fn crl<S: StatusRecords>(
         max_age = max_age.min(next.duration_since(SystemTime::now()).unwrap_or_default());
         h.insert(header::EXPIRES, http_date(next));
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("max-age={}, public, no-transform", max_age.as_secs())) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "max-age={}, public, no-transform",
+        max_age.as_secs()
+    )) {
         h.insert(header::CACHE_CONTROL, v);
     }
     h.insert(header::LAST_MODIFIED, http_date(crl.this_update));
@@ -277,7 +287,10 @@ async fn tsa<S: StatusRecords>(State(app): State<Arc<App<S>>>, request: Request)
     }
     let (parts, body) = request.into_parts();
     if parts.method != Method::POST || !content_type_is(&parts.headers, TIMESTAMP_QUERY) {
-        return tsa_rejection(StatusCode::UNSUPPORTED_MEDIA_TYPE, timestamp::Failure::BadRequest);
+        return tsa_rejection(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            timestamp::Failure::BadRequest,
+        );
     }
     let limit = app.limits.max_body.min(timestamp::MAX_REQUEST_LEN);
     let body = match read_body(body, limit).await {
@@ -296,7 +309,10 @@ async fn tsa<S: StatusRecords>(State(app): State<Arc<App<S>>>, request: Request)
         ),
         Err(e) => {
             tracing::warn!(error = %e, "time-stamp failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "the TSA cannot stamp now; try again shortly\n")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the TSA cannot stamp now; try again shortly\n",
+            )
                 .into_response()
         }
     }

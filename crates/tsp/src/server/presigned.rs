@@ -154,7 +154,12 @@ mod tests {
         let cache = Cache::default();
         assert!(cache.put(HashAlg::Sha1, b"s", entry(2, true, 50)));
         assert!(!cache.put(HashAlg::Sha1, b"s", entry(1, false, 50)));
-        assert!(cache.get(HashAlg::Sha1, b"s", SystemTime::now()).unwrap().revoked);
+        assert!(
+            cache
+                .get(HashAlg::Sha1, b"s", SystemTime::now())
+                .unwrap()
+                .revoked
+        );
     }
 
     #[test]
@@ -171,7 +176,9 @@ mod tests {
         cache.put(HashAlg::Sha1, b"s", entry(1, false, 0));
         assert!(cache.get(HashAlg::Sha1, b"s", SystemTime::now()).is_none());
         assert_eq!(cache.due(SystemTime::now()), vec![b"s".to_vec()]);
-        assert!(cache.get(HashAlg::Sha384, b"s", SystemTime::now()).is_none());
+        assert!(cache
+            .get(HashAlg::Sha384, b"s", SystemTime::now())
+            .is_none());
     }
 
     #[test]

@@ -86,7 +86,10 @@ pub trait StatusRecords: Send + Sync + 'static {
 
     /// Every certificate `ca` issued, revoked or not, expired or not (status outlives expiry,
     /// EN 319 411-2 CSS-6.3.10-02).
-    fn all_issued(&self, ca: &str) -> impl Future<Output = Result<Vec<Issued>, RecordsError>> + Send;
+    fn all_issued(
+        &self,
+        ca: &str,
+    ) -> impl Future<Output = Result<Vec<Issued>, RecordsError>> + Send;
 
     /// The newest CRL of `ca`.
     fn latest_crl(

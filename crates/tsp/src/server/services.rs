@@ -274,7 +274,11 @@ impl<S: StatusRecords> Services<S> {
     ) -> Result<OcspAnswer, ServerError> {
         let request = match request {
             Ok(r) => r,
-            Err(_) => return Ok(OcspAnswer::Malformed(OcspResponse::malformed_request().to_der()?)),
+            Err(_) => {
+                return Ok(OcspAnswer::Malformed(
+                    OcspResponse::malformed_request().to_der()?,
+                ))
+            }
         };
         let Some(ca) = self
             .cas

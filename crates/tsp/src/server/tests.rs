@@ -13,8 +13,8 @@ use der::{Decode, Encode};
 use jeton_pki::ocsp::parse_request;
 use jeton_pki::{
     issue, issue_self_signed, profile, Certificate, Country, HashAlg, IssuerUrls, KeyKind,
-    Organization, Period, Provider, Revocation, RevocationReason, ServiceName, Signer,
-    SoftwareKey, Subject,
+    Organization, Period, Provider, Revocation, RevocationReason, ServiceName, Signer, SoftwareKey,
+    Subject,
 };
 use tokio::sync::mpsc;
 use tower::ServiceExt;
@@ -107,7 +107,9 @@ fn service(cn: &str) -> Subject {
 
 fn provider() -> Provider {
     Provider {
-        policy: Some(der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.1.1")),
+        policy: Some(der::asn1::ObjectIdentifier::new_unwrap(
+            "1.3.6.1.4.1.99999.1.1",
+        )),
         pds: Vec::new(),
     }
 }
@@ -146,7 +148,7 @@ fn story() -> Story {
     )
     .unwrap();
     let urls = IssuerUrls {
-        ca_issuers: None,
+        ca_issuers: Some("http://127.0.0.1/ca/issuing.crt".into()),
         ocsp: Some("http://127.0.0.1/ocsp".into()),
         crl: Some("http://127.0.0.1/crl/issuing.crl".into()),
     };
@@ -155,6 +157,8 @@ fn story() -> Story {
               prof: &str,
               cn: &str,
               spki: &spki::SubjectPublicKeyInfoOwned| {
+        // Children end well before their issuer.
+        let days = if prof == "issuing-ca" { 300 } else { 30 };
         issue(
             &profile(prof),
             &provider(),
@@ -165,14 +169,26 @@ fn story() -> Story {
                 signer: key,
                 urls: &urls,
             },
-            period(300),
+            period(days),
         )
         .unwrap()
     };
     let ca_key = SoftwareKey::generate(KeyKind::P256).unwrap();
-    let ca = by(&root, &root_key, "issuing-ca", "Issuing", &ca_key.public_key());
+    let ca = by(
+        &root,
+        &root_key,
+        "issuing-ca",
+        "Issuing",
+        &ca_key.public_key(),
+    );
     let ocsp_key = SoftwareKey::generate(KeyKind::P256).unwrap();
-    let ocsp = by(&ca, &ca_key, "ocsp-responder", "OCSP", &ocsp_key.public_key());
+    let ocsp = by(
+        &ca,
+        &ca_key,
+        "ocsp-responder",
+        "OCSP",
+        &ocsp_key.public_key(),
+    );
     let tsa_key = SoftwareKey::generate(KeyKind::P256).unwrap();
     let tsa = by(&ca, &ca_key, "tsa", "TSU", &tsa_key.public_key());
     let memory = Memory::default();
@@ -226,7 +242,8 @@ impl Story {
                 oid: hash.oid(),
                 parameters: Some(der::Any::from(der::asn1::Null)),
             },
-            issuer_name_hash: OctetString::new(hash.digest(&tbs.subject.to_der().unwrap())).unwrap(),
+            issuer_name_hash: OctetString::new(hash.digest(&tbs.subject.to_der().unwrap()))
+                .unwrap(),
             issuer_key_hash: OctetString::new(
                 hash.digest(tbs.subject_public_key_info.subject_public_key.raw_bytes()),
             )
@@ -298,7 +315,9 @@ async fn good_is_pre_signed_and_a_revocation_replaces_it_at_once() {
     let (_, again) = s.ask(&s.good, None).await;
     assert_eq!(first, again);
 
-    s.services.records.revoke(&s.good, SystemTime::now() - Duration::from_secs(1));
+    s.services
+        .records
+        .revoke(&s.good, SystemTime::now() - Duration::from_secs(1));
     let ca = &s.services.cas[0];
     s.services.refresh(ca, &s.good).await.unwrap();
     let (presigned, after) = s.ask(&s.good, None).await;
@@ -317,7 +336,10 @@ async fn a_revocation_dated_in_the_future_takes_effect_at_its_time() {
     assert!(matches!(status(&before), CertStatus::Good(_)));
     tokio::time::sleep(Duration::from_millis(1600)).await;
     let (_, after) = s.ask(&s.lost, None).await;
-    assert!(matches!(status(&after), CertStatus::Revoked(_)), "{after:?}");
+    assert!(
+        matches!(status(&after), CertStatus::Revoked(_)),
+        "{after:?}"
+    );
 }
 
 #[tokio::test]
@@ -365,18 +387,39 @@ async fn crls_follow_revocations_and_are_not_republished_for_nothing() {
     let mut publisher = Publisher::default();
     let now = SystemTime::now();
     assert_eq!(
-        publisher.round(&s.services, 0, timing, now).await.unwrap().published,
+        publisher
+            .round(&s.services, 0, timing, now)
+            .await
+            .unwrap()
+            .published,
         Some(1)
     );
     assert_eq!(
-        publisher.round(&s.services, 0, timing, now).await.unwrap().published,
+        publisher
+            .round(&s.services, 0, timing, now)
+            .await
+            .unwrap()
+            .published,
         None
     );
-    s.services.records.revoke(&s.lost, now - Duration::from_secs(5));
+    s.services
+        .records
+        .revoke(&s.lost, now - Duration::from_secs(5));
     let later = now + Duration::from_secs(1);
-    let round = publisher.round(&s.services, 0, timing, later).await.unwrap();
+    let round = publisher
+        .round(&s.services, 0, timing, later)
+        .await
+        .unwrap();
     assert_eq!(round.published, Some(2));
-    let crl = s.services.records.crls.lock().unwrap().last().unwrap().clone();
+    let crl = s
+        .services
+        .records
+        .crls
+        .lock()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     let parsed = jeton_pki::parse_crl(&crl.der, &s.ca).unwrap();
     let listed = parsed.tbs_cert_list.revoked_certificates.unwrap();
     assert_eq!(listed[0].serial_number, s.lost);
@@ -391,7 +434,10 @@ async fn crls_follow_revocations_and_are_not_republished_for_nothing() {
     assert_eq!((round.published, round.next_revocation), (None, Some(due)));
 }
 
-async fn call(router: axum::Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+async fn call(
+    router: axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let response = router.oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
@@ -410,12 +456,19 @@ async fn get_answers_carry_rfc_5019_caching_headers_and_revalidate() {
     let s = story();
     s.services.resync(0).await.unwrap();
     let der = s.request(&s.good, HashAlg::Sha1, None);
-    let path = format!("/ocsp/{}", openssl::base64::encode_block(&der).replace('+', "%2B"));
-    let (code, headers, body) = call(s.router(), Request::get(&path).body(Body::empty()).unwrap()).await;
+    let path = format!(
+        "/ocsp/{}",
+        openssl::base64::encode_block(&der).replace('+', "%2B")
+    );
+    let (code, headers, body) =
+        call(s.router(), Request::get(&path).body(Body::empty()).unwrap()).await;
     assert_eq!(code, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], http::OCSP_RESPONSE);
     let cache = headers[header::CACHE_CONTROL].to_str().unwrap();
-    assert!(cache.starts_with("max-age=") && cache.contains("public"), "{cache}");
+    assert!(
+        cache.starts_with("max-age=") && cache.contains("public"),
+        "{cache}"
+    );
     for h in [header::LAST_MODIFIED, header::EXPIRES, header::ETAG] {
         assert!(headers.contains_key(&h), "{h} missing");
     }
@@ -432,10 +485,32 @@ async fn bad_input_gets_the_protocols_error_and_a_4xx() {
     let s = story();
     let malformed = der::Encode::to_der(&OcspResponse::malformed_request()).unwrap();
     let cases = [
-        (post("/ocsp", "application/ocsp-request", b"\x30\x03garbage".to_vec()), StatusCode::BAD_REQUEST),
-        (post("/ocsp", "text/plain", s.request(&s.good, HashAlg::Sha1, None)), StatusCode::UNSUPPORTED_MEDIA_TYPE),
-        (post("/ocsp", "application/ocsp-request", vec![0x30; 70_000]), StatusCode::PAYLOAD_TOO_LARGE),
-        (Request::get("/ocsp/!!notbase64").body(Body::empty()).unwrap(), StatusCode::BAD_REQUEST),
+        (
+            post(
+                "/ocsp",
+                "application/ocsp-request",
+                b"\x30\x03garbage".to_vec(),
+            ),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            post(
+                "/ocsp",
+                "text/plain",
+                s.request(&s.good, HashAlg::Sha1, None),
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            post("/ocsp", "application/ocsp-request", vec![0x30; 70_000]),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            Request::get("/ocsp/!!notbase64")
+                .body(Body::empty())
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+        ),
     ];
     for (request, expected) in cases {
         let (code, headers, body) = call(s.router(), request).await;
@@ -443,13 +518,31 @@ async fn bad_input_gets_the_protocols_error_and_a_4xx() {
         assert_eq!(headers[header::CONTENT_TYPE], http::OCSP_RESPONSE);
         assert_eq!(body, malformed);
     }
-    let (code, headers, body) = call(s.router(), post("/tsa", "application/timestamp-query", vec![1, 2, 3])).await;
-    assert_eq!((code, &headers[header::CONTENT_TYPE]), (StatusCode::BAD_REQUEST, &http::TIMESTAMP_REPLY.parse().unwrap()));
+    let (code, headers, body) = call(
+        s.router(),
+        post("/tsa", "application/timestamp-query", vec![1, 2, 3]),
+    )
+    .await;
+    assert_eq!(
+        (code, &headers[header::CONTENT_TYPE]),
+        (
+            StatusCode::BAD_REQUEST,
+            &http::TIMESTAMP_REPLY.parse().unwrap()
+        )
+    );
     // PKIStatus rejection (2).
     assert!(body.windows(3).any(|w| w == [0x02, 0x01, 0x02]));
-    let (code, _, _) = call(s.router(), post("/tsa", "application/ocsp-request", vec![1])).await;
+    let (code, _, _) = call(
+        s.router(),
+        post("/tsa", "application/ocsp-request", vec![1]),
+    )
+    .await;
     assert_eq!(code, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let (code, _, _) = call(s.router(), Request::get("/crl/other.crl").body(Body::empty()).unwrap()).await;
+    let (code, _, _) = call(
+        s.router(),
+        Request::get("/crl/other.crl").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(code, StatusCode::NOT_FOUND);
 }
 
@@ -472,7 +565,11 @@ async fn time_stamps_are_granted_with_unique_serials() {
     .unwrap();
     let mut bodies = Vec::new();
     for _ in 0..2 {
-        let (code, headers, body) = call(s.router(), post("/tsa", "application/timestamp-query", request.clone())).await;
+        let (code, headers, body) = call(
+            s.router(),
+            post("/tsa", "application/timestamp-query", request.clone()),
+        )
+        .await;
         assert_eq!(code, StatusCode::OK);
         assert_eq!(headers[header::CONTENT_TYPE], http::TIMESTAMP_REPLY);
         bodies.push(body);
@@ -485,9 +582,15 @@ async fn time_stamps_are_granted_with_unique_serials() {
 fn the_ca_key_must_be_the_certificates() {
     let s = story();
     let other = SoftwareKey::generate(KeyKind::P256).unwrap();
-    assert_ne!(other.public_key(), s.ca.tbs_certificate.subject_public_key_info);
+    assert_ne!(
+        other.public_key(),
+        s.ca.tbs_certificate.subject_public_key_info
+    );
     let error = CaService::new("x".into(), s.ca.clone(), Box::new(other), None, DAY)
         .err()
         .expect("a key that is not the CA's is refused");
-    assert!(error.to_string().contains("not its certificate's"), "{error}");
+    assert!(
+        error.to_string().contains("not its certificate's"),
+        "{error}"
+    );
 }
