@@ -51,17 +51,13 @@ impl Publisher {
         now: SystemTime,
     ) -> Result<Round, ServerError> {
         let ca = &services.cas[ca_index];
-        let issued = services.records.all_issued(&ca.name).await?;
         let mut effective: Vec<Revocation> = Vec::new();
         let mut next_revocation: Option<SystemTime> = None;
-        for record in issued {
-            if let Some(r) = record.revocation {
-                if r.revoked_at <= now {
-                    effective.push(r);
-                } else {
-                    next_revocation =
-                        Some(next_revocation.map_or(r.revoked_at, |t| t.min(r.revoked_at)));
-                }
+        for r in services.records.revoked(&ca.name).await? {
+            if r.revoked_at <= now {
+                effective.push(r);
+            } else {
+                next_revocation = Some(next_revocation.map_or(r.revoked_at, |t| t.min(r.revoked_at)));
             }
         }
         let latest = services.records.latest_crl(&ca.name).await?;

@@ -112,6 +112,17 @@ impl StatusRecords for DatabaseRecords {
             .collect())
     }
 
+    async fn revoked(&self, ca: &str) -> Result<Vec<jeton_pki::Revocation>, RecordsError> {
+        Ok(self
+            .store
+            .revocations(Some(ca))
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(|r| r.to_crl_entry())
+            .collect())
+    }
+
     async fn latest_crl(&self, ca: &str) -> Result<Option<StoredCrl>, RecordsError> {
         Ok(self
             .store

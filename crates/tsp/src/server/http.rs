@@ -322,7 +322,7 @@ async fn healthz<S: StatusRecords>(State(app): State<Arc<App<S>>>) -> Response {
     let Some(ca) = app.services.cas.first() else {
         return (StatusCode::OK, "ok\n").into_response();
     };
-    match app.services.records.latest_crl(&ca.name).await {
+    match app.services.records.ca_certificate(&ca.name).await {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(_) => unavailable(),
     }
