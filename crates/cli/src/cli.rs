@@ -57,6 +57,10 @@ pub enum Command {
     /// The PKCS#11 module through which applications use the card.
     #[command(subcommand)]
     Pkcs11(Pkcs11Command),
+    /// The provider's certificate authority: set-up, issuance, revocation, CRLs.
+    Ca(CaArgs),
+    /// The provider's audit log.
+    Audit(AuditArgs),
     /// Walk the first-use guide's story on a fresh virtual card, step by step.
     Demo,
     /// Measure signatures per second through the card against OpenSSL with the same key.
@@ -273,4 +277,116 @@ pub enum CertCommand {
 pub enum Pkcs11Command {
     /// Print the module's absolute path, to give to Firefox, modutil, ssh or pyHanko.
     Path,
+}
+
+/// Where the provider's settings are.
+#[derive(Debug, Args)]
+pub struct ProviderArgs {
+    /// The provider's configuration (default: $JETON_HOME/provider.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Who is acting, as the audit log records it (default: $USER).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub operator: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CaArgs {
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    #[command(subcommand)]
+    pub command: CaCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Set the provider up: root CA, issuing CA, OCSP responder and TSA keys and
+    /// certificates, and the audit key. Keys go in files encrypted with a passphrase (read
+    /// as a secret), or on a PKCS#11 token with --pkcs11 (its PIN read as a secret).
+    Init {
+        /// A token for the keys: pkcs11:token=LABEL?module-path=/path/to/module.so
+        #[arg(long, value_name = "URI")]
+        pkcs11: Option<String>,
+    },
+    /// Issue a holder's certificate from a CSR or a public key.
+    Issue {
+        /// qualified-signing (slot 9C), authentication (9A), ocsp-responder or tsa.
+        #[arg(long)]
+        profile: String,
+        /// The PKCS#10 request (PEM or DER).
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "public_key",
+            conflicts_with = "public_key"
+        )]
+        csr: Option<PathBuf>,
+        /// The subject's public key (PEM or DER), e.g. from `jeton key generate --slot 9c`.
+        #[arg(long, value_name = "FILE")]
+        public_key: Option<PathBuf>,
+        /// C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-…,CN=Jeanne Dupont[,O=…,organizationIdentifier=…]
+        #[arg(long)]
+        subject: String,
+        /// Validity in days (default: the profile's maximum).
+        #[arg(long)]
+        days: Option<u32>,
+        /// The issuing CA.
+        #[arg(long, default_value = "issuing")]
+        ca: String,
+        /// Write the certificate (PEM) here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Revoke a certificate, now or from a later date; it is never reinstated.
+    Revoke {
+        /// The serial number in hexadecimal (as `openssl x509 -noout -serial` prints it).
+        serial: String,
+        /// unspecified, key-compromise, ca-compromise, affiliation-changed, superseded,
+        /// cessation-of-operation, privilege-withdrawn, aa-compromise.
+        #[arg(long)]
+        reason: String,
+        /// From when: 2026-12-31, 2026-12-31T18:00:00Z or @UNIXTIME (default: now).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// When the key was compromised, if earlier.
+        #[arg(long, value_name = "TIME")]
+        invalidity_date: Option<String>,
+        /// The issuing CA.
+        #[arg(long, default_value = "issuing")]
+        ca: String,
+    },
+    /// List the CAs and the certificates issued, with their status.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign and store a fresh CRL, and write it (PEM).
+    Crl {
+        #[arg(long, default_value = "issuing")]
+        ca: String,
+        /// Hours until the next CRL is due.
+        #[arg(long, default_value_t = 24)]
+        next_update_hours: u32,
+        /// Write the CRL here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain and signatures; name any entry changed, removed,
+    /// inserted or moved.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -67,6 +67,51 @@ pub enum CliError {
     DemoStep(String),
     /// The benchmark could not run, or a figure missed the target.
     Bench(String),
+
+    /// The provider's CA refused or failed.
+    Ca(jeton_tsp::ca::CaError),
+    /// The provider's database failed.
+    Store(jeton_tsp::StoreError),
+    /// The provider's configuration is wrong.
+    Config(jeton_tsp::config::ConfigError),
+    /// The async runtime could not start.
+    Runtime(io::Error),
+    BadTime(String),
+    BadSerial(jeton_tsp::store::BadSerial),
+    UnknownReason(jeton_pki::crl::UnknownReason),
+    NotAPublicKey(PathBuf),
+    /// `jeton audit verify` found these.
+    AuditLogTampered(Vec<jeton_tsp::audit::Finding>),
+}
+
+impl From<jeton_tsp::ca::CaError> for CliError {
+    fn from(error: jeton_tsp::ca::CaError) -> Self {
+        CliError::Ca(error)
+    }
+}
+
+impl From<jeton_tsp::StoreError> for CliError {
+    fn from(error: jeton_tsp::StoreError) -> Self {
+        CliError::Store(error)
+    }
+}
+
+impl From<jeton_tsp::config::ConfigError> for CliError {
+    fn from(error: jeton_tsp::config::ConfigError) -> Self {
+        CliError::Config(error)
+    }
+}
+
+impl From<jeton_tsp::store::BadSerial> for CliError {
+    fn from(error: jeton_tsp::store::BadSerial) -> Self {
+        CliError::BadSerial(error)
+    }
+}
+
+impl From<jeton_pki::crl::UnknownReason> for CliError {
+    fn from(error: jeton_pki::crl::UnknownReason) -> Self {
+        CliError::UnknownReason(error)
+    }
 }
 
 impl From<jeton_piv::Error> for CliError {

@@ -104,6 +104,58 @@ pub enum Msg<'a> {
     DemoVerified(Slot),
     DemoRightPin,
     DemoPassed,
+
+    CaMade {
+        name: &'a str,
+        role: &'a str,
+        serial: &'a str,
+        subject: &'a str,
+    },
+    CaReady(&'a str),
+    CaIssued {
+        serial: &'a str,
+        profile: &'a str,
+        subject: &'a str,
+    },
+    CaRevoked {
+        serial: &'a str,
+        at: &'a str,
+        reason: &'a str,
+        future: bool,
+    },
+    CaAlreadyRevoked {
+        serial: &'a str,
+        at: &'a str,
+        reason: &'a str,
+    },
+    CaRevocationAdvanced {
+        serial: &'a str,
+        at: &'a str,
+        from: &'a str,
+    },
+    CaListed {
+        name: &'a str,
+        role: &'a str,
+        key: &'a str,
+    },
+    CertificateListed {
+        ca: &'a str,
+        serial: &'a str,
+        profile: &'a str,
+        subject: &'a str,
+        status: &'a str,
+        until: &'a str,
+    },
+    CaCrlSigned {
+        ca: &'a str,
+        number: u64,
+        entries: usize,
+    },
+    AuditIntact {
+        entries: usize,
+        signed: usize,
+        key: bool,
+    },
 }
 
 /// The steps of the first-use guide's story, as `jeton demo` tells it.
@@ -298,6 +350,66 @@ impl Msg<'_> {
                 "\nEvery step behaved as the guide says.",
                 "\nChaque étape s'est déroulée comme le dit le guide."
             ),
+            Msg::CaMade { name, role, serial, subject } => tr!(
+                lang,
+                "{name} ({role}): serial {serial}, {subject}",
+                "{name} ({role}) : numéro de série {serial}, {subject}"
+            ),
+            Msg::CaReady(dir) => tr!(
+                lang,
+                "The provider is set up; its keys and database are in {dir}.",
+                "Le prestataire est en place ; ses clés et sa base sont dans {dir}."
+            ),
+            Msg::CaIssued { serial, profile, subject } => tr!(
+                lang,
+                "Issued {profile} certificate {serial} for {subject}.",
+                "Certificat {profile} {serial} émis pour {subject}."
+            ),
+            Msg::CaRevoked { serial, at, reason, future: false } => tr!(
+                lang,
+                "Certificate {serial} revoked ({reason}) since {at}; this cannot be undone.",
+                "Certificat {serial} révoqué ({reason}) depuis {at} ; c'est définitif."
+            ),
+            Msg::CaRevoked { serial, at, reason, future: true } => tr!(
+                lang,
+                "Certificate {serial} will be revoked ({reason}) on {at}; this cannot be undone.",
+                "Le certificat {serial} sera révoqué ({reason}) le {at} ; c'est définitif."
+            ),
+            Msg::CaAlreadyRevoked { serial, at, reason } => tr!(
+                lang,
+                "Certificate {serial} was already revoked ({reason}) from {at}; that record stands.",
+                "Le certificat {serial} était déjà révoqué ({reason}) à partir du {at} ; cet enregistrement est conservé."
+            ),
+            Msg::CaRevocationAdvanced { serial, at, from } => tr!(
+                lang,
+                "The revocation of certificate {serial}, planned for {from}, now takes effect from {at}.",
+                "La révocation du certificat {serial}, prévue le {from}, prend effet dès le {at}."
+            ),
+            Msg::CaListed { name, role, key } => tr!(
+                lang,
+                "{name}\t{role}\tkey {key}",
+                "{name}\t{role}\tclé {key}"
+            ),
+            Msg::CertificateListed { ca, serial, profile, subject, status, until } => tr!(
+                lang,
+                "{ca}\t{serial}\t{profile}\t{status}\tuntil {until}\t{subject}",
+                "{ca}\t{serial}\t{profile}\t{status}\tjusqu'au {until}\t{subject}"
+            ),
+            Msg::CaCrlSigned { ca, number, entries } => tr!(
+                lang,
+                "CRL number {number} of {ca} signed, with {entries} revoked certificate(s).",
+                "LCR numéro {number} de {ca} signée, avec {entries} certificat(s) révoqué(s)."
+            ),
+            Msg::AuditIntact { entries, signed, key: true } => tr!(
+                lang,
+                "Audit log intact: {entries} entries chained, {signed} signed heads verified.",
+                "Journal d'audit intact : {entries} entrées chaînées, {signed} têtes signées vérifiées."
+            ),
+            Msg::AuditIntact { entries, key: false, .. } => tr!(
+                lang,
+                "Audit log chain intact: {entries} entries (no audit public key here: signatures not checked).",
+                "Chaîne du journal d'audit intacte : {entries} entrées (pas de clé publique d'audit ici : signatures non vérifiées)."
+            ),
         }
     }
 }
@@ -335,6 +447,21 @@ fn prompt(kind: SecretKind, stage: Stage, lang: Lang) -> String {
             "New management key again",
             "Confirmez la nouvelle clé d'administration"
         ),
+        (SecretKind::ProviderKey, Stage::Current) => tr!(
+            lang,
+            "Provider key passphrase (or token PIN)",
+            "Phrase secrète des clés du prestataire (ou PIN du jeton)"
+        ),
+        (SecretKind::ProviderKey, Stage::New) => tr!(
+            lang,
+            "New provider key passphrase (or token PIN)",
+            "Nouvelle phrase secrète des clés du prestataire (ou PIN du jeton)"
+        ),
+        (SecretKind::ProviderKey, Stage::Confirm) => tr!(
+            lang,
+            "Provider key passphrase again",
+            "Confirmez la phrase secrète des clés du prestataire"
+        ),
     }
 }
 
@@ -352,6 +479,11 @@ fn secret_name(kind: SecretKind, lang: Lang) -> String {
         SecretKind::Pin => tr!(lang, "PIN", "PIN"),
         SecretKind::Puk => tr!(lang, "unblock code (PUK)", "code de déblocage (PUK)"),
         SecretKind::ManagementKey => tr!(lang, "management key", "clé d'administration"),
+        SecretKind::ProviderKey => tr!(
+            lang,
+            "provider key passphrase",
+            "phrase secrète des clés du prestataire"
+        ),
     }
 }
 
@@ -597,6 +729,49 @@ impl CliError {
                 "benchmark: {what}",
                 "banc d'essai : {what}"
             ),
+            // The provider's library errors say what to do in English; French names the part.
+            CliError::Ca(error) => tr!(lang, "CA: {error}", "AC : {error}"),
+            CliError::Store(error) => tr!(lang, "provider storage: {error}", "base du prestataire : {error}"),
+            CliError::Config(error) => tr!(lang, "{error}", "configuration du prestataire : {error}"),
+            CliError::Runtime(error) => tr!(lang, "cannot start: {error}", "démarrage impossible : {error}"),
+            CliError::BadTime(text) => tr!(
+                lang,
+                "{text:?} is not a time: use 2026-12-31, 2026-12-31T18:00:00Z (UTC) or @UNIXTIME",
+                "{text:?} n'est pas une date : utilisez 2026-12-31, 2026-12-31T18:00:00Z (UTC) ou @UNIXTIME"
+            ),
+            CliError::BadSerial(error) => {
+                let text = &error.0;
+                tr!(
+                    lang,
+                    "{error}",
+                    "{text:?} n'est pas un numéro de série : donnez-le en hexadécimal, comme l'affiche `openssl x509 -noout -serial`"
+                )
+            }
+            CliError::UnknownReason(error) => {
+                let text = &error.0;
+                tr!(
+                    lang,
+                    "{error}",
+                    "motif de révocation {text:?} inconnu : unspecified, key-compromise, ca-compromise, affiliation-changed, superseded, cessation-of-operation, privilege-withdrawn, aa-compromise"
+                )
+            }
+            CliError::NotAPublicKey(path) => {
+                let path = path.display();
+                tr!(
+                    lang,
+                    "{path}: not a public key in PEM",
+                    "{path} : ce n'est pas une clé publique PEM"
+                )
+            }
+            CliError::AuditLogTampered(findings) => {
+                let list: Vec<String> = findings.iter().map(|f| finding(f, lang)).collect();
+                let list = list.join("\n  ");
+                tr!(
+                    lang,
+                    "the audit log was tampered with:\n  {list}",
+                    "le journal d'audit a été altéré :\n  {list}"
+                )
+            }
         }
     }
 }
@@ -832,6 +1007,53 @@ pub fn piv_error(error: &PivError, lang: Lang) -> String {
         ),
         // Variants added to jeton-piv later: its own (English) words until translated here.
         other => tr!(lang, "card error: {other}", "erreur de la carte : {other}"),
+    }
+}
+
+/// One fault of the audit log, in words.
+pub fn finding(f: &jeton_tsp::audit::Finding, lang: Lang) -> String {
+    use jeton_tsp::audit::Finding;
+    match *f {
+        Finding::Changed { seq } => tr!(
+            lang,
+            "entry {seq} was changed: its content no longer matches its hash",
+            "l'entrée {seq} a été modifiée : son contenu ne correspond plus à son empreinte"
+        ),
+        Finding::Rewritten { seq } => tr!(
+            lang,
+            "entry {seq} was changed and its hash recomputed: the next link or its signed head no longer matches",
+            "l'entrée {seq} a été modifiée et son empreinte recalculée : le lien suivant ou sa tête signée ne correspond plus"
+        ),
+        Finding::BadSignature { seq } => tr!(
+            lang,
+            "entry {seq}: the audit key's signature does not verify",
+            "entrée {seq} : la signature de la clé d'audit n'est pas valide"
+        ),
+        Finding::Removed { from, to } if from == to => tr!(
+            lang,
+            "entry {from} was removed",
+            "l'entrée {from} a été supprimée"
+        ),
+        Finding::Removed { from, to } => tr!(
+            lang,
+            "entries {from} to {to} were removed",
+            "les entrées {from} à {to} ont été supprimées"
+        ),
+        Finding::Inserted { seq } => tr!(
+            lang,
+            "entry {seq} was inserted: the chain links around it",
+            "l'entrée {seq} a été insérée : la chaîne passe à côté d'elle"
+        ),
+        Finding::Reordered { seq, follows } => tr!(
+            lang,
+            "entry {seq} was moved: it was written right after entry {follows}",
+            "l'entrée {seq} a été déplacée : elle a été écrite juste après l'entrée {follows}"
+        ),
+        Finding::Broken { seq } => tr!(
+            lang,
+            "the chain is broken before entry {seq}",
+            "la chaîne est rompue avant l'entrée {seq}"
+        ),
     }
 }
 

@@ -23,6 +23,8 @@ pub enum SecretKind {
     Pin,
     Puk,
     ManagementKey,
+    /// The provider's key passphrase, or its PKCS#11 token's PIN (`jeton ca`).
+    ProviderKey,
 }
 
 /// Which value of a secret is asked for.

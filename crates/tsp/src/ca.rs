@@ -66,7 +66,7 @@ pub enum CaError {
     #[error("key reference {0:?}: give a file path or a pkcs11: URI (RFC 7512) with token=, id= and ?module-path=")]
     KeyRef(String),
     /// PKCS#11 keys need the `pkcs11` feature.
-    #[error("this jeton was built without PKCS#11 support for CA keys: rebuild with `--features jeton/pkcs11`")]
+    #[error("this jeton was built without PKCS#11 support for CA keys: rebuild with `--features jeton/pkcs11-ca`")]
     NoPkcs11,
     /// The token refused.
     #[cfg(feature = "pkcs11")]
@@ -356,10 +356,11 @@ pub struct InitReport {
 }
 
 fn period(now: SystemTime, days: u32) -> Period {
+    // A minute back: relying parties' clocks drift.
+    let not_before = now - Duration::from_secs(60);
     Period {
-        // A minute back: relying parties' clocks drift.
-        not_before: now - Duration::from_secs(60),
-        not_after: now + Duration::from_secs(86_400 * u64::from(days)),
+        not_before,
+        not_after: not_before + Duration::from_secs(86_400 * u64::from(days)),
     }
 }
 

@@ -1,6 +1,8 @@
 //! One module per concern; each command takes a [`Ctx`] so that the demo can run the very
 //! same code on its own card with scripted secrets.
 
+pub mod audit;
+pub mod ca;
 pub mod card;
 pub mod cert;
 pub mod demo;

@@ -1,0 +1,479 @@
+//! `jeton ca init|issue|revoke|list|crl`: the provider's certificate authority, run by its
+//! operators. The work is in `jeton_tsp::ca`; here, arguments, secrets and words.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jeton_pki::RevocationReason;
+use jeton_tsp::audit::{self, Event};
+use jeton_tsp::ca::{self as provider_ca, KeyRef, KeyStore, ProviderDir, SubjectKey};
+use jeton_tsp::config::ProviderConfig;
+use jeton_tsp::store::{Actor, RevocationRequest, RevokeOutcome, Serial, Status, Store};
+use openssl::x509::X509Crl;
+
+use super::Ctx;
+use crate::cli::{CaArgs, CaCommand, ProviderArgs};
+use crate::error::CliError;
+use crate::i18n::Msg;
+use crate::secrets::{SecretKind, Stage};
+
+/// What every provider command works with: its folder, settings and database.
+pub struct Provider {
+    pub dir: ProviderDir,
+    pub config: ProviderConfig,
+    pub config_text: String,
+    pub store: Store,
+    pub operator: String,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl Provider {
+    /// Reads the configuration and opens the database (`$JETON_HOME/provider/tsp.sqlite`
+    /// unless the configuration or JETON_DATABASE_URL names another).
+    pub fn open(ctx: &Ctx, args: &ProviderArgs) -> Result<Provider, CliError> {
+        // The cards folder's parent is $JETON_HOME.
+        let home = ctx
+            .home
+            .cards_dir()
+            .parent()
+            .map(Path::to_path_buf)
+            .ok_or(CliError::NoHome)?;
+        let dir = ProviderDir(home.join("provider"));
+        let path = args
+            .config
+            .clone()
+            .unwrap_or_else(|| home.join("provider.toml"));
+        let (config, config_text) = ProviderConfig::load(&path, |name| std::env::var(name).ok())?;
+        std::fs::create_dir_all(&dir.0).map_err(|error| CliError::Io {
+            path: dir.0.clone(),
+            error,
+        })?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(CliError::Runtime)?;
+        let store = runtime.block_on(Store::open(&config.database_url(&dir.0)))?;
+        let operator = args
+            .operator
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "operator".into());
+        Ok(Provider {
+            dir,
+            config,
+            config_text,
+            store,
+            operator,
+            runtime,
+        })
+    }
+
+    /// Appends a configuration entry when the settings differ from those last recorded.
+    pub fn note_configuration_change(&self, actor: Actor<'_>) -> Result<(), CliError> {
+        let sha256 = audit::hex(&audit::sha256(self.config_text.as_bytes()));
+        let (entries, _) = self.runtime.block_on(self.store.audit_log())?;
+        let last = entries
+            .iter()
+            .rev()
+            .find(|e| e.kind == "configuration" && e.details.contains("\"provider "));
+        let recorded = last.is_some_and(|e| e.details.contains(&sha256));
+        if last.is_some() && !recorded {
+            self.runtime.block_on(self.store.audit(
+                actor,
+                &Event::Configuration {
+                    change: "provider configuration changed".into(),
+                    sha256,
+                },
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(ctx: &mut Ctx, args: CaArgs) -> Result<(), CliError> {
+    let provider = Provider::open(ctx, &args.provider)?;
+    match args.command {
+        CaCommand::Init { pkcs11 } => init(ctx, &provider, pkcs11.as_deref()),
+        CaCommand::Issue {
+            profile,
+            csr,
+            public_key,
+            subject,
+            days,
+            ca,
+            out,
+        } => issue(
+            ctx,
+            &provider,
+            &profile,
+            csr.as_deref(),
+            public_key.as_deref(),
+            &subject,
+            days,
+            &ca,
+            out.as_deref(),
+        ),
+        CaCommand::Revoke {
+            serial,
+            reason,
+            at,
+            invalidity_date,
+            ca,
+        } => revoke(
+            ctx,
+            &provider,
+            &serial,
+            &reason,
+            at.as_deref(),
+            invalidity_date.as_deref(),
+            &ca,
+        ),
+        CaCommand::List { json } => list(ctx, &provider, json),
+        CaCommand::Crl {
+            ca,
+            next_update_hours,
+            out,
+        } => crl(ctx, &provider, &ca, next_update_hours, out.as_deref()),
+    }
+}
+
+fn init(ctx: &mut Ctx, p: &Provider, pkcs11: Option<&str>) -> Result<(), CliError> {
+    let keys = match pkcs11 {
+        Some(uri) => {
+            let key_ref = KeyRef::parse(uri)?;
+            if !matches!(key_ref, KeyRef::Pkcs11 { .. }) {
+                return Err(CliError::Ca(provider_ca::CaError::KeyRef(uri.to_owned())));
+            }
+            KeyStore::Pkcs11(key_ref)
+        }
+        None => KeyStore::Software,
+    };
+    let secret = match keys {
+        KeyStore::Software => ctx.secrets.read_new(SecretKind::ProviderKey)?,
+        KeyStore::Pkcs11(_) => ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?,
+    };
+    let report = p.runtime.block_on(provider_ca::init(
+        &p.store,
+        &p.dir,
+        &p.config,
+        &p.config_text,
+        &keys,
+        &secret,
+        &p.operator,
+    ))?;
+    for ca in &report.made {
+        let cert = provider_ca::certificate_of(ca)?;
+        let serial = Serial::of(&cert.tbs_certificate.serial_number);
+        let subject = cert.tbs_certificate.subject.to_string();
+        ctx.say(Msg::CaMade {
+            name: &ca.name,
+            role: &ca.role,
+            serial: serial.as_str(),
+            subject: &subject,
+        })?;
+    }
+    ctx.say(Msg::CaReady(&p.dir.0.display().to_string()))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|error| CliError::Io {
+        path: path.to_owned(),
+        error,
+    })
+}
+
+/// The provider key's secret and the audit key loaded with it.
+fn unlock(
+    ctx: &mut Ctx,
+    p: &Provider,
+    ca: &str,
+) -> Result<(provider_ca::LoadedCa, Box<dyn jeton_pki::Signer>), CliError> {
+    let secret = ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?;
+    let loaded = p
+        .runtime
+        .block_on(provider_ca::load_ca(&p.store, ca, &secret))?;
+    let audit_key = provider_ca::audit_key(&p.dir, &secret)?;
+    Ok((loaded, audit_key))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn issue(
+    ctx: &mut Ctx,
+    p: &Provider,
+    profile: &str,
+    csr: Option<&Path>,
+    public_key: Option<&Path>,
+    subject: &str,
+    days: Option<u32>,
+    ca: &str,
+    out: Option<&Path>,
+) -> Result<(), CliError> {
+    let subject = provider_ca::parse_person(subject)?;
+    let bytes = match (csr, public_key) {
+        (Some(path), _) | (None, Some(path)) => read(path)?,
+        (None, None) => unreachable!("clap requires --csr or --public-key"),
+    };
+    let key = if csr.is_some() {
+        SubjectKey::Csr(&bytes)
+    } else {
+        SubjectKey::PublicKey(&bytes)
+    };
+    let (loaded, audit_key) = unlock(ctx, p, ca)?;
+    let actor = Actor {
+        name: &p.operator,
+        audit_key: Some(audit_key.as_ref()),
+    };
+    p.note_configuration_change(actor)?;
+    let record = p.runtime.block_on(provider_ca::issue_certificate(
+        &p.store, &p.config, &loaded, profile, &subject, key, days, actor,
+    ))?;
+    let pem = openssl::x509::X509::from_der(&record.der)?.to_pem()?;
+    ctx.write_output(out, &pem)?;
+    ctx.note(Msg::CaIssued {
+        serial: record.serial.as_str(),
+        profile,
+        subject: &record.subject,
+    })
+}
+
+/// `2026-12-31`, `2026-12-31T18:00:00Z` (UTC only) or `@1798761600`.
+pub fn parse_time(text: &str) -> Result<SystemTime, CliError> {
+    let bad = || CliError::BadTime(text.to_owned());
+    if let Some(secs) = text.strip_prefix('@') {
+        let secs: u64 = secs.parse().map_err(|_| bad())?;
+        return Ok(UNIX_EPOCH + Duration::from_secs(secs));
+    }
+    let (date, clock) = match text.split_once('T') {
+        Some((d, t)) => (d, Some(t.strip_suffix('Z').ok_or_else(bad)?)),
+        None => (text, None),
+    };
+    let mut parts = date.split('-').map(|n| n.parse::<i64>());
+    let (y, m, d) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(Ok(y)), Some(Ok(m)), Some(Ok(d)), None) => (y, m, d),
+        _ => return Err(bad()),
+    };
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return Err(bad());
+    }
+    let mut secs = days_from_civil(y, m, d) * 86_400;
+    if let Some(clock) = clock {
+        let mut hms = clock.split(':').map(|n| n.parse::<i64>());
+        let (h, mi, s) = match (hms.next(), hms.next(), hms.next(), hms.next()) {
+            (Some(Ok(h)), Some(Ok(mi)), Some(Ok(s)), None) => (h, mi, s),
+            (Some(Ok(h)), Some(Ok(mi)), None, None) => (h, mi, 0),
+            _ => return Err(bad()),
+        };
+        if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..61).contains(&s) {
+            return Err(bad());
+        }
+        secs += h * 3600 + mi * 60 + s;
+    }
+    Ok(UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs()))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// A time as `2026-12-31T18:00:00Z`.
+pub fn show_time(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // civil_from_days, the inverse of the above.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn revoke(
+    ctx: &mut Ctx,
+    p: &Provider,
+    serial: &str,
+    reason: &str,
+    at: Option<&str>,
+    invalidity_date: Option<&str>,
+    ca: &str,
+) -> Result<(), CliError> {
+    let serial: Serial = serial.parse()?;
+    let reason: RevocationReason = reason.parse()?;
+    let at = at
+        .map(parse_time)
+        .transpose()?
+        .unwrap_or_else(SystemTime::now);
+    let invalidity_date = invalidity_date.map(parse_time).transpose()?;
+    // No secret: revoking must be quick for a lost token. The entry is chained now; its
+    // head is signed by the next command that holds the audit key.
+    let actor = Actor::unsigned(&p.operator);
+    let outcome = p.runtime.block_on(p.store.revoke(
+        &RevocationRequest {
+            ca: ca.to_owned(),
+            serial: serial.clone(),
+            reason,
+            at,
+            invalidity_date,
+        },
+        actor,
+    ))?;
+    let record = outcome.record();
+    let when = show_time(record.revoked_at);
+    let reason = record.reason.name();
+    match &outcome {
+        RevokeOutcome::Revoked(_) => ctx.say(Msg::CaRevoked {
+            serial: serial.as_str(),
+            at: &when,
+            reason,
+            future: record.revoked_at > SystemTime::now(),
+        }),
+        RevokeOutcome::AlreadyRevoked(_) => ctx.say(Msg::CaAlreadyRevoked {
+            serial: serial.as_str(),
+            at: &when,
+            reason,
+        }),
+        RevokeOutcome::Advanced { previous, .. } => ctx.say(Msg::CaRevocationAdvanced {
+            serial: serial.as_str(),
+            at: &when,
+            from: &show_time(previous.revoked_at),
+        }),
+    }
+}
+
+fn list(ctx: &mut Ctx, p: &Provider, json: bool) -> Result<(), CliError> {
+    let now = SystemTime::now();
+    let (cas, certs) = p.runtime.block_on(async {
+        let cas = p.store.cas().await?;
+        let certs = p.store.certificates(None).await?;
+        let mut with_status = Vec::new();
+        for c in certs {
+            let status = p.store.status_of(&c.ca, &c.serial, now).await?;
+            with_status.push((c, status));
+        }
+        Ok::<_, jeton_tsp::StoreError>((cas, with_status))
+    })?;
+    let status_text = |s: &Status| match s {
+        Status::Good => ("good".to_owned(), None, None),
+        Status::Revoked { at, reason } => (
+            "revoked".to_owned(),
+            Some(show_time(*at)),
+            Some(reason.name().to_owned()),
+        ),
+        Status::Unknown => ("unknown".to_owned(), None, None),
+    };
+    if json {
+        let value = serde_json::json!({
+            "cas": cas.iter().map(|c| serde_json::json!({
+                "name": c.name, "role": c.role, "issuer": c.issuer, "key": c.key_ref,
+            })).collect::<Vec<_>>(),
+            "certificates": certs.iter().map(|(c, s)| {
+                let (status, revoked_at, reason) = status_text(s);
+                serde_json::json!({
+                    "ca": c.ca, "serial": c.serial.as_str(), "profile": c.profile,
+                    "subject": c.subject, "not_before": show_time(c.not_before),
+                    "not_after": show_time(c.not_after), "status": status,
+                    "revoked_at": revoked_at, "reason": reason,
+                })
+            }).collect::<Vec<_>>(),
+        });
+        let text = serde_json::to_string_pretty(&value).map_err(CliError::Json)?;
+        return ctx.write_output(None, format!("{text}\n").as_bytes());
+    }
+    for c in &cas {
+        ctx.say(Msg::CaListed {
+            name: &c.name,
+            role: &c.role,
+            key: &c.key_ref,
+        })?;
+    }
+    for (c, s) in &certs {
+        let (status, revoked_at, _) = status_text(s);
+        let status = match revoked_at {
+            Some(at) => format!("{status} {at}"),
+            None => status,
+        };
+        ctx.say(Msg::CertificateListed {
+            ca: &c.ca,
+            serial: c.serial.as_str(),
+            profile: &c.profile,
+            subject: &c.subject,
+            status: &status,
+            until: &show_time(c.not_after),
+        })?;
+    }
+    Ok(())
+}
+
+fn crl(
+    ctx: &mut Ctx,
+    p: &Provider,
+    ca: &str,
+    next_update_hours: u32,
+    out: Option<&Path>,
+) -> Result<(), CliError> {
+    let (loaded, audit_key) = unlock(ctx, p, ca)?;
+    let actor = Actor {
+        name: &p.operator,
+        audit_key: Some(audit_key.as_ref()),
+    };
+    p.note_configuration_change(actor)?;
+    let record = p.runtime.block_on(provider_ca::publish_crl(
+        &p.store,
+        &loaded,
+        Duration::from_secs(3600 * u64::from(next_update_hours.clamp(1, 24 * 7))),
+        actor,
+    ))?;
+    let entries = p
+        .runtime
+        .block_on(p.store.revoked_at(ca, record.this_update))?
+        .len();
+    let pem = X509Crl::from_der(&record.der)?.to_pem()?;
+    ctx.write_output(out, &pem)?;
+    ctx.note(Msg::CaCrlSigned {
+        ca,
+        number: record.number,
+        entries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_read_as_utc_and_shown_back() {
+        let t = parse_time("2026-12-31T18:00:00Z").unwrap();
+        assert_eq!(show_time(t), "2026-12-31T18:00:00Z");
+        assert_eq!(
+            show_time(parse_time("2024-02-29").unwrap()),
+            "2024-02-29T00:00:00Z"
+        );
+        assert_eq!(parse_time("@0").unwrap(), UNIX_EPOCH);
+        for bad in [
+            "2026-13-01",
+            "31/12/2026",
+            "2026-12-31T18:00:00+01:00",
+            "tomorrow",
+        ] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+}
