@@ -61,6 +61,8 @@ pub enum Command {
     Ca(CaArgs),
     /// The provider's audit log.
     Audit(AuditArgs),
+    /// The provider's status services over HTTP: OCSP, CRLs, CA certificates, time-stamps.
+    Server(ServerArgs),
     /// Walk the first-use guide's story on a fresh virtual card, step by step.
     Demo,
     /// Measure signatures per second through the card against OpenSSL with the same key.
@@ -389,4 +391,14 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `jeton server`: settings in the `[server]` table of the provider's configuration.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Address and port to listen on (port 0: any free port), instead of the configured one.
+    #[arg(long, value_name = "ADDRESS:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
 }

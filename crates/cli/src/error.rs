@@ -76,6 +76,8 @@ pub enum CliError {
     Config(jeton_tsp::config::ConfigError),
     /// The async runtime could not start.
     Runtime(io::Error),
+    /// `jeton server` could not start or stopped.
+    Server(jeton_tsp::server::ServerError),
     BadTime(String),
     BadSerial(jeton_tsp::store::BadSerial),
     UnknownReason(jeton_pki::crl::UnknownReason),
@@ -99,6 +101,12 @@ impl From<jeton_tsp::StoreError> for CliError {
 impl From<jeton_tsp::config::ConfigError> for CliError {
     fn from(error: jeton_tsp::config::ConfigError) -> Self {
         CliError::Config(error)
+    }
+}
+
+impl From<jeton_tsp::server::ServerError> for CliError {
+    fn from(error: jeton_tsp::server::ServerError) -> Self {
+        CliError::Server(error)
     }
 }
 

@@ -734,6 +734,7 @@ impl CliError {
             CliError::Store(error) => tr!(lang, "provider storage: {error}", "base du prestataire : {error}"),
             CliError::Config(error) => tr!(lang, "{error}", "configuration du prestataire : {error}"),
             CliError::Runtime(error) => tr!(lang, "cannot start: {error}", "démarrage impossible : {error}"),
+            CliError::Server(error) => tr!(lang, "server: {error}", "serveur : {error}"),
             CliError::BadTime(text) => tr!(
                 lang,
                 "{text:?} is not a time: use 2026-12-31, 2026-12-31T18:00:00Z (UTC) or @UNIXTIME",

@@ -21,7 +21,7 @@ use crate::cli::{
     CardCommand, CertCommand, Cli, Command, KeyCommand, MgmtKeyCommand, PinCommand, Pkcs11Command,
     PukCommand,
 };
-use crate::commands::{audit, ca, card, cert, demo, key, pin, pkcs11, serve, status, Ctx};
+use crate::commands::{audit, ca, card, cert, demo, key, pin, pkcs11, serve, server, status, Ctx};
 use crate::error::CliError;
 use crate::home::Home;
 use crate::i18n::Lang;
@@ -119,6 +119,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
         }
         Command::Ca(args) => ca::run(ctx, args),
         Command::Audit(args) => audit::run(ctx, args),
+        Command::Server(args) => server::run(ctx, &args),
         // These run before the context is built: they need no home and no secrets.
         Command::Demo | Command::Bench { .. } | Command::Pkcs11(_) => Ok(()),
     }

@@ -10,6 +10,7 @@ pub mod key;
 pub mod pin;
 pub mod pkcs11;
 pub mod serve;
+pub mod server;
 pub mod status;
 
 use std::io::Write;

@@ -250,7 +250,7 @@ impl ServerConfig {
                 "poll_interval_ms",
                 "JETON_SERVER_POLL_INTERVAL_MS",
                 s.poll_interval_ms,
-                500,
+                250,
             )?),
             request_timeout: secs(
                 "request_timeout_secs",

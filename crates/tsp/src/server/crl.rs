@@ -57,7 +57,8 @@ impl Publisher {
             if r.revoked_at <= now {
                 effective.push(r);
             } else {
-                next_revocation = Some(next_revocation.map_or(r.revoked_at, |t| t.min(r.revoked_at)));
+                next_revocation =
+                    Some(next_revocation.map_or(r.revoked_at, |t| t.min(r.revoked_at)));
             }
         }
         let latest = services.records.latest_crl(&ca.name).await?;

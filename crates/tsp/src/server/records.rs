@@ -92,7 +92,10 @@ pub trait StatusRecords: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Issued>, RecordsError>> + Send;
 
     /// The revocations of `ca`, those dated in the future too: what its CRLs are made of.
-    fn revoked(&self, ca: &str) -> impl Future<Output = Result<Vec<Revocation>, RecordsError>> + Send;
+    fn revoked(
+        &self,
+        ca: &str,
+    ) -> impl Future<Output = Result<Vec<Revocation>, RecordsError>> + Send;
 
     /// The newest CRL of `ca`.
     fn latest_crl(

@@ -77,7 +77,10 @@ impl StatusRecords for Memory {
     async fn revoked(&self, _ca: &str) -> Result<Vec<Revocation>, RecordsError> {
         self.check()?;
         let issued = self.issued.lock().unwrap();
-        Ok(issued.values().filter_map(|i| i.revocation.clone()).collect())
+        Ok(issued
+            .values()
+            .filter_map(|i| i.revocation.clone())
+            .collect())
     }
     async fn latest_crl(&self, _ca: &str) -> Result<Option<StoredCrl>, RecordsError> {
         Ok(self.crls.lock().unwrap().last().cloned())

@@ -1,0 +1,78 @@
+//! `jeton server`: the provider's status services (OCSP, CRLs, CA certificates, time-stamps)
+//! over HTTP until Ctrl-C (SIGINT) or SIGTERM. The work is in `jeton_tsp::server`; here, the
+//! configuration, the key secret, the runtime and the signals.
+
+use std::path::Path;
+
+use jeton_tsp::config::ProviderConfig;
+use jeton_tsp::server::{self, Server, ServerConfig, Timing};
+use jeton_tsp::store::Store;
+
+use super::Ctx;
+use crate::cli::ServerArgs;
+use crate::error::CliError;
+use crate::secrets::{SecretKind, Stage};
+
+pub fn run(ctx: &mut Ctx, args: &ServerArgs) -> Result<(), CliError> {
+    // The cards folder's parent is $JETON_HOME, as for `jeton ca`.
+    let home = ctx
+        .home
+        .cards_dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .ok_or(CliError::NoHome)?;
+    let path = args
+        .provider
+        .config
+        .clone()
+        .unwrap_or_else(|| home.join("provider.toml"));
+    let env = |name: &str| std::env::var(name).ok();
+    let (provider, _) = ProviderConfig::load(&path, env)?;
+    let mut config = ServerConfig::load(&path, env).map_err(server::ServerError::from)?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    // What the server does (CRLs published, revocations applied, failures) goes to stderr.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+    // The passphrase of the key files (or the token's PIN), as `jeton ca` reads it.
+    let secret = ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?;
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    runtime.block_on(async {
+        let store = Store::open(&provider.database_url(&home.join("provider"))).await?;
+        let services = server::database::services(store, &config, &secret).await?;
+        drop(secret);
+        let (listener, address) =
+            Server::<server::database::DatabaseRecords>::bind(config.listen).await?;
+        // Scripts read the address (port 0 picks a free one).
+        writeln!(ctx.out, "jeton server listening on http://{address}")
+            .map_err(CliError::Output)?;
+        ctx.out.flush().map_err(CliError::Output)?;
+        Server::new(services, Timing::from(&config))
+            .run(listener, shutdown())
+            .await?;
+        Ok(())
+    })
+}
+
+/// Completes on SIGINT or SIGTERM: requests in flight are finished, then the server stops.
+async fn shutdown() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
