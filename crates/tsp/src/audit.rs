@@ -273,62 +273,26 @@ pub fn verify(
             findings.push(Finding::Changed { seq: e.seq });
             flagged.push(e.seq);
         }
-        if let (Some(key), Some(sig)) = (audit_key, &e.head_signature) {
-            let ok = verify_signature(
-                key,
-                &AUDIT_KEY_ALGORITHM.identifier(),
-                &head_message(e.seq, &e.hash),
-                sig,
-            )
-            .is_ok();
-            if ok {
-                signed += 1;
-            } else if content_ok {
-                // The hash is consistent with the content but not with what was signed.
-                findings.push(Finding::Rewritten { seq: e.seq });
-                flagged.push(e.seq);
+        let signature_ok = match (audit_key, &e.head_signature) {
+            (Some(key), Some(sig)) => {
+                let ok = verify_signature(
+                    key,
+                    &AUDIT_KEY_ALGORITHM.identifier(),
+                    &head_message(e.seq, &e.hash),
+                    sig,
+                )
+                .is_ok();
+                signed += usize::from(ok);
+                ok
             }
-        }
-        let (expected_prev, prev_seq) = match i {
-            0 => (&zero[..], 0),
-            _ => (&entries[i - 1].hash[..], entries[i - 1].seq),
+            _ => true,
         };
-        if e.prev_hash == expected_prev {
-            if e.seq != prev_seq + 1 && !flagged.contains(&e.seq) {
-                // Linked but renumbered: the positions were edited.
-                findings.push(Finding::Broken { seq: e.seq });
-            }
-            continue;
-        }
-        if i > 0 && flagged.contains(&prev_seq) {
-            // Already told: the previous entry was changed.
-            continue;
-        }
-        let next_links_around = entries
-            .get(i + 1)
-            .is_some_and(|next| next.prev_hash == expected_prev);
-        if next_links_around {
-            findings.push(Finding::Inserted { seq: e.seq });
+        let before = findings.len();
+        link(&mut findings, &mut flagged, entries, i, &by_hash, &zero);
+        if findings.len() == before && content_ok && !signature_ok {
+            // Linked and consistent, but not what the audit key signed at this position.
+            findings.push(Finding::Rewritten { seq: e.seq });
             flagged.push(e.seq);
-        } else if let Some(&follows) = by_hash.get(&e.prev_hash[..]).filter(|s| **s != prev_seq) {
-            findings.push(Finding::Reordered {
-                seq: e.seq,
-                follows,
-            });
-        } else if e.prev_hash == zero && i > 0 {
-            findings.push(Finding::Reordered {
-                seq: e.seq,
-                follows: 0,
-            });
-        } else if e.seq > prev_seq + 1 {
-            findings.push(Finding::Removed {
-                from: prev_seq + 1,
-                to: e.seq - 1,
-            });
-        } else if i > 0 {
-            findings.push(Finding::Rewritten { seq: prev_seq });
-        } else {
-            findings.push(Finding::Broken { seq: e.seq });
         }
     }
     // The end: entries cut off after the last one stored.
@@ -347,5 +311,58 @@ pub fn verify(
         entries: entries.len(),
         signed,
         findings,
+    }
+}
+
+/// Checks the link from entry `i` to the one stored before it, and says what broke it.
+fn link(
+    findings: &mut Vec<Finding>,
+    flagged: &mut Vec<i64>,
+    entries: &[AuditEntry],
+    i: usize,
+    by_hash: &HashMap<&[u8], i64>,
+    zero: &[u8],
+) {
+    let e = &entries[i];
+    let (expected_prev, prev_seq) = match i {
+        0 => (zero, 0),
+        _ => (&entries[i - 1].hash[..], entries[i - 1].seq),
+    };
+    if e.prev_hash == expected_prev {
+        if e.seq != prev_seq + 1 && !flagged.contains(&e.seq) {
+            // Linked but renumbered: the positions were edited.
+            findings.push(Finding::Broken { seq: e.seq });
+        }
+        return;
+    }
+    if i > 0 && flagged.contains(&prev_seq) {
+        // Already told: the previous entry was changed.
+        return;
+    }
+    let next_links_around = entries
+        .get(i + 1)
+        .is_some_and(|next| next.prev_hash == expected_prev);
+    if let Some(&follows) = by_hash.get(&e.prev_hash[..]).filter(|s| **s != prev_seq) {
+        findings.push(Finding::Reordered {
+            seq: e.seq,
+            follows,
+        });
+    } else if next_links_around {
+        findings.push(Finding::Inserted { seq: e.seq });
+        flagged.push(e.seq);
+    } else if e.prev_hash == zero && i > 0 {
+        findings.push(Finding::Reordered {
+            seq: e.seq,
+            follows: 0,
+        });
+    } else if e.seq > prev_seq + 1 {
+        findings.push(Finding::Removed {
+            from: prev_seq + 1,
+            to: e.seq - 1,
+        });
+    } else if i > 0 {
+        findings.push(Finding::Rewritten { seq: prev_seq });
+    } else {
+        findings.push(Finding::Broken { seq: e.seq });
     }
 }
