@@ -22,7 +22,6 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-[[ -n ${KEEP_WORK:-} ]] && trap - EXIT
 source "$HERE/checks.bash"
 [[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
 
