@@ -131,4 +131,29 @@ check "audit verify names an entry whose hash was altered" fails_with "entry 2" 
 cp "$WORK/pristine.sqlite" "$DB"
 check "audit verify passes again on the untouched copy" contains "intact" "$J" --lang en audit verify
 
+# The same provider with its keys generated on a PKCS#11 token (SoftHSMv2): they never
+# leave it; the secret read is the token's PIN.
+if command -v softhsm2-util >/dev/null && [[ -e /usr/lib/softhsm/libsofthsm2.so ]]; then
+    export JETON_HOME="$WORK/hsm-home" SOFTHSM2_CONF="$WORK/softhsm2.conf"
+    mkdir -p "$JETON_HOME" "$WORK/tokens"
+    cp "$WORK/home/provider.toml" "$JETON_HOME/"
+    printf 'directories.tokendir = %s\nobjectstore.backend = file\n' "$WORK/tokens" >"$SOFTHSM2_CONF"
+    softhsm2-util --init-token --free --label jeton-ca --pin 1234 --so-pin 5678 >/dev/null
+    PASS=1234
+    check "ca init --pkcs11 (SoftHSMv2)" bash -c 'printf "1234\n" | "$1" --lang en ca init \
+        --pkcs11 "pkcs11:token=jeton-ca?module-path=/usr/lib/softhsm/libsofthsm2.so"' _ "$J"
+    check "no key file was written" bash -c '[ -z "$(ls -A "$1/provider/keys")" ]' _ "$JETON_HOME"
+    check "ca issue with the token's issuing key" ca issue --profile qualified-signing \
+        --csr "$WORK/holder.csr" --subject "$SUBJECT" --out "$WORK/hsm-holder.pem"
+    sqlite3 "$JETON_HOME/provider/tsp.sqlite" "SELECT writefile('$WORK/hsm-' || name || '.der', certificate) FROM cas" >/dev/null
+    openssl x509 -inform DER -in "$WORK/hsm-root.der" -out "$WORK/hsm-root.pem"
+    openssl x509 -inform DER -in "$WORK/hsm-issuing.der" -out "$WORK/hsm-issuing.pem"
+    check "openssl verify accepts the token-signed chain" openssl verify -CAfile "$WORK/hsm-root.pem" \
+        -untrusted "$WORK/hsm-issuing.pem" "$WORK/hsm-holder.pem"
+    check "ca crl with the token's key" ca crl --out "$WORK/hsm.crl"
+    check "audit verify (heads signed on the token)" contains "intact" "$J" --lang en audit verify
+else
+    echo "skip SoftHSMv2 is not installed: the PKCS#11 provider keys are not tested"
+fi
+
 finish
