@@ -282,7 +282,7 @@ pub enum Pkcs11Command {
 }
 
 /// Where the provider's settings are.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct ProviderArgs {
     /// The provider's configuration (default: $JETON_HOME/provider.toml).
     #[arg(long, global = true, value_name = "FILE")]

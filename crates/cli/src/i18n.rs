@@ -102,6 +102,7 @@ pub enum Msg<'a> {
     DemoStep(u8, DemoStep),
     DemoRefused(&'a str),
     DemoVerified(Slot),
+    DemoRevokedOnCrl(&'a str),
     DemoRightPin,
     DemoPassed,
 
@@ -171,6 +172,7 @@ pub enum DemoStep {
     Unblock,
     Dead,
     FinalStatus,
+    LostToken,
 }
 
 impl Msg<'_> {
@@ -339,6 +341,11 @@ impl Msg<'_> {
                 lang,
                 "    OpenSSL verifies the signature of slot {slot}: OK",
                 "    OpenSSL vérifie la signature de l'emplacement {slot} : OK"
+            ),
+            Msg::DemoRevokedOnCrl(serial) => tr!(
+                lang,
+                "    The issuing CA's CRL verifies and lists certificate {serial} as revoked: it will never be valid again.",
+                "    La LCR de l'AC émettrice est valide et mentionne le certificat {serial} comme révoqué : il ne sera plus jamais valide."
             ),
             Msg::DemoRightPin => tr!(
                 lang,
@@ -552,6 +559,11 @@ fn demo_step(step: DemoStep, lang: Lang) -> String {
             "de nouveau trois PIN erronés, puis trois codes de déblocage erronés : le certificat est bloqué définitivement."
         ),
         DemoStep::FinalStatus => tr!(lang, "the final status.", "l'état final."),
+        DemoStep::LostToken => tr!(
+            lang,
+            "the holder reports the token lost: the provider revokes the signature certificate at once and publishes its CRL.",
+            "le titulaire signale la perte de son jeton : le prestataire révoque aussitôt le certificat de signature et publie sa LCR."
+        ),
     }
 }
 

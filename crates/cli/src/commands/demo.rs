@@ -6,18 +6,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use jeton_piv::{Error as PivError, Slot};
-use openssl::asn1::{Asn1Integer, Asn1Time};
-use openssl::bn::{BigNum, MsbOption};
-use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
-use openssl::nid::Nid;
-use openssl::pkey::{PKey, Private};
+use openssl::pkey::PKey;
 use openssl::sign::Verifier;
-use openssl::x509::extension::{BasicConstraints, KeyUsage};
-use openssl::x509::{X509Name, X509};
+use openssl::x509::{X509Crl, X509};
 
-use super::{card, cert, key, pin, status, Ctx};
-use crate::cli::{CardChoice, CreateArgs, MgmtAlg, PinKind};
+use super::{ca, card, cert, key, pin, status, Ctx};
+use crate::cli::{CaArgs, CaCommand, CardChoice, CreateArgs, MgmtAlg, PinKind, ProviderArgs};
 use crate::error::CliError;
 use crate::home::Home;
 use crate::i18n::{DemoStep, Lang, Msg};
@@ -33,6 +28,25 @@ const PIN_AFTER_UNBLOCK: &str = "Soleil26";
 const FACTORY_KEY: &str = "";
 
 const DOCUMENT: &[u8] = b"Contract between the holder and the provider, signed with Jeton.\n";
+
+/// The provider's side: its configuration, and the passphrase of its CA keys.
+const PROVIDER_TOML: &str = r#"[provider]
+organization = "Jeton Trust Services (demo)"
+organization_identifier = "NTRFR-123456789"
+country = "FR"
+policy = "1.3.6.1.4.1.99999.1.1"
+base_url = "http://127.0.0.1:8080"
+
+[[provider.pds]]
+url = "https://pki.jeton.example/pds/en.pdf"
+language = "en"
+
+[[provider.pds]]
+url = "https://pki.jeton.example/pds/fr.pdf"
+language = "fr"
+"#;
+const CA_PASSPHRASE: &str = "demo provider passphrase";
+const HOLDER: &str = "C=FR,GN=Camille,SN=Martin,serialNumber=PNOFR-1850775123456,CN=Camille Martin";
 
 struct Demo<'o> {
     lang: Lang,
@@ -103,6 +117,23 @@ impl Demo<'_> {
         result
     }
 
+    /// Runs library code that needs a context but is no command of the story: nothing shown.
+    fn quietly<T>(
+        &mut self,
+        command: impl FnOnce(&mut Ctx) -> Result<T, CliError>,
+    ) -> Result<T, CliError> {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut ctx = Ctx {
+            lang: self.lang,
+            home: Home::at(&self.home),
+            secrets: Secrets::scripted(&[] as &[&str], self.lang),
+            reader: None,
+            out: &mut out,
+            err: &mut err,
+        };
+        command(&mut ctx)
+    }
+
     /// Runs a command that the card must refuse with the error `expected` accepts.
     fn refused(
         &mut self,
@@ -151,7 +182,7 @@ impl Demo<'_> {
         };
 
         self.say(Msg::DemoStep(2, DemoStep::IssueCertificates))?;
-        self.issue_certificates(serial)?;
+        self.issue_certificates()?;
 
         self.say(Msg::DemoStep(3, DemoStep::Status))?;
         let report = self.status()?;
@@ -235,7 +266,67 @@ impl Demo<'_> {
             report.slots.iter().all(|s| s.certificate.is_some()),
             "the dead card no longer shows its certificates",
         )?;
+
+        self.say(Msg::DemoStep(11, DemoStep::LostToken))?;
+        self.revoke_signature_certificate()?;
         self.say(Msg::DemoPassed)
+    }
+
+    /// Runs `jeton ca …` as the provider's operator.
+    fn ca(&mut self, line: &str, secrets: &[&str], command: CaCommand) -> Result<(), CliError> {
+        let args = CaArgs {
+            provider: ProviderArgs {
+                operator: Some("support-desk".into()),
+                ..ProviderArgs::default()
+            },
+            command,
+        };
+        self.jeton(&format!("ca {line}"), secrets, |ctx| ca::run(ctx, args))
+    }
+
+    /// The guide's urgent revocation: the signature certificate is revoked at once, and the
+    /// CRL the provider publishes lists it, signed by the issuing CA.
+    fn revoke_signature_certificate(&mut self) -> Result<(), CliError> {
+        let certificate = X509::from_pem(&read(&self.file("9c.crt"))?)?;
+        let serial = certificate
+            .serial_number()
+            .to_bn()?
+            .to_hex_str()?
+            .to_string();
+        self.ca(
+            &format!("revoke {serial} --reason key-compromise"),
+            &[],
+            CaCommand::Revoke {
+                serial: serial.clone(),
+                reason: "key-compromise".into(),
+                at: None,
+                invalidity_date: None,
+                ca: "issuing".into(),
+            },
+        )?;
+        let crl_file = self.file("issuing.crl");
+        self.ca(
+            "crl --out issuing.crl",
+            &[CA_PASSPHRASE],
+            CaCommand::Crl {
+                ca: "issuing".into(),
+                next_update_hours: 24,
+                out: Some(crl_file.clone()),
+            },
+        )?;
+        // What `openssl crl -verify` and `openssl verify -crl_check` look at.
+        let crl = X509Crl::from_pem(&read(&crl_file)?)?;
+        let issuer = X509::from_pem(&read(&self.file("issuing-ca.crt"))?)?;
+        expect(
+            crl.verify(&*issuer.public_key()?)?,
+            "the CRL's signature does not verify",
+        )?;
+        let listed = crl.get_by_serial(certificate.serial_number());
+        expect(
+            matches!(listed, openssl::x509::CrlStatus::Revoked(_)),
+            "the CRL does not list the revoked certificate",
+        )?;
+        self.say(Msg::DemoRevokedOnCrl(&serial))
     }
 
     fn status(&mut self) -> Result<status::StatusReport, CliError> {
@@ -265,35 +356,55 @@ impl Demo<'_> {
         Ok(())
     }
 
-    /// The provider's part: keys made on the card, certificates from a CA made for the demo.
-    fn issue_certificates(&mut self, serial: u32) -> Result<(), CliError> {
-        let ca_key = ec_key()?;
-        let ca = certificate(&ca_key, "Jeton demo CA", None)?;
+    /// The provider's part: it sets up its CAs, the card makes the keys, and the provider
+    /// certifies them: an authentication certificate for 9A, a qualified one for 9C.
+    fn issue_certificates(&mut self) -> Result<(), CliError> {
+        write(&self.home.join("provider.toml"), PROVIDER_TOML.as_bytes())?;
+        self.ca(
+            "init",
+            &[CA_PASSPHRASE, CA_PASSPHRASE],
+            CaCommand::Init { pkcs11: None },
+        )?;
         let choice = self.card;
-        for (slot, alg) in [(Slot::AUTHENTICATION, "rsa2048"), (Slot::SIGNATURE, "p256")] {
+        for (slot, alg, profile) in [
+            (Slot::AUTHENTICATION, "rsa2048", "authentication"),
+            (Slot::SIGNATURE, "p256", "qualified-signing"),
+        ] {
             let public = self.file(&format!("{slot}.pub.pem"));
             self.jeton(
                 &format!("key generate --slot {slot} --alg {alg} --out {slot}.pub.pem"),
                 &[FACTORY_KEY],
                 |ctx| key::generate(ctx, choice, &slot.to_string(), alg, Some(&public)),
             )?;
-            let holder = PKey::public_key_from_pem(&read(&public)?)?;
-            let usage = if slot == Slot::SIGNATURE {
-                KeyUsage::new().critical().non_repudiation().build()?
-            } else {
-                KeyUsage::new().critical().digital_signature().build()?
-            };
-            let subject = format!("Camille Martin {serial}");
-            let cert = certificate(&ca_key, &subject, Some((&ca, &holder, usage)))?;
             let file = self.file(&format!("{slot}.crt"));
-            write(&file, &cert.to_pem()?)?;
+            self.ca(
+                &format!(
+                    "issue --profile {profile} --public-key {slot}.pub.pem --subject '{HOLDER}' --out {slot}.crt"
+                ),
+                &[CA_PASSPHRASE],
+                CaCommand::Issue {
+                    profile: profile.into(),
+                    csr: None,
+                    public_key: Some(public),
+                    subject: HOLDER.into(),
+                    days: None,
+                    ca: "issuing".into(),
+                    out: Some(file.clone()),
+                },
+            )?;
             self.jeton(
                 &format!("cert import --slot {slot} {slot}.crt"),
                 &[FACTORY_KEY],
                 |ctx| cert::import(ctx, choice, &slot.to_string(), &file),
             )?;
         }
-        Ok(())
+        // The issuing CA's certificate, as `GET /ca/issuing.crt` serves it: the CRL's check.
+        let issuing = self.quietly(|ctx| {
+            let provider = ca::Provider::open(ctx, &ProviderArgs::default())?;
+            let record = provider.runtime.block_on(provider.store.ca("issuing"))?;
+            Ok(X509::from_der(&record.certificate)?.to_pem()?)
+        })?;
+        write(&self.file("issuing-ca.crt"), &issuing)
     }
 
     fn sign_and_verify(&mut self, slot: Slot, pin_value: &str) -> Result<(), CliError> {
@@ -336,53 +447,4 @@ fn write(path: &Path, data: &[u8]) -> Result<(), CliError> {
         path: path.to_owned(),
         error,
     })
-}
-
-fn ec_key() -> Result<PKey<Private>, CliError> {
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
-    Ok(PKey::from_ec_key(EcKey::generate(&group)?)?)
-}
-
-/// A certificate signed by `ca_key`: the CA's own (self-signed) when `issued` is `None`,
-/// else the holder's, for the holder's public key, valid three years.
-fn certificate(
-    ca_key: &PKey<Private>,
-    common_name: &str,
-    issued: Option<(
-        &X509,
-        &PKey<openssl::pkey::Public>,
-        openssl::x509::X509Extension,
-    )>,
-) -> Result<X509, CliError> {
-    let mut name = X509Name::builder()?;
-    name.append_entry_by_nid(Nid::COMMONNAME, common_name)?;
-    name.append_entry_by_nid(Nid::ORGANIZATIONNAME, "Jeton demo")?;
-    let name = name.build();
-    let mut serial = BigNum::new()?;
-    serial.rand(64, MsbOption::MAYBE_ZERO, false)?;
-    let mut builder = X509::builder()?;
-    builder.set_version(2)?;
-    let serial = Asn1Integer::from_bn(&serial)?;
-    builder.set_serial_number(&serial)?;
-    builder.set_subject_name(&name)?;
-    let (not_before, not_after) = (
-        Asn1Time::days_from_now(0)?,
-        Asn1Time::days_from_now(3 * 365)?,
-    );
-    builder.set_not_before(&not_before)?;
-    builder.set_not_after(&not_after)?;
-    match issued {
-        None => {
-            builder.set_issuer_name(&name)?;
-            builder.set_pubkey(ca_key)?;
-            builder.append_extension(BasicConstraints::new().critical().ca().build()?)?;
-        }
-        Some((ca, holder, usage)) => {
-            builder.set_issuer_name(ca.subject_name())?;
-            builder.set_pubkey(holder)?;
-            builder.append_extension(usage)?;
-        }
-    }
-    builder.sign(ca_key, MessageDigest::sha256())?;
-    Ok(builder.build())
 }
