@@ -899,9 +899,13 @@ impl Module {
         Self::require_user(&mut session)?;
         let slot = match either(CKA_ID) {
             Some(id) => objects::slot_of_id(id).ok_or(Error::AttributeValueInvalid)?,
+            // Without an id, the first free slot whose key needs the PIN once: never 9C
+            // (the holder's qualified signature key, asked for by id) nor 9E (no PIN at all).
             None => {
                 let mut free = None;
-                for slot in Slot::all() {
+                for slot in Slot::all()
+                    .filter(|s| ![Slot::SIGNATURE, Slot::CARD_AUTHENTICATION].contains(s))
+                {
                     if Self::contents(&mut session, slot)?.public_key().is_none() {
                         free = Some(slot);
                         break;

@@ -366,6 +366,12 @@ fn period(now: SystemTime, days: u32) -> Period {
 
 /// Sets the provider up: root CA, issuing CA, OCSP responder and TSA certificates, and the
 /// audit key, each key generated where `keys` says and protected by `secret`.
+/// The provider's keys on a PKCS#11 token take CKA_IDs 0x10–0x14. On an HSM any id would
+/// do; on a Jeton PIV token, ids 01–04 are the holder's slots (02 = 9C asks for the PIN
+/// before every signature, 04 = 9E for none), while 0x10–0x14 are retired slots that want
+/// the PIN once per session, as a CA key should.
+const PKCS11_KEY_ID_BASE: u8 = 0x0F;
+
 pub async fn init(
     store: &Store,
     dir: &ProviderDir,
@@ -384,7 +390,7 @@ pub async fn init(
     })?;
     let key_ref = |name: &str, id: u8| match keys {
         KeyStore::Software => KeyRef::File(dir.keys().join(format!("{name}.key.pem"))),
-        KeyStore::Pkcs11(token) => token.with_id(id),
+        KeyStore::Pkcs11(token) => token.with_id(PKCS11_KEY_ID_BASE + id),
     };
     // The audit key first, so that every later entry's head is signed.
     let audit_ref = key_ref("audit", 5);
