@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
+use jeton_pki::ocsp::CertState;
 use jeton_pki::HashAlg;
 
 /// The hashes CertIDs are pre-signed for: SHA-1 (RFC 5019 clients, `openssl ocsp` by default)
@@ -36,6 +37,9 @@ pub struct Presigned {
     pub etag: String,
     /// "revoked" (never replaced by "good").
     pub revoked: bool,
+    /// The status it says, true until `fresh_until`: requests with a nonce are signed live
+    /// from it, without a trip to the store.
+    pub state: CertState,
     /// The store-read ticket this entry was made from.
     pub ticket: u64,
 }
@@ -145,6 +149,14 @@ mod tests {
             fresh_until: now + Duration::from_secs(fresh_for),
             etag: "\"x\"".into(),
             revoked,
+            state: if revoked {
+                CertState::Revoked {
+                    at: now,
+                    reason: jeton_pki::RevocationReason::KeyCompromise,
+                }
+            } else {
+                CertState::Good
+            },
             ticket,
         })
     }

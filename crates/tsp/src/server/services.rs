@@ -152,6 +152,7 @@ impl CaService {
             fresh_until,
             etag,
             revoked: matches!(state, CertState::Revoked { .. }),
+            state,
             ticket,
         });
         self.cache
@@ -305,6 +306,15 @@ impl<S: StatusRecords> Services<S> {
         for id in &request.cert_ids {
             if !ca.responder.is_ours(id) {
                 return Ok(OcspAnswer::Live(OcspResponse::unauthorized().to_der()?));
+            }
+            // A fresh pre-signed response knows the status as well as the store: revocations
+            // drop it first, and it expires at a revocation dated in the future.
+            let known = HashAlg::from_oid(&id.hash_algorithm.oid)
+                .and_then(|hash| ca.cache.get(hash, id.serial_number.as_bytes(), now));
+            if let Some(p) = known {
+                states.push((id.clone(), p.state));
+                records.push(None);
+                continue;
             }
             match self.records.issued(&ca.name, &id.serial_number).await {
                 Ok(Some(issued)) => {
