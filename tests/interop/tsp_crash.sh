@@ -149,10 +149,9 @@ sound() {
         [[ -z $serial ]] && continue
         grep -qi "$serial" <<<"$details" || { echo "revocation of $serial has no audit entry"; return 1; }
     done < <(sql "SELECT serial FROM revocations")
-    "$J" --lang en audit verify 2>&1 | grep -q "Audit log intact" || {
-        "$J" --lang en audit verify
-        return 1
-    }
+    local verdict
+    verdict=$("$J" --lang en audit verify 2>&1) && grep -q "Audit log intact" <<<"$verdict" ||
+        { echo "$verdict"; return 1; }
 }
 
 crl_lists() { # crl_lists NAME: the CRL the server publishes now lists NAME's serial

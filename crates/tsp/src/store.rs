@@ -1023,19 +1023,30 @@ impl Store {
         Ok(entry)
     }
 
-    /// The whole audit log in its stored order, and the head the database keeps.
+    /// The whole audit log in its stored order, and the head the database keeps, both from
+    /// one snapshot: an entry appended between two separate reads (a running server
+    /// publishing a CRL) would make an intact log look tampered with.
     pub async fn audit_log(&self) -> Result<(Vec<AuditEntry>, audit::Head), StoreError> {
+        // SQLite (WAL): a transaction's reads share the snapshot its first read took.
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            // READ COMMITTED would take a new snapshot for each statement.
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
         let entries = sqlx::query(&format!(
             "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY seq"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?
         .iter()
         .map(audit_row)
         .collect::<Result<Vec<_>, _>>()?;
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok((
             entries,
             audit::Head {
