@@ -60,13 +60,14 @@ fails_with() {
     grep -qE -- "$pattern" <<<"$output" || { echo "$output"; echo "(no match for: $pattern)"; return 1; }
 }
 
-# wait_for SECONDS COMMAND...: until the command succeeds, or fails after SECONDS.
+# wait_for SECONDS COMMAND...: until the command succeeds, or fails after SECONDS (a whole
+# number; measured in milliseconds, so `wait_for 1` really waits a second).
 wait_for() {
-    local deadline=$((SECONDS + $1))
+    local deadline=$(($(date +%s%3N) + $1 * 1000))
     shift
     until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.1
+        (($(date +%s%3N) < deadline)) || return 1
+        sleep 0.05
     done
 }
 
