@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The provider benchmark of issue 5 over HTTP: `jeton server` (release) beside OpenSSL's own
+# The provider benchmark of issue 5. Over HTTP: `jeton server` (release) beside OpenSSL's own
 # responder (`openssl ocsp -index … -multi 2`), both answering for the same 10,000
 # certificates with the same P-256 responder key and certificate, under the same wrk load
 # from this machine. Not a test (CI does not run it): run it on a quiet machine, from anywhere:
@@ -10,7 +10,8 @@
 # Cases: pre-signed (GET, keep-alive, a random one of the certificates per request) and
 # live-signed (POST with a fresh 16-octet nonce per request); OpenSSL signs both live. Also
 # POST /tsa (a P-256 TSA key). Targets: pre-signed ≥ 20,000 responses/s with p99 < 10 ms;
-# live-signed ≥ 2× OpenSSL's responder on the same requests.
+# live-signed ≥ 2× OpenSSL's responder on the same requests. Then jeton-pki's own figures
+# (crates/pki/benches/pki.rs): a 1,000,000-entry CRL, issuance, time-stamps.
 #
 # It builds what it needs, then runs in a network namespace of its own (only its loopback:
 # `openssl ocsp -port` listens on every address), sets up a provider in a temporary
@@ -40,6 +41,7 @@ done
 if [[ -z ${JETON_BENCH_BUILT:-} ]]; then
     cargo build --quiet --release -p jeton || exit 1
     cargo bench --quiet -p jeton-tsp --bench issuance --no-run || exit 1
+    cargo bench --quiet -p jeton-pki --features pkcs11 --bench pki --no-run || exit 1
     export JETON_BENCH_BUILT=1
 fi
 
@@ -345,3 +347,8 @@ for r in "${RESULTS[@]}"; do
         "$(awk -v u="$p50" 'BEGIN { print u / 1000 }')" "$(awk -v u="$p99" 'BEGIN { print u / 1000 }')" "$errors" "$target"
 done
 echo "  (certificates issued: jeton ca issue in a loop $CLI_RATE/s, a process and a key decryption each)"
+
+# The library's figures, beside: CRL, issuance, live OCSP, time-stamps (3 s per rate).
+echo
+JETON_BENCH_SECONDS=3 cargo bench --quiet --offline -p jeton-pki --features pkcs11 --bench pki ||
+    fail "the jeton-pki benchmark failed"
