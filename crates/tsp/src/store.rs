@@ -705,28 +705,31 @@ impl Store {
         .transpose()
     }
 
+    /// The rows of one CA (`of_ca`, binding `$1`), or of all of them (`of_all`).
+    async fn rows_of_ca(
+        &self,
+        of_ca: &str,
+        of_all: &str,
+        ca: Option<&str>,
+    ) -> Result<Vec<AnyRow>, StoreError> {
+        Ok(match ca {
+            Some(ca) => sqlx::query(of_ca).bind(ca).fetch_all(&self.pool).await?,
+            None => sqlx::query(of_all).fetch_all(&self.pool).await?,
+        })
+    }
+
     /// Every certificate issued (by `ca` only, if given), in order of issue.
     pub async fn certificates(
         &self,
         ca: Option<&str>,
     ) -> Result<Vec<CertificateRecord>, StoreError> {
-        let rows = match ca {
-            Some(ca) => {
-                sqlx::query(&format!(
-                "SELECT {CERT_COLUMNS} FROM certificates WHERE ca = $1 ORDER BY issued_at, serial"
-            ))
-                .bind(ca)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query(&format!(
-                    "SELECT {CERT_COLUMNS} FROM certificates ORDER BY issued_at, ca, serial"
-                ))
-                .fetch_all(&self.pool)
-                .await?
-            }
-        };
+        let rows = self
+            .rows_of_ca(
+                &format!("SELECT {CERT_COLUMNS} FROM certificates WHERE ca = $1 ORDER BY issued_at, serial"),
+                &format!("SELECT {CERT_COLUMNS} FROM certificates ORDER BY issued_at, ca, serial"),
+                ca,
+            )
+            .await?;
         rows.iter().map(cert_row).collect()
     }
 
@@ -887,23 +890,13 @@ impl Store {
 
     /// The revocations of `ca` (all CAs if none), including those dated in the future.
     pub async fn revocations(&self, ca: Option<&str>) -> Result<Vec<RevocationRecord>, StoreError> {
-        let rows = match ca {
-            Some(ca) => {
-                sqlx::query(&format!(
-                    "SELECT {REVOCATION_COLUMNS} FROM revocations WHERE ca = $1 ORDER BY id"
-                ))
-                .bind(ca)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query(&format!(
-                    "SELECT {REVOCATION_COLUMNS} FROM revocations ORDER BY id"
-                ))
-                .fetch_all(&self.pool)
-                .await?
-            }
-        };
+        let rows = self
+            .rows_of_ca(
+                &format!("SELECT {REVOCATION_COLUMNS} FROM revocations WHERE ca = $1 ORDER BY id"),
+                &format!("SELECT {REVOCATION_COLUMNS} FROM revocations ORDER BY id"),
+                ca,
+            )
+            .await?;
         rows.iter().map(revocation_row).collect()
     }
 
