@@ -59,6 +59,7 @@ use zeroize::Zeroizing;
 pub use apdu::Command;
 pub use applet::VERSION;
 pub use card::Card;
+pub use pin::{pin_weakness, PinWeakness};
 pub use state::StateError;
 pub use status::StatusWord;
 
