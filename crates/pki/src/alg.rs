@@ -72,13 +72,41 @@ impl HashAlg {
         }
     }
 
-    /// The hash of `data`.
-    pub fn digest(self, data: &[u8]) -> Vec<u8> {
-        // OpenSSL's digests of an in-memory buffer fail only on allocation failure.
+    /// The hash of `data`. OpenSSL fails it when no provider offers the hash (a FIPS-only
+    /// or broken configuration) or memory runs out: the caller gets the error.
+    pub fn digest(self, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
         openssl::hash::hash(self.message_digest(), data)
             .map(|d| d.to_vec())
-            .unwrap_or_else(|e| panic!("OpenSSL digest failed: {e}"))
+            .map_err(|e| CryptoError::Digest(self.name(), e.to_string()))
     }
+
+    /// The hash's name, as OpenSSL and the standards write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlg::Sha1 => "SHA-1",
+            HashAlg::Sha256 => "SHA-256",
+            HashAlg::Sha384 => "SHA-384",
+            HashAlg::Sha512 => "SHA-512",
+        }
+    }
+}
+
+/// OpenSSL could not do what every signature needs: a digest, or random bytes.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CryptoError {
+    /// The digest failed (no provider offers it, or no memory).
+    #[error("OpenSSL could not compute {0}: {1}")]
+    Digest(&'static str, String),
+    /// The random generator failed (not seeded, or no provider offers it).
+    #[error("OpenSSL's random generator failed: {0}")]
+    Random(String),
+}
+
+/// `len` bytes from OpenSSL's CSPRNG.
+pub fn random_bytes(len: usize) -> Result<Vec<u8>, CryptoError> {
+    let mut bytes = vec![0u8; len];
+    openssl::rand::rand_bytes(&mut bytes).map_err(|e| CryptoError::Random(e.to_string()))?;
+    Ok(bytes)
 }
 
 /// A signature algorithm (RFC 5280 §4.1.1.2, RFC 5758 §3.2, RFC 4055).

@@ -154,6 +154,9 @@ pub enum CrlError {
     /// The CRL's signature does not verify.
     #[error("CRL signature: {0}")]
     Signature(#[from] VerifyError),
+    /// OpenSSL could not hash the CA's key.
+    #[error(transparent)]
+    Crypto(#[from] crate::alg::CryptoError),
 }
 
 fn ext<T: Encode>(oid: der::asn1::ObjectIdentifier, value: &T) -> Result<Extension, der::Error> {
@@ -199,8 +202,8 @@ pub fn build_crl(
         .get::<SubjectKeyIdentifier>()
         .ok()
         .flatten()
-        .map(|(_, ski)| ski.0.as_bytes().to_vec())
-        .unwrap_or_else(|| key_identifier(&ca.subject_public_key_info));
+        .map(|(_, ski)| Ok(ski.0.as_bytes().to_vec()))
+        .unwrap_or_else(|| key_identifier(&ca.subject_public_key_info))?;
     // RFC 5280 §5.2.1 and §5.2.3: AKI and cRLNumber are required in conforming CRLs.
     let mut exts = vec![
         ext(

@@ -21,7 +21,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Validity;
 use x509_cert::Certificate;
 
-use crate::alg::HashAlg;
+use crate::alg::{random_bytes, CryptoError, HashAlg};
 use crate::keypolicy::{check_key, KeyPolicyError};
 use crate::name::{NameError, Subject};
 use crate::oids;
@@ -73,6 +73,9 @@ pub enum IssueError {
     /// The issuer's key could not sign.
     #[error(transparent)]
     Signer(#[from] SignerError),
+    /// OpenSSL could not hash or draw the serial number.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
 }
 
 /// A PKI disclosure statement location (EN 319 412-5 §4.3.4).
@@ -126,16 +129,14 @@ pub struct Period {
 /// A positive random serial number of 16 octets (RFC 5280 §4.1.2.2; ≥ 64 bits of CSPRNG
 /// output as CA/B Forum BR §7.1 asks): 126 random bits, top bit clear, second bit set so the
 /// DER length never shrinks.
-pub fn random_serial() -> SerialNumber {
-    let mut bytes = [0u8; 16];
-    openssl::rand::rand_bytes(&mut bytes)
-        .unwrap_or_else(|e| panic!("the OpenSSL CSPRNG failed: {e}"));
+pub fn random_serial() -> Result<SerialNumber, IssueError> {
+    let mut bytes = random_bytes(16)?;
     bytes[0] = (bytes[0] & 0x7f) | 0x40;
-    SerialNumber::new(&bytes).unwrap_or_else(|e| panic!("16-octet serial: {e}"))
+    Ok(SerialNumber::new(&bytes)?)
 }
 
 /// The RFC 5280 §4.2.1.2 method (1) key identifier: SHA-1 of the subjectPublicKey bits.
-pub fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
+pub fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Result<Vec<u8>, CryptoError> {
     HashAlg::Sha1.digest(spki.subject_public_key.raw_bytes())
 }
 
@@ -177,8 +178,8 @@ pub fn issue(
         .get::<SubjectKeyIdentifier>()
         .ok()
         .flatten()
-        .map(|(_, ski)| ski.0.as_bytes().to_vec())
-        .unwrap_or_else(|| key_identifier(&ca.subject_public_key_info));
+        .map(|(_, ski)| Ok(ski.0.as_bytes().to_vec()))
+        .unwrap_or_else(|| key_identifier(&ca.subject_public_key_info))?;
     build(
         profile,
         provider,
@@ -202,7 +203,7 @@ pub fn issue_self_signed(
 ) -> Result<Certificate, IssueError> {
     let spki = signer.public_key();
     let name = subject.to_name()?;
-    let aki = key_identifier(&spki);
+    let aki = key_identifier(&spki)?;
     build(
         profile,
         provider,
@@ -338,7 +339,7 @@ fn build(
     exts.push(ext(
         oids::CE_SUBJECT_KEY_ID,
         false,
-        &SubjectKeyIdentifier(OctetString::new(key_identifier(spki))?),
+        &SubjectKeyIdentifier(OctetString::new(key_identifier(spki)?)?),
     )?);
     exts.push(ext(
         oids::CE_AUTHORITY_KEY_ID,
@@ -402,7 +403,7 @@ fn build(
 
     let tbs = TbsCertificate {
         version: Version::V3,
-        serial_number: random_serial(),
+        serial_number: random_serial()?,
         signature: signer.algorithm(),
         issuer: issuer_name,
         validity: Validity {

@@ -54,7 +54,7 @@ pub mod signer;
 pub mod time;
 pub mod timestamp;
 
-pub use alg::{HashAlg, SignatureAlg, VerifyError};
+pub use alg::{CryptoError, HashAlg, SignatureAlg, VerifyError};
 pub use crl::{build_crl, parse_crl, CrlError, CrlInfo, NextUpdate, Revocation, RevocationReason};
 pub use csr::{parse_csr, CertificationRequest, CsrError};
 pub use issue::{issue, issue_self_signed, IssueError, Issuer, IssuerUrls, Pds, Period, Provider};

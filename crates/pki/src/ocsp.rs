@@ -170,6 +170,9 @@ pub enum ResponderError {
     /// DER encoding failed.
     #[error("DER: {0}")]
     Der(#[from] der::Error),
+    /// OpenSSL could not hash the names and keys a CertID is matched with.
+    #[error(transparent)]
+    Crypto(#[from] crate::alg::CryptoError),
 }
 
 /// Why a response could not be signed (the server answers `internalError`).
@@ -244,7 +247,7 @@ impl<'a> Responder<'a> {
         };
         // RFC 6960 §4.2.1 / RFC 5019 §2.2.3: byKey, SHA-1 of the responder's key bits.
         let responder_id = ResponderId::ByKey(OctetString::new(
-            HashAlg::Sha1.digest(&key_bits(signing_cert)),
+            HashAlg::Sha1.digest(&key_bits(signing_cert))?,
         )?);
         let name = issuer.tbs_certificate.subject.to_der()?;
         let key = key_bits(issuer);
@@ -255,8 +258,8 @@ impl<'a> Responder<'a> {
             HashAlg::Sha512,
         ]
         .into_iter()
-        .map(|h| (h, h.digest(&name), h.digest(&key)))
-        .collect();
+        .map(|h| Ok((h, h.digest(&name)?, h.digest(&key)?)))
+        .collect::<Result<_, crate::alg::CryptoError>>()?;
         Ok(Responder {
             issuer,
             certificate,

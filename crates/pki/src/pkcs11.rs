@@ -297,7 +297,11 @@ impl Signer for Pkcs11Key {
             .map_err(|_| SignerError::Key("the PKCS#11 session was poisoned by a panic".into()))?;
         let failed = |e: CkError| SignerError::Failed(e.to_string());
         if self.alg.is_ecdsa() {
-            let digest = self.alg.hash().digest(message);
+            let digest = self
+                .alg
+                .hash()
+                .digest(message)
+                .map_err(|e| SignerError::Failed(e.to_string()))?;
             let raw = session
                 .sign(&Mechanism::Ecdsa, self.key, &digest)
                 .map_err(failed)?;

@@ -153,6 +153,9 @@ pub enum TsaError {
     /// The TSA key could not sign.
     #[error(transparent)]
     Signer(#[from] SignerError),
+    /// OpenSSL could not hash.
+    #[error(transparent)]
+    Crypto(#[from] crate::alg::CryptoError),
 }
 
 /// The declared accuracy of genTime (EN 319 421: ±1 s or better).
@@ -250,7 +253,7 @@ impl<'a> Tsa<'a> {
         let ess = SigningCertificateV2 {
             certs: vec![EssCertIdV2 {
                 hash_algorithm: None,
-                cert_hash: OctetString::new(HashAlg::Sha256.digest(&certificate.to_der()?))?,
+                cert_hash: OctetString::new(HashAlg::Sha256.digest(&certificate.to_der()?)?)?,
                 issuer_serial: Some(IssuerSerial {
                     issuer: vec![GeneralName::DirectoryName(tbs.issuer.clone())],
                     serial_number: tbs.serial_number.clone(),
@@ -346,7 +349,7 @@ impl<'a> Tsa<'a> {
             attribute(oids::AA_CONTENT_TYPE, Any::encode_from(&oids::CT_TST_INFO)?)?,
             attribute(
                 oids::AA_MESSAGE_DIGEST,
-                Any::encode_from(&OctetString::new(self.digest.digest(&tst_der))?)?,
+                Any::encode_from(&OctetString::new(self.digest.digest(&tst_der)?)?)?,
             )?,
             self.signing_certificate.clone(),
         ])?;

@@ -176,7 +176,7 @@ fn the_last_crl_never_expires_and_an_empty_crl_lists_nothing() {
 #[test]
 fn unspecified_reason_is_written_as_no_reason_code() {
     let pki = Pki::new();
-    let serial = jeton_pki::issue::random_serial();
+    let serial = jeton_pki::issue::random_serial().unwrap();
     let crl = build_crl(
         &pki.ca,
         &pki.ca_key,

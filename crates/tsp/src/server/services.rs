@@ -83,8 +83,8 @@ impl CaService {
         for hash in PRESIGNED_HASHES {
             issuer_hashes.push((
                 hash,
-                OctetString::new(hash.digest(&subject))?,
-                OctetString::new(hash.digest(key))?,
+                OctetString::new(hash.digest(&subject).map_err(crypto)?)?,
+                OctetString::new(hash.digest(key).map_err(crypto)?)?,
             ));
         }
         Ok(CaService {
@@ -144,7 +144,10 @@ impl CaService {
         if let Some(t) = issued.changes_after(now) {
             fresh_until = fresh_until.min(t);
         }
-        let etag = format!("\"{}\"", hex(&HashAlg::Sha256.digest(&der)[..16]));
+        let etag = format!(
+            "\"{}\"",
+            hex(&HashAlg::Sha256.digest(&der).map_err(crypto)?[..16])
+        );
         let entry = Arc::new(Presigned {
             der: bytes::Bytes::from(der),
             this_update: now,
@@ -401,4 +404,9 @@ impl<S: StatusRecords> Services<S> {
 /// Lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// OpenSSL could not hash: the request is answered with an error, not a crash.
+fn crypto(e: jeton_pki::CryptoError) -> ServerError {
+    ServerError::Sign(e.to_string())
 }

@@ -250,10 +250,13 @@ impl Story {
                 oid: hash.oid(),
                 parameters: Some(der::Any::from(der::asn1::Null)),
             },
-            issuer_name_hash: OctetString::new(hash.digest(&tbs.subject.to_der().unwrap()))
-                .unwrap(),
+            issuer_name_hash: OctetString::new(
+                hash.digest(&tbs.subject.to_der().unwrap()).unwrap(),
+            )
+            .unwrap(),
             issuer_key_hash: OctetString::new(
-                hash.digest(tbs.subject_public_key_info.subject_public_key.raw_bytes()),
+                hash.digest(tbs.subject_public_key_info.subject_public_key.raw_bytes())
+                    .unwrap(),
             )
             .unwrap(),
             serial_number: serial.clone(),
@@ -557,7 +560,7 @@ async fn bad_input_gets_the_protocols_error_and_a_4xx() {
 #[tokio::test]
 async fn time_stamps_are_granted_with_unique_serials() {
     let s = story();
-    let digest = HashAlg::Sha256.digest(b"document");
+    let digest = HashAlg::Sha256.digest(b"document").unwrap();
     let request = x509_tsp::TimeStampReq {
         version: x509_tsp::TspVersion::V1,
         message_imprint: x509_tsp::MessageImprint {
