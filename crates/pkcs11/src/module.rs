@@ -109,6 +109,14 @@ fn unblock_code(value: &[u8]) -> Result<Puk> {
     Puk::new(value).map_err(|_| Error::PinInvalid)
 }
 
+/// A secret given to `C_Login`: one the card cannot hold (wrong length, a space, a
+/// non-printable or non-ASCII byte) cannot be the right one, so it is `CKR_PIN_INCORRECT`
+/// (PKCS#11 3.0 §5.6 C_Login), still without reaching the card or spending a try. NSS asks
+/// again only on that code; `CKR_PIN_LEN_RANGE` stays for a *new* PIN (C_SetPIN, C_InitPIN).
+fn login_secret<T>(parse: fn(&[u8]) -> Result<T>, value: &[u8]) -> Result<T> {
+    parse(value).map_err(|_| Error::PinIncorrect)
+}
+
 pub struct Module {
     config: Config,
     slots: Mutex<SlotTable>,
@@ -449,7 +457,7 @@ impl Module {
                     Login::SecurityOfficer { .. } => return Err(Error::UserAnotherAlreadyLoggedIn),
                     Login::Public => {}
                 }
-                let pin = user_pin(secret)?;
+                let pin = login_secret(user_pin, secret)?;
                 session.card.verify_pin(&pin)?;
                 token.login = Login::User {
                     pin: Zeroizing::new(secret.to_vec()),
@@ -473,7 +481,7 @@ impl Module {
                     Login::User { .. } => return Err(Error::UserAnotherAlreadyLoggedIn),
                     Login::Public => {}
                 }
-                let puk = unblock_code(secret)?;
+                let puk = login_secret(unblock_code, secret)?;
                 // PIV has no VERIFY for the PUK: CHANGE REFERENCE DATA 81 with old = new
                 // checks it, spending a try when wrong and restoring them when right.
                 session.card.change_puk(&puk, &puk)?;
@@ -484,7 +492,7 @@ impl Module {
                 session.seen_generation = token.generation;
             }
             CKU_CONTEXT_SPECIFIC => {
-                let pin = user_pin(secret)?;
+                let pin = login_secret(user_pin, secret)?;
                 let waiting = session
                     .sign
                     .as_ref()

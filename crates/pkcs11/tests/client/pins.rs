@@ -71,18 +71,76 @@ fn a_right_pin_restores_the_tries() {
     assert!(pin_flags(&token.info()).is_empty());
 }
 
+/// Secrets the card cannot hold: of the wrong length, or with a byte outside printable
+/// ASCII (a space, a control character, an accented letter).
+const IMPOSSIBLE_PINS: [&str; 7] = [
+    "12345",
+    "123456789",
+    "",
+    "123 456",
+    "12345\u{1}",
+    "été202",
+    "1234567\u{7f}",
+];
+
 #[test]
-fn pins_of_the_wrong_length_are_refused_without_costing_a_try() {
+fn impossible_pins_are_incorrect_at_login_without_costing_a_try() {
     let token = Token::factory();
-    let session = token.pkcs11.open_ro_session(token.slot()).unwrap();
-    for bad in ["12345", "123456789", ""] {
+    let session = token.pkcs11.open_rw_session(token.slot()).unwrap();
+    for bad in IMPOSSIBLE_PINS {
+        // NSS (Firefox, Thunderbird) asks again only on CKR_PIN_INCORRECT.
         assert_eq!(
             rv(session.login(UserType::User, Some(&pin(bad)))),
-            RvError::PinLenRange,
+            RvError::PinIncorrect,
+            "user PIN {bad:?}"
+        );
+        assert_eq!(
+            rv(session.login(UserType::So, Some(&pin(bad)))),
+            RvError::PinIncorrect,
+            "unblock code {bad:?}"
+        );
+    }
+    assert!(pin_flags(&token.info()).is_empty(), "no try spent");
+    session.login(UserType::User, Some(&pin(PIN))).unwrap();
+}
+
+#[test]
+fn an_impossible_context_pin_is_incorrect_without_costing_a_try() {
+    let token = Token::factory();
+    let session = token.user_session();
+    let (_, private) = generate(&session, 2, KeyKind::P256);
+    session.sign_init(&Mechanism::Ecdsa, private).unwrap();
+    for bad in IMPOSSIBLE_PINS {
+        assert_eq!(
+            rv(session.login(UserType::ContextSpecific, Some(&pin(bad)))),
+            RvError::PinIncorrect,
             "{bad:?}"
         );
     }
-    assert!(pin_flags(&token.info()).is_empty());
+    assert!(pin_flags(&token.info()).is_empty(), "no try spent");
+}
+
+#[test]
+fn an_impossible_new_pin_is_out_of_range_or_invalid() {
+    let token = Token::factory();
+    let session = token.user_session();
+    for (new, expected) in [
+        ("12345", RvError::PinLenRange),
+        ("123456789", RvError::PinLenRange),
+        ("123 456", RvError::PinInvalid),
+        ("été202", RvError::PinInvalid),
+    ] {
+        assert_eq!(
+            rv(session.set_pin(&pin(PIN), &pin(new))),
+            expected,
+            "{new:?}"
+        );
+    }
+    session.logout().unwrap();
+    session.login(UserType::So, Some(&pin(PUK))).unwrap();
+    assert_eq!(rv(session.init_pin(&pin("12345"))), RvError::PinLenRange);
+    assert_eq!(rv(session.init_pin(&pin("123 456"))), RvError::PinInvalid);
+    assert!(pin_flags(&token.info()).is_empty(), "no try spent");
 }
 
 #[test]
