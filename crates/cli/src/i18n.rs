@@ -124,15 +124,24 @@ pub enum Msg<'a> {
         reason: &'a str,
         future: bool,
     },
+    /// Nothing changed; `planned`: the record is not in effect yet.
     CaAlreadyRevoked {
         serial: &'a str,
         at: &'a str,
         reason: &'a str,
+        planned: bool,
     },
     CaRevocationAdvanced {
         serial: &'a str,
         at: &'a str,
         from: &'a str,
+        reason: &'a str,
+        old_reason: &'a str,
+    },
+    CaReasonRaised {
+        serial: &'a str,
+        at: &'a str,
+        old_reason: &'a str,
     },
     CaListed {
         name: &'a str,
@@ -382,15 +391,25 @@ impl Msg<'_> {
                 "Certificate {serial} will be revoked ({reason}) on {at}; this cannot be undone.",
                 "Le certificat {serial} sera révoqué ({reason}) le {at} ; c'est définitif."
             ),
-            Msg::CaAlreadyRevoked { serial, at, reason } => tr!(
+            Msg::CaAlreadyRevoked { serial, at, reason, planned: false } => tr!(
                 lang,
-                "Certificate {serial} was already revoked ({reason}) from {at}; that record stands.",
-                "Le certificat {serial} était déjà révoqué ({reason}) à partir du {at} ; cet enregistrement est conservé."
+                "Nothing changed: certificate {serial} has been revoked ({reason}) since {at}, and a revocation in effect is never rewritten (only its reason may be raised to key-compromise).",
+                "Rien n'a changé : le certificat {serial} est révoqué ({reason}) depuis le {at}, et une révocation en vigueur n'est jamais réécrite (seul son motif peut être élevé à key-compromise)."
             ),
-            Msg::CaRevocationAdvanced { serial, at, from } => tr!(
+            Msg::CaAlreadyRevoked { serial, at, reason, planned: true } => tr!(
                 lang,
-                "The revocation of certificate {serial}, planned for {from}, now takes effect from {at}.",
-                "La révocation du certificat {serial}, prévue le {from}, prend effet dès le {at}."
+                "Nothing changed: certificate {serial} is already to be revoked ({reason}) on {at}; a later date never postpones it.",
+                "Rien n'a changé : le certificat {serial} doit déjà être révoqué ({reason}) le {at} ; une date plus tardive ne la repousse jamais."
+            ),
+            Msg::CaRevocationAdvanced { serial, at, from, reason, old_reason } => tr!(
+                lang,
+                "The revocation of certificate {serial}, planned for {from} ({old_reason}), now takes effect from {at} ({reason}).",
+                "La révocation du certificat {serial}, prévue le {from} ({old_reason}), prend effet dès le {at} ({reason})."
+            ),
+            Msg::CaReasonRaised { serial, at, old_reason } => tr!(
+                lang,
+                "The revocation reason of certificate {serial} was raised from {old_reason} to key-compromise; it stays revoked from {at}, and nothing else changed.",
+                "Le motif de révocation du certificat {serial} passe de {old_reason} à key-compromise ; il reste révoqué à partir du {at}, et rien d'autre n'a changé."
             ),
             Msg::CaListed { name, role, key } => tr!(
                 lang,
@@ -743,6 +762,30 @@ impl CliError {
             ),
             // The provider's library errors say what to do in English; French names the part.
             CliError::Ca(error) => tr!(lang, "CA: {error}", "AC : {error}"),
+            CliError::Store(jeton_tsp::StoreError::RevocationBeforeValidity { serial, at, not_before }) => {
+                let (at, not_before) = (jeton_tsp::store::utc(at), jeton_tsp::store::utc(not_before));
+                tr!(
+                    lang,
+                    "certificate {serial}: a revocation cannot be dated {at}, before the certificate was valid (notBefore {not_before})",
+                    "certificat {serial} : une révocation ne peut pas être datée du {at}, avant le début de validité du certificat (notBefore {not_before})"
+                )
+            }
+            CliError::Store(jeton_tsp::StoreError::RevocationInPast { serial, at, now }) => {
+                let (at, now) = (jeton_tsp::store::utc(at), jeton_tsp::store::utc(now));
+                tr!(
+                    lang,
+                    "certificate {serial}: a revocation cannot be dated {at}, in the past (now {now}): the revocation date is when the provider processes it (RFC 5280); give a suspected earlier compromise with --invalidity-date",
+                    "certificat {serial} : une révocation ne peut pas être datée du {at}, dans le passé (il est {now}) : la date de révocation est celle où le prestataire la traite (RFC 5280) ; donnez une compromission antérieure présumée avec --invalidity-date"
+                )
+            }
+            CliError::Store(jeton_tsp::StoreError::InvalidityDateInFuture { serial, date, now }) => {
+                let (date, now) = (jeton_tsp::store::utc(date), jeton_tsp::store::utc(now));
+                tr!(
+                    lang,
+                    "certificate {serial}: the invalidity date {date} is in the future (now {now}): it is when the key is known or suspected to have been compromised",
+                    "certificat {serial} : la date d'invalidité {date} est dans le futur (il est {now}) : c'est le moment où la clé est réputée ou soupçonnée compromise"
+                )
+            }
             CliError::Store(error) => tr!(lang, "provider storage: {error}", "base du prestataire : {error}"),
             CliError::Config(error) => tr!(lang, "{error}", "configuration du prestataire : {error}"),
             CliError::Runtime(error) => tr!(lang, "cannot start: {error}", "démarrage impossible : {error}"),

@@ -10,11 +10,11 @@ use std::collections::HashMap;
 use std::fmt;
 
 use jeton_pki::alg::{verify as verify_signature, SignatureAlg};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use spki::SubjectPublicKeyInfoOwned;
 
 /// What happened, as recorded. The details are stored as JSON.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Event {
     /// A key pair was generated for a CA, responder, TSA or the audit log itself.
@@ -51,8 +51,12 @@ pub enum Event {
         revoked_at: i64,
         /// Invalidity date, if given.
         invalidity_date: Option<i64>,
-        /// The earlier scheduled time this revocation replaced.
+        /// The later planned time this revocation replaced.
         advanced_from: Option<i64>,
+        /// The reason this revocation raised to keyCompromise (absent from other entries,
+        /// so that their details read as before).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raised_from: Option<String>,
     },
     /// A CRL was signed.
     Crl {

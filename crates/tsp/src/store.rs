@@ -71,7 +71,49 @@ pub enum StoreError {
     /// The audit head could not be signed.
     #[error("signing the audit log's head: {0}")]
     Sign(#[from] jeton_pki::SignerError),
+    /// A revocation dated before the certificate's notBefore.
+    #[error("certificate {serial}: a revocation cannot be dated {}, before the certificate was valid (notBefore {})", utc(.at), utc(.not_before))]
+    RevocationBeforeValidity {
+        /// The certificate.
+        serial: Serial,
+        /// The date asked for.
+        at: SystemTime,
+        /// Its notBefore.
+        not_before: SystemTime,
+    },
+    /// A revocation dated in the past (RFC 5280 §5.1.2.6, §5.3.2).
+    #[error("certificate {serial}: a revocation cannot be dated {}, in the past (now {}): the revocation date is when the CA processes it (RFC 5280 §5.1.2.6); an earlier suspected compromise is the invalidity date (§5.3.2)", utc(.at), utc(.now))]
+    RevocationInPast {
+        /// The certificate.
+        serial: Serial,
+        /// The date asked for.
+        at: SystemTime,
+        /// The provider's clock.
+        now: SystemTime,
+    },
+    /// An invalidity date in the future.
+    #[error("certificate {serial}: the invalidity date {} is in the future (now {}): it is when the key is known or suspected to have been compromised (RFC 5280 §5.3.2)", utc(.date), utc(.now))]
+    InvalidityDateInFuture {
+        /// The certificate.
+        serial: Serial,
+        /// The date given.
+        date: SystemTime,
+        /// The provider's clock.
+        now: SystemTime,
+    },
 }
+
+/// A time in UTC, RFC 3339, for messages.
+pub fn utc(t: &SystemTime) -> String {
+    der::DateTime::from_system_time(*t)
+        .map(|d| d.to_string())
+        .unwrap_or_else(|_| format!("@{}", secs(*t)))
+}
+
+/// How far a revocation "now" may be behind the provider's clock: the caller reads the clock
+/// a moment before the store does, and one provider's machines may disagree by a few
+/// seconds. Anything older is a backdated revocation.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(5);
 
 /// A certificate serial number as upper-case hexadecimal, as `openssl x509 -serial` prints it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -260,15 +302,28 @@ pub struct RevocationRequest {
 }
 
 /// What [`Store::revoke`] did. In every case the certificate stays revoked for good.
+///
+/// A revocation in effect is never rewritten (its date is when the CA processed it, RFC 5280
+/// §5.1.2.6), with one exception: its reason may be raised to keyCompromise when a
+/// compromise comes to light, the date staying as it was and the suspected time of the
+/// compromise going into the invalidity date (§5.3.1, §5.3.2). A revocation planned for a
+/// later date is not in effect yet: a new revocation may bring it forward.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RevokeOutcome {
     /// Newly revoked.
     Revoked(RevocationRecord),
-    /// Already revoked from an earlier or equal time: the first record stands unchanged.
+    /// Already revoked, or planned from an earlier or equal time: nothing changed.
     AlreadyRevoked(RevocationRecord),
-    /// A revocation scheduled for later was brought forward to this earlier time (a token
-    /// lost before the leaving date): a later date never moves an earlier one.
+    /// A revocation planned for later was brought forward to this earlier time (a token
+    /// lost before the leaving date), with the new reason and invalidity date.
     Advanced {
+        /// The record before.
+        previous: RevocationRecord,
+        /// The record now.
+        now: RevocationRecord,
+    },
+    /// The reason was raised to keyCompromise; the revocation date stands.
+    ReasonRaised {
         /// The record before.
         previous: RevocationRecord,
         /// The record now.
@@ -281,9 +336,20 @@ impl RevokeOutcome {
     pub fn record(&self) -> &RevocationRecord {
         match self {
             RevokeOutcome::Revoked(r) | RevokeOutcome::AlreadyRevoked(r) => r,
-            RevokeOutcome::Advanced { now, .. } => now,
+            RevokeOutcome::Advanced { now, .. } | RevokeOutcome::ReasonRaised { now, .. } => now,
         }
     }
+}
+
+/// Whether a reason already says the key is compromised (a raise to keyCompromise would
+/// tell nothing new).
+fn is_compromise(reason: RevocationReason) -> bool {
+    matches!(
+        reason,
+        RevocationReason::KeyCompromise
+            | RevocationReason::CaCompromise
+            | RevocationReason::AaCompromise
+    )
 }
 
 /// A certificate's status at a given time.
@@ -735,8 +801,13 @@ impl Store {
 
     /// Revokes a certificate. The revocation is committed (with its audit entry) before this
     /// returns, and then announced to [`Store::subscribe_revocations`] in every process. A
-    /// revoked certificate is never reinstated: revoking again keeps the first record, unless
-    /// the new time is earlier (see [`RevokeOutcome::Advanced`]).
+    /// revoked certificate is never reinstated, and a revocation in effect never rewritten
+    /// (see [`RevokeOutcome`]).
+    ///
+    /// Refused: a date before the certificate's notBefore, a date more than [`CLOCK_SKEW`]
+    /// in the past (the revocation date is when the CA processes it, RFC 5280 §5.1.2.6; an
+    /// earlier compromise is the invalidity date, §5.3.2), an invalidity date in the future.
+    /// A date in the future is a planned revocation (a leaving date).
     pub async fn revoke(
         &self,
         request: &RevocationRequest,
@@ -746,15 +817,42 @@ impl Store {
         // The revocation counter first: it takes the write lock, so the check below and the
         // write cannot interleave with another revoker's.
         let id = next_value(&mut tx, "revocation").await?;
-        let known = sqlx::query("SELECT serial FROM certificates WHERE ca = $1 AND serial = $2")
-            .bind(&request.ca)
-            .bind(request.serial.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if known.is_none() {
+        let known =
+            sqlx::query("SELECT not_before FROM certificates WHERE ca = $1 AND serial = $2")
+                .bind(&request.ca)
+                .bind(request.serial.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(known) = known else {
             return Err(StoreError::UnknownCertificate {
                 ca: request.ca.clone(),
                 serial: request.serial.clone(),
+            });
+        };
+        // As stored: whole seconds, as CRLs and OCSP carry them.
+        let now = time(secs(SystemTime::now()));
+        let at = time(secs(request.at));
+        let invalidity_date = request.invalidity_date.map(|t| time(secs(t)));
+        let not_before = time(known.try_get("not_before")?);
+        if at < not_before {
+            return Err(StoreError::RevocationBeforeValidity {
+                serial: request.serial.clone(),
+                at,
+                not_before,
+            });
+        }
+        if at + CLOCK_SKEW < now {
+            return Err(StoreError::RevocationInPast {
+                serial: request.serial.clone(),
+                at,
+                now,
+            });
+        }
+        if let Some(date) = invalidity_date.filter(|d| *d > now + CLOCK_SKEW) {
+            return Err(StoreError::InvalidityDateInFuture {
+                serial: request.serial.clone(),
+                date,
+                now,
             });
         }
         let existing = sqlx::query(&format!(
@@ -767,57 +865,98 @@ impl Store {
         .as_ref()
         .map(revocation_row)
         .transpose()?;
-        let now = SystemTime::now();
-        let record = RevocationRecord {
+        let fresh = RevocationRecord {
             ca: request.ca.clone(),
             serial: request.serial.clone(),
             reason: request.reason,
-            // As stored: whole seconds, as CRLs and OCSP carry them.
-            revoked_at: time(secs(request.at)),
-            invalidity_date: request.invalidity_date.map(|t| time(secs(t))),
-            recorded_at: time(secs(now)),
+            revoked_at: at,
+            invalidity_date,
+            recorded_at: now,
             id,
         };
         let outcome = match existing {
-            Some(previous) if secs(previous.revoked_at) <= secs(request.at) => {
-                // Nothing changes; the counter's step is simply skipped.
-                return Ok(RevokeOutcome::AlreadyRevoked(previous));
-            }
-            Some(previous) => {
-                sqlx::query(
-                    "UPDATE revocations SET reason = $1, revoked_at = $2, invalidity_date = $3, \
-                     recorded_at = $4, id = $5 WHERE ca = $6 AND serial = $7 AND revoked_at > $2",
-                )
-                .bind(record.reason.name())
-                .bind(secs(record.revoked_at))
-                .bind(record.invalidity_date.map(secs))
-                .bind(secs(now))
-                .bind(id)
-                .bind(&record.ca)
-                .bind(record.serial.as_str())
-                .execute(&mut *tx)
-                .await?;
-                RevokeOutcome::Advanced {
-                    previous,
-                    now: record.clone(),
-                }
-            }
             None => {
                 sqlx::query(&format!(
                     "INSERT INTO revocations ({REVOCATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
                 ))
-                .bind(&record.ca)
-                .bind(record.serial.as_str())
-                .bind(record.reason.name())
-                .bind(secs(record.revoked_at))
-                .bind(record.invalidity_date.map(secs))
+                .bind(&fresh.ca)
+                .bind(fresh.serial.as_str())
+                .bind(fresh.reason.name())
+                .bind(secs(fresh.revoked_at))
+                .bind(fresh.invalidity_date.map(secs))
                 .bind(secs(now))
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-                RevokeOutcome::Revoked(record.clone())
+                RevokeOutcome::Revoked(fresh)
+            }
+            // Planned and not in effect yet: brought forward, never postponed. A reason that
+            // already says compromise is kept.
+            Some(previous) if previous.revoked_at > now && at < previous.revoked_at => {
+                let record = RevocationRecord {
+                    reason: if is_compromise(previous.reason) {
+                        previous.reason
+                    } else {
+                        request.reason
+                    },
+                    invalidity_date: invalidity_date.or(previous.invalidity_date),
+                    ..fresh
+                };
+                RevokeOutcome::Advanced {
+                    previous,
+                    now: record,
+                }
+            }
+            // The one change RFC 5280 leaves open for a revocation in effect: a compromise
+            // found later raises the reason; the date stays when the CA processed it.
+            Some(previous)
+                if request.reason == RevocationReason::KeyCompromise
+                    && !is_compromise(previous.reason) =>
+            {
+                let record = RevocationRecord {
+                    reason: RevocationReason::KeyCompromise,
+                    revoked_at: previous.revoked_at,
+                    invalidity_date: invalidity_date.or(previous.invalidity_date),
+                    ..fresh
+                };
+                RevokeOutcome::ReasonRaised {
+                    previous,
+                    now: record,
+                }
+            }
+            Some(previous) => {
+                // Nothing changes; the counter's step is simply skipped.
+                return Ok(RevokeOutcome::AlreadyRevoked(previous));
             }
         };
+        if let RevokeOutcome::Advanced {
+            previous,
+            now: record,
+        }
+        | RevokeOutcome::ReasonRaised {
+            previous,
+            now: record,
+        } = &outcome
+        {
+            // Guarded by the old values, so that a concurrent change is never overwritten.
+            sqlx::query(
+                "UPDATE revocations SET reason = $1, revoked_at = $2, invalidity_date = $3, \
+                 recorded_at = $4, id = $5 WHERE ca = $6 AND serial = $7 AND revoked_at = $8 \
+                 AND reason = $9",
+            )
+            .bind(record.reason.name())
+            .bind(secs(record.revoked_at))
+            .bind(record.invalidity_date.map(secs))
+            .bind(secs(now))
+            .bind(id)
+            .bind(&record.ca)
+            .bind(record.serial.as_str())
+            .bind(secs(previous.revoked_at))
+            .bind(previous.reason.name())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let record = outcome.record().clone();
         append(
             &mut tx,
             actor,
@@ -829,6 +968,12 @@ impl Store {
                 invalidity_date: record.invalidity_date.map(secs),
                 advanced_from: match &outcome {
                     RevokeOutcome::Advanced { previous, .. } => Some(secs(previous.revoked_at)),
+                    _ => None,
+                },
+                raised_from: match &outcome {
+                    RevokeOutcome::ReasonRaised { previous, .. } => {
+                        Some(previous.reason.name().to_owned())
+                    }
                     _ => None,
                 },
             },

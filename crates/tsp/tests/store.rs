@@ -405,3 +405,140 @@ async fn the_audit_log_chains_every_change_and_names_a_changed_entry() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_revocation_cannot_be_backdated_and_an_earlier_compromise_is_the_invalidity_date() {
+    for db in databases().await {
+        let store = open(&db).await;
+        // notBefore is a day ago (see with_ca_and_certificates).
+        let serials = with_ca_and_certificates(&store, &["6A01"]).await;
+        let now = SystemTime::now();
+        let before_issue = store
+            .revoke(
+                &request(&serials[0], RevocationReason::KeyCompromise, now - 2 * DAY),
+                operator(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(before_issue, StoreError::RevocationBeforeValidity { .. }),
+            "{}: {before_issue}",
+            db.name
+        );
+        let past = store
+            .revoke(
+                &request(
+                    &serials[0],
+                    RevocationReason::KeyCompromise,
+                    now - Duration::from_secs(3600),
+                ),
+                operator(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(past, StoreError::RevocationInPast { .. }),
+            "{}: {past}",
+            db.name
+        );
+        let mut future_compromise = request(&serials[0], RevocationReason::KeyCompromise, now);
+        future_compromise.invalidity_date = Some(now + DAY);
+        let err = store
+            .revoke(&future_compromise, operator())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::InvalidityDateInFuture { .. }),
+            "{}: {err}",
+            db.name
+        );
+        assert!(store.revocations(None).await.unwrap().is_empty());
+        // "Now" read a moment before the store reads its clock is still now.
+        let mut compromise = request(
+            &serials[0],
+            RevocationReason::KeyCompromise,
+            now - Duration::from_secs(2),
+        );
+        let three_hours_ago = now - Duration::from_secs(3 * 3600);
+        compromise.invalidity_date = Some(three_hours_ago);
+        let done = store.revoke(&compromise, operator()).await.unwrap();
+        let entry = done.record().to_crl_entry();
+        assert_eq!(
+            entry.invalidity_date.as_ref().map(jeton_tsp::store::utc),
+            Some(jeton_tsp::store::utc(&three_hours_ago)),
+            "{}",
+            db.name
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn revoking_again_never_rewrites_a_revocation_in_effect_except_to_raise_it_to_key_compromise()
+{
+    for db in databases().await {
+        let store = open(&db).await;
+        let serials = with_ca_and_certificates(&store, &["6B01"]).await;
+        let now = SystemTime::now();
+        let first = store
+            .revoke(
+                &request(&serials[0], RevocationReason::Superseded, now),
+                operator(),
+            )
+            .await
+            .unwrap();
+        let first = first.record().clone();
+        // Another reason, a later date: nothing changes.
+        let again = store
+            .revoke(
+                &request(
+                    &serials[0],
+                    RevocationReason::CessationOfOperation,
+                    now + DAY,
+                ),
+                operator(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            RevokeOutcome::AlreadyRevoked(first.clone()),
+            "{}",
+            db.name
+        );
+        // The key turns out to have been compromised: the reason is raised, the date stays.
+        let mut compromise = request(&serials[0], RevocationReason::KeyCompromise, now);
+        compromise.invalidity_date = Some(now - DAY / 2);
+        let raised = store.revoke(&compromise, operator()).await.unwrap();
+        let RevokeOutcome::ReasonRaised {
+            previous,
+            now: record,
+        } = &raised
+        else {
+            panic!("{}: {raised:?}", db.name);
+        };
+        assert_eq!(previous, &first);
+        assert_eq!(record.reason, RevocationReason::KeyCompromise);
+        assert_eq!(record.revoked_at, first.revoked_at, "{}", db.name);
+        assert!(record.invalidity_date.is_some());
+        // And never lowered again.
+        let lower = store
+            .revoke(
+                &request(&serials[0], RevocationReason::AffiliationChanged, now),
+                operator(),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(lower, RevokeOutcome::AlreadyRevoked(_)));
+        let stored = store.revocations(None).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(
+            stored[0].reason,
+            RevocationReason::KeyCompromise,
+            "{}",
+            db.name
+        );
+        assert_eq!(stored[0].revoked_at, first.revoked_at);
+        store.close().await;
+    }
+}

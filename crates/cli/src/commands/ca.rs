@@ -322,9 +322,15 @@ fn revoke(
         .transpose()?
         .unwrap_or_else(SystemTime::now);
     let invalidity_date = invalidity_date.map(parse_time).transpose()?;
-    // No secret: revoking must be quick for a lost token. The entry is chained now; its
-    // head is signed by the next command that holds the audit key.
-    let actor = Actor::unsigned(&p.operator);
+    // The audit key signs the head in the revocation's own transaction, so that no
+    // revocation stays outside a signed head (the store refuses backdating for every caller).
+    let secret = ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?;
+    let audit_key = provider_ca::audit_key(&p.dir, &secret)?;
+    drop(secret);
+    let actor = Actor {
+        name: &p.operator,
+        audit_key: Some(audit_key.as_ref()),
+    };
     let outcome = p.runtime.block_on(p.store.revoke(
         &RevocationRequest {
             ca: ca.to_owned(),
@@ -338,22 +344,31 @@ fn revoke(
     let record = outcome.record();
     let when = show_time(record.revoked_at);
     let reason = record.reason.name();
+    let now = SystemTime::now();
     match &outcome {
         RevokeOutcome::Revoked(_) => ctx.say(Msg::CaRevoked {
             serial: serial.as_str(),
             at: &when,
             reason,
-            future: record.revoked_at > SystemTime::now(),
+            future: record.revoked_at > now,
         }),
         RevokeOutcome::AlreadyRevoked(_) => ctx.say(Msg::CaAlreadyRevoked {
             serial: serial.as_str(),
             at: &when,
             reason,
+            planned: record.revoked_at > now,
         }),
         RevokeOutcome::Advanced { previous, .. } => ctx.say(Msg::CaRevocationAdvanced {
             serial: serial.as_str(),
             at: &when,
             from: &show_time(previous.revoked_at),
+            reason,
+            old_reason: previous.reason.name(),
+        }),
+        RevokeOutcome::ReasonRaised { previous, .. } => ctx.say(Msg::CaReasonRaised {
+            serial: serial.as_str(),
+            at: &when,
+            old_reason: previous.reason.name(),
         }),
     }
 }

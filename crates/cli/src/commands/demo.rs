@@ -295,7 +295,7 @@ impl Demo<'_> {
             .to_string();
         self.ca(
             &format!("revoke {serial} --reason key-compromise"),
-            &[],
+            &[CA_PASSPHRASE],
             CaCommand::Revoke {
                 serial: serial.clone(),
                 reason: "key-compromise".into(),
