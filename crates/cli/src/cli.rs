@@ -1,9 +1,11 @@
-//! The command line, as clap parses it. Slots and algorithms stay strings here and are parsed
-//! by the commands, so that a bad value gets a translated error that says what to type.
+//! The command line, as clap parses it. Values are parsed here into types (a slot, a key
+//! algorithm), so that a bad value is a bad command line (exit status 2); `help` puts the
+//! words in the holder's language and `main` renders clap's errors in it.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use jeton_piv::{KeyAlgorithm, Slot};
 
 use crate::i18n::Lang;
 
@@ -16,16 +18,17 @@ use crate::i18n::Lang;
 #[command(name = "jeton", version)]
 pub struct Cli {
     /// Language of messages (default: from LC_ALL, LC_MESSAGES or LANG).
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, value_enum, value_name = "LANG")]
     pub lang: Option<Lang>,
 
-    /// Read secrets one per line from this file descriptor instead of the terminal or stdin.
-    #[arg(long, global = true, value_name = "N")]
+    /// Before the command, as earlier versions took it: the same as the command's own
+    /// --secret-fd.
+    #[arg(long, value_name = "N", hide = true)]
     pub secret_fd: Option<u32>,
 
-    /// Use the PIV card in the PC/SC reader whose name contains NAME (any case), instead
-    /// of a virtual card. Needs a build with the `pcsc` feature.
-    #[arg(long, global = true, value_name = "NAME")]
+    /// Before the command, as earlier versions took it: the same as the command's own
+    /// --reader.
+    #[arg(long, value_name = "NAME", hide = true)]
     pub reader: Option<String>,
 
     #[command(subcommand)]
@@ -34,7 +37,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create, list, delete or reset virtual cards.
+    /// Create, list, delete or reset virtual cards, or serve them to PC/SC readers.
     #[command(subcommand)]
     Card(CardCommand),
     /// Show a card's serial, PIN and PUK tries, keys and certificates.
@@ -68,7 +71,7 @@ pub enum Command {
     /// Measure signatures per second through the card against OpenSSL with the same key.
     Bench {
         /// Seconds per measurement (each is repeated in alternating rounds).
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
         seconds: f64,
         /// Print the figures without judging them (for a smoke run on a debug build).
         #[arg(long)]
@@ -76,12 +79,56 @@ pub enum Command {
     },
 }
 
-/// Which card to use: needed only when there is more than one.
-#[derive(Debug, Args, Clone, Copy)]
+impl Command {
+    /// The command's own `--secret-fd`, for the commands that read secrets.
+    pub fn secret_fd(&self) -> Option<u32> {
+        let input = match self {
+            Command::Card(CardCommand::Create(args)) => args.secrets,
+            Command::Pin(
+                PinCommand::Verify { secrets, .. }
+                | PinCommand::Change { secrets, .. }
+                | PinCommand::Unblock { secrets, .. },
+            )
+            | Command::Puk(PukCommand::Change { secrets, .. })
+            | Command::MgmtKey(MgmtKeyCommand::Change { secrets, .. })
+            | Command::Key(
+                KeyCommand::Generate { secrets, .. } | KeyCommand::Sign { secrets, .. },
+            )
+            | Command::Cert(CertCommand::Import { secrets, .. }) => *secrets,
+            Command::Ca(args) => args.secrets,
+            Command::Server(args) => args.secrets,
+            _ => SecretInput::default(),
+        };
+        input.secret_fd
+    }
+}
+
+/// Which card to use: needed only when there is more than one, or for a card in a reader.
+#[derive(Debug, Args, Clone, Default)]
 pub struct CardChoice {
-    /// Serial number of the card (default: the only card).
+    /// Serial number of the virtual card (default: the only card there is).
     #[arg(long = "card", value_name = "SERIAL")]
     pub serial: Option<u32>,
+    /// Use the PIV card in the PC/SC reader whose name contains NAME (any case), instead
+    /// of a virtual card. Needs a build with the `pcsc` feature.
+    #[arg(long, value_name = "NAME", conflicts_with = "serial")]
+    pub reader: Option<String>,
+}
+
+/// Where secrets come from when not from the terminal or stdin.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct SecretInput {
+    /// Read secrets one per line from this file descriptor instead of the terminal or stdin.
+    #[arg(long, value_name = "N")]
+    pub secret_fd: Option<u32>,
+}
+
+/// What a script says to a question a holder would answer.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct Confirmation {
+    /// Do it without asking first (for scripts): what is lost is lost.
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,16 +138,25 @@ pub enum CardCommand {
     Create(CreateArgs),
     /// List the virtual cards.
     List {
+        /// Print the list as JSON.
         #[arg(long)]
         json: bool,
     },
-    /// Delete a virtual card and everything on it.
+    /// Delete a virtual card and everything on it, after showing what will be lost.
     Delete {
+        /// Serial number of the card to delete.
         #[arg(value_name = "SERIAL")]
         serial: u32,
+        #[command(flatten)]
+        confirmation: Confirmation,
     },
     /// Reset a dead card (PIN and PUK both blocked): destroys its keys and certificates.
-    Reset(CardChoice),
+    Reset {
+        #[command(flatten)]
+        card: CardChoice,
+        #[command(flatten)]
+        confirmation: Confirmation,
+    },
     /// Put virtual cards in PC/SC readers through the vsmartcard vpcd driver of pcscd,
     /// until Ctrl-C: every smart-card program then sees them.
     Serve(ServeArgs),
@@ -124,7 +180,7 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// Serial number (default: drawn at random).
-    #[arg(long)]
+    #[arg(long, value_name = "SERIAL")]
     pub serial: Option<u32>,
     /// Read the PIN as a secret instead of using 123456.
     #[arg(long, conflicts_with = "random")]
@@ -144,12 +200,15 @@ pub struct CreateArgs {
     /// Mark the PIN as temporary: the card signs nothing until it has been changed.
     #[arg(long)]
     pub temporary_pin: bool,
+    #[command(flatten)]
+    pub secrets: SecretInput,
 }
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
     pub card: CardChoice,
+    /// Print the status as JSON, with stable codes for warnings.
     #[arg(long)]
     pub json: bool,
 }
@@ -168,13 +227,20 @@ pub struct PinKind {
 #[derive(Debug, Subcommand)]
 pub enum PinCommand {
     /// Check the PIN and show the tries left.
-    Verify(CardChoice),
+    Verify {
+        #[command(flatten)]
+        card: CardChoice,
+        #[command(flatten)]
+        secrets: SecretInput,
+    },
     /// Change the PIN: old PIN, new PIN, confirmation.
     Change {
         #[command(flatten)]
         card: CardChoice,
         #[command(flatten)]
         kind: PinKind,
+        #[command(flatten)]
+        secrets: SecretInput,
     },
     /// Set a new PIN with the unblock code (PUK) from support: code, new PIN, confirmation.
     Unblock {
@@ -182,13 +248,20 @@ pub enum PinCommand {
         card: CardChoice,
         #[command(flatten)]
         kind: PinKind,
+        #[command(flatten)]
+        secrets: SecretInput,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PukCommand {
     /// Change the unblock code: old PUK, new PUK, confirmation.
-    Change(CardChoice),
+    Change {
+        #[command(flatten)]
+        card: CardChoice,
+        #[command(flatten)]
+        secrets: SecretInput,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +273,8 @@ pub enum MgmtKeyCommand {
         /// Algorithm of the new key.
         #[arg(long, value_enum, default_value = "aes256")]
         alg: MgmtAlg,
+        #[command(flatten)]
+        secrets: SecretInput,
     },
 }
 
@@ -223,53 +298,79 @@ impl From<MgmtAlg> for jeton_piv::ManagementKeyAlgorithm {
     }
 }
 
+/// `--slot`: 9a, 9c, 9d, 9e or 82 to 95 (any case, `0x` allowed).
+fn slot(text: &str) -> Result<Slot, jeton_piv::Error> {
+    text.parse()
+}
+
+/// `--alg`: p256, p384, rsa2048, rsa3072 or rsa4096.
+fn key_algorithm(text: &str) -> Result<KeyAlgorithm, jeton_piv::Error> {
+    text.parse()
+}
+
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
-    /// Generate a key pair on the card; prints the public key (PEM).
+    /// Generate a key pair on the card; prints the public key (PEM). Over a slot whose key
+    /// has a certificate, asks first and removes that certificate.
     Generate {
         #[command(flatten)]
         card: CardChoice,
-        /// 9a, 9c, 9d, 9e or 82 to 95.
-        #[arg(long)]
-        slot: String,
-        /// p256, p384, rsa2048, rsa3072 or rsa4096.
-        #[arg(long)]
-        alg: String,
+        /// The slot: 9a (authentication), 9c (signature), 9d (key management),
+        /// 9e (card authentication), or 82 to 95 (retired keys).
+        #[arg(long, value_name = "SLOT", value_parser = slot)]
+        slot: Slot,
+        /// The key's algorithm: p256, p384, rsa2048, rsa3072 or rsa4096.
+        #[arg(long, value_name = "ALG", value_parser = key_algorithm)]
+        alg: KeyAlgorithm,
         /// Write the public key here instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        confirmation: Confirmation,
+        #[command(flatten)]
+        secrets: SecretInput,
     },
     /// Sign the SHA-256 digest of a file (ECDSA: DER; RSA: PKCS#1 v1.5).
     Sign {
         #[command(flatten)]
         card: CardChoice,
-        #[arg(long)]
-        slot: String,
+        /// The slot whose key signs: 9c for a qualified signature, 9a to authenticate.
+        #[arg(long, value_name = "SLOT", value_parser = slot)]
+        slot: Slot,
+        /// The file to sign (read as it comes, whatever its size).
         #[arg(long = "in", value_name = "FILE")]
         input: PathBuf,
-        /// Write the signature here instead of stdout.
+        /// Write the signature here instead of stdout (which must then not be a terminal).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        secrets: SecretInput,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum CertCommand {
-    /// Store a certificate (PEM or DER) in a slot.
+    /// Store a certificate (PEM or DER) in a slot; it must match the slot's key.
     Import {
         #[command(flatten)]
         card: CardChoice,
-        #[arg(long)]
-        slot: String,
+        /// The slot the certificate is for: 9a, 9c, 9d, 9e or 82 to 95.
+        #[arg(long, value_name = "SLOT", value_parser = slot)]
+        slot: Slot,
+        /// The certificate file, PEM or DER.
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        #[command(flatten)]
+        secrets: SecretInput,
     },
     /// Write a slot's certificate (PEM).
     Export {
         #[command(flatten)]
         card: CardChoice,
-        #[arg(long)]
-        slot: String,
+        /// The slot whose certificate to write: 9a, 9c, 9d, 9e or 82 to 95.
+        #[arg(long, value_name = "SLOT", value_parser = slot)]
+        slot: Slot,
+        /// Write the certificate here instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -296,6 +397,8 @@ pub struct ProviderArgs {
 pub struct CaArgs {
     #[command(flatten)]
     pub provider: ProviderArgs,
+    #[command(flatten)]
+    pub secrets: SecretInput,
     #[command(subcommand)]
     pub command: CaCommand,
 }
@@ -398,6 +501,8 @@ pub enum AuditCommand {
 pub struct ServerArgs {
     #[command(flatten)]
     pub provider: ProviderArgs,
+    #[command(flatten)]
+    pub secrets: SecretInput,
     /// Address and port to listen on (port 0: any free port), instead of the configured one.
     #[arg(long, value_name = "ADDRESS:PORT")]
     pub listen: Option<std::net::SocketAddr>,

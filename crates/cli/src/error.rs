@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use jeton_piv::Slot;
 
+use crate::home::Home;
 use crate::secrets::{SecretKind, Stage};
 
 #[derive(Debug)]
@@ -16,10 +17,20 @@ pub enum CliError {
     Card(jeton_card::CardError),
 
     NoHome,
-    NoCard,
-    UnknownCard(u32),
+    /// `$JETON_HOME` (or the folder it defaults to) exists but cannot be a home.
+    HomeUnusable {
+        home: Home,
+        error: io::Error,
+    },
+    NoCard(Home),
+    UnknownCard(u32, Home),
     SeveralCards(Vec<u32>),
     CardExists(u32),
+
+    /// A destructive command with no terminal to ask on and no `--yes`.
+    ConfirmationNeeded,
+    /// The holder answered no: nothing was done.
+    NotConfirmed,
 
     SecretFd {
         fd: u32,
@@ -30,14 +41,31 @@ pub enum CliError {
     SecretMissing(SecretKind, Stage),
     SecretTooLong(SecretKind),
     SecretMismatch(SecretKind),
+    /// An empty line where a PIN or PUK was asked for.
+    NothingTyped(SecretKind),
+    /// Letters outside ASCII (`é`): the card's PIN alphabet is printable ASCII.
+    NotAscii(SecretKind),
+    /// A space or a control character.
+    Blank(SecretKind),
+    /// The wrong number of characters (as counted by the holder, not in bytes).
+    Length(SecretKind, usize),
     PinNotNumeric,
     PinNotAlphanumeric,
+    /// The factory PIN, one repeated character, or a run: refused as a new PIN.
+    WeakPin(jeton_card::PinWeakness),
+    /// The new PIN is the PIN it replaces.
+    PinUnchanged,
+    /// The card refused the new value although it has the right form: its policy (a new
+    /// PIN equal to the temporary one, or too weak for the provider's personalisation).
+    NewPinRefused,
 
     Io {
         path: PathBuf,
         error: io::Error,
     },
     Output(io::Error),
+    /// A signature (binary) would go to a terminal.
+    BinaryToTerminal,
     Json(serde_json::Error),
     NotACertificate(PathBuf),
     CertificateKeyMismatch(Slot),
@@ -84,6 +112,27 @@ pub enum CliError {
     NotAPublicKey(PathBuf),
     /// `jeton audit verify` found these.
     AuditLogTampered(Vec<jeton_tsp::audit::Finding>),
+}
+
+impl CliError {
+    /// The exit status, as the README says: 2 for a bad command line (a bad value for an
+    /// option included, and a question a script did not answer with --yes), 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Piv(
+                jeton_piv::Error::InvalidSlot(_) | jeton_piv::Error::InvalidAlgorithm(_),
+            )
+            | CliError::ConfirmationNeeded
+            | CliError::CardAndReader
+            | CliError::ReaderNotApplicable
+            | CliError::ServePairing { .. }
+            | CliError::ServeTwice(_)
+            | CliError::BadTime(_)
+            | CliError::BadSerial(_)
+            | CliError::UnknownReason(_) => 2,
+            _ => 1,
+        }
+    }
 }
 
 impl From<jeton_tsp::ca::CaError> for CliError {

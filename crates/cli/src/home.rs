@@ -9,27 +9,52 @@ use jeton_card::CardDirectory;
 
 use crate::error::CliError;
 
+#[derive(Clone, Debug)]
 pub struct Home {
     root: PathBuf,
+    /// The variable the folder comes from, so that an error can name it.
+    origin: &'static str,
 }
 
 impl Home {
     pub fn from_environment() -> Result<Home, CliError> {
         let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-        let root = if let Some(home) = non_empty("JETON_HOME") {
-            PathBuf::from(home)
+        let (root, origin) = if let Some(home) = non_empty("JETON_HOME") {
+            (PathBuf::from(home), "JETON_HOME")
         } else if let Some(data) = non_empty("XDG_DATA_HOME") {
-            PathBuf::from(data).join("jeton")
+            (PathBuf::from(data).join("jeton"), "XDG_DATA_HOME")
         } else if let Some(home) = non_empty("HOME") {
-            PathBuf::from(home).join(".local/share/jeton")
+            (PathBuf::from(home).join(".local/share/jeton"), "HOME")
         } else {
             return Err(CliError::NoHome);
         };
-        Ok(Home { root })
+        let home = Home { root, origin };
+        // A home that is a file (a mistyped JETON_HOME) is said so, rather than as "no card".
+        match std::fs::metadata(&home.root) {
+            Ok(meta) if !meta.is_dir() => Err(CliError::HomeUnusable {
+                home,
+                error: std::io::Error::from(std::io::ErrorKind::NotADirectory),
+            }),
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                Err(CliError::HomeUnusable { home, error })
+            }
+            _ => Ok(home),
+        }
     }
 
     pub fn at(root: impl Into<PathBuf>) -> Home {
-        Home { root: root.into() }
+        Home {
+            root: root.into(),
+            origin: "JETON_HOME",
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn origin(&self) -> &'static str {
+        self.origin
     }
 
     pub fn cards_dir(&self) -> PathBuf {
@@ -70,9 +95,9 @@ impl Home {
         let serials = self.serials()?;
         match serial {
             Some(serial) if serials.contains(&serial) => Ok(serial),
-            Some(serial) => Err(CliError::UnknownCard(serial)),
+            Some(serial) => Err(CliError::UnknownCard(serial, self.clone())),
             None => match serials.as_slice() {
-                [] => Err(CliError::NoCard),
+                [] => Err(CliError::NoCard(self.clone())),
                 [only] => Ok(*only),
                 several => Err(CliError::SeveralCards(several.to_vec())),
             },

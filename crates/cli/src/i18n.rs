@@ -90,7 +90,22 @@ pub enum Msg<'a> {
     KeyGenerated(Slot, &'a str),
     Signed(Slot),
     CertificateImported(Slot),
-    CertificateOutdated(Slot),
+    CertificateRemoved(Slot),
+
+    /// What a destructive command would destroy, before it asks.
+    DeleteLoses {
+        serial: u32,
+        keys: usize,
+    },
+    ResetLoses {
+        serial: u32,
+        keys: usize,
+    },
+    GenerateLoses {
+        slot: Slot,
+        subject: &'a str,
+    },
+    ConfirmQuestion,
 
     ServeStarting(u32, &'a str),
     ServeConnected(u32, &'a str),
@@ -223,8 +238,8 @@ impl Msg<'_> {
 
             Msg::StatusCard(serial) => tr!(lang, "Card {serial}", "Carte {serial}"),
             Msg::StatusPinTries(left, max) => {
-                let left = tries(left, lang);
-                tr!(lang, "  PIN: {left} left of {max}", "  PIN : {left} sur {max}")
+                let left = tries_left_of(left, max, lang);
+                tr!(lang, "  PIN: {left}", "  PIN : {left}")
             }
             Msg::StatusPinBlocked => tr!(
                 lang,
@@ -232,11 +247,11 @@ impl Msg<'_> {
                 "  PIN : BLOQUÉ. Demandez le code de déblocage au support, puis lancez `jeton pin unblock`."
             ),
             Msg::StatusPukTries(left, max) => {
-                let left = tries(left, lang);
+                let left = tries_left_of(left, max, lang);
                 tr!(
                     lang,
-                    "  Unblock code (PUK): {left} left of {max}",
-                    "  Code de déblocage (PUK) : {left} sur {max}"
+                    "  Unblock code (PUK): {left}",
+                    "  Code de déblocage (PUK) : {left}"
                 )
             }
             Msg::StatusPukBlocked => tr!(
@@ -306,10 +321,30 @@ impl Msg<'_> {
                 "Certificat enregistré dans l'emplacement {slot}."
             ),
 
-            Msg::CertificateOutdated(slot) => tr!(
+            Msg::CertificateRemoved(slot) => tr!(
                 lang,
-                "The certificate in slot {slot} was for the previous key: import the new key's certificate with `jeton cert import --slot {slot}`.",
-                "Le certificat de l'emplacement {slot} était celui de la clé précédente : importez le certificat de la nouvelle clé avec `jeton cert import --slot {slot}`."
+                "The certificate of the previous key was removed from slot {slot}: have the new key certified, then `jeton cert import --slot {slot}`.",
+                "Le certificat de la clé précédente a été retiré de l'emplacement {slot} : faites certifier la nouvelle clé, puis lancez `jeton cert import --slot {slot}`."
+            ),
+            Msg::DeleteLoses { serial, keys } => tr!(
+                lang,
+                "Deleting card {serial} destroys it for good, with its {keys} key(s) and certificate(s); no application will be able to use them again.",
+                "Supprimer la carte {serial} la détruit pour de bon, avec ses clés et certificats ({keys} emplacement(s) occupé(s)) ; aucune application ne pourra plus les utiliser."
+            ),
+            Msg::ResetLoses { serial, keys } => tr!(
+                lang,
+                "Resetting card {serial} destroys its {keys} key(s) and certificate(s) for good; the PIN, PUK and management key go back to the factory values.",
+                "Réinitialiser la carte {serial} détruit pour de bon ses clés et certificats ({keys} emplacement(s) occupé(s)) ; le PIN, le PUK et la clé d'administration reprennent leurs valeurs d'usine."
+            ),
+            Msg::GenerateLoses { slot, subject } => tr!(
+                lang,
+                "Slot {slot} holds a key certified for {subject}. A new key replaces it for good, and its certificate is removed: a new certificate must then be issued for the new key.",
+                "L'emplacement {slot} contient une clé certifiée pour {subject}. Une nouvelle clé la remplace pour de bon et son certificat est retiré : il faudra faire émettre un nouveau certificat pour la nouvelle clé."
+            ),
+            Msg::ConfirmQuestion => tr!(
+                lang,
+                "Continue? Type yes to confirm: ",
+                "Continuer ? Tapez oui pour confirmer : "
             ),
             Msg::ServeStarting(serial, address) => tr!(
                 lang,
@@ -491,25 +526,125 @@ fn prompt(kind: SecretKind, stage: Stage, lang: Lang) -> String {
     }
 }
 
-fn tries(n: u8, lang: Lang) -> String {
-    match (lang, n) {
-        (Lang::En, 1) => "1 try".into(),
-        (Lang::En, n) => format!("{n} tries"),
-        (Lang::Fr, 0 | 1) => format!("{n} essai"),
-        (Lang::Fr, n) => format!("{n} essais"),
+/// "2 tries left of 3", "2 essais restants sur 3": one sentence per language, not pieces.
+fn tries_left_of(left: u8, max: u8, lang: Lang) -> String {
+    match (lang, left) {
+        (Lang::En, 1) => format!("1 try left of {max}"),
+        (Lang::En, n) => format!("{n} tries left of {max}"),
+        (Lang::Fr, 0 | 1) => format!("{left} essai restant sur {max}"),
+        (Lang::Fr, n) => format!("{n} essais restants sur {max}"),
     }
 }
 
-fn secret_name(kind: SecretKind, lang: Lang) -> String {
-    match kind {
-        SecretKind::Pin => tr!(lang, "PIN", "PIN"),
-        SecretKind::Puk => tr!(lang, "unblock code (PUK)", "code de déblocage (PUK)"),
-        SecretKind::ManagementKey => tr!(lang, "management key", "clé d'administration"),
-        SecretKind::ProviderKey => tr!(
+/// "2 tries left", "2 essais restants".
+fn tries_left(left: u8, lang: Lang) -> String {
+    match (lang, left) {
+        (Lang::En, 1) => "1 try left".into(),
+        (Lang::En, n) => format!("{n} tries left"),
+        (Lang::Fr, 0 | 1) => format!("{left} essai restant"),
+        (Lang::Fr, n) => format!("{n} essais restants"),
+    }
+}
+
+/// What was missing at the end of the input, as the end of a sentence.
+fn missing(kind: SecretKind, stage: Stage, lang: Lang) -> String {
+    match (kind, stage) {
+        (SecretKind::Pin, Stage::Current) => tr!(lang, "the PIN", "le PIN"),
+        (SecretKind::Pin, Stage::New) => tr!(lang, "the new PIN", "le nouveau PIN"),
+        (SecretKind::Pin, Stage::Confirm) => tr!(
             lang,
-            "provider key passphrase",
-            "phrase secrète des clés du prestataire"
+            "the new PIN's confirmation",
+            "la confirmation du nouveau PIN"
         ),
+        (SecretKind::Puk, Stage::Current) => {
+            tr!(lang, "the unblock code (PUK)", "le code de déblocage (PUK)")
+        }
+        (SecretKind::Puk, Stage::New) => tr!(
+            lang,
+            "the new unblock code (PUK)",
+            "le nouveau code de déblocage (PUK)"
+        ),
+        (SecretKind::Puk, Stage::Confirm) => tr!(
+            lang,
+            "the new unblock code's confirmation",
+            "la confirmation du nouveau code de déblocage"
+        ),
+        (SecretKind::ManagementKey, Stage::Current) => tr!(
+            lang,
+            "the management key (an empty line for the factory key)",
+            "la clé d'administration (une ligne vide pour la clé d'usine)"
+        ),
+        (SecretKind::ManagementKey, Stage::New) => {
+            tr!(
+                lang,
+                "the new management key",
+                "la nouvelle clé d'administration"
+            )
+        }
+        (SecretKind::ManagementKey, Stage::Confirm) => tr!(
+            lang,
+            "the new management key's confirmation",
+            "la confirmation de la nouvelle clé d'administration"
+        ),
+        (SecretKind::ProviderKey, Stage::Current) => tr!(
+            lang,
+            "the provider key passphrase",
+            "la phrase secrète des clés du prestataire"
+        ),
+        (SecretKind::ProviderKey, Stage::New) => tr!(
+            lang,
+            "the new provider key passphrase",
+            "la nouvelle phrase secrète des clés du prestataire"
+        ),
+        (SecretKind::ProviderKey, Stage::Confirm) => tr!(
+            lang,
+            "the passphrase's confirmation",
+            "la confirmation de la phrase secrète"
+        ),
+    }
+}
+
+/// System errors in the holder's words: the OS's own text is English only.
+pub fn io_error(error: &std::io::Error, lang: Lang) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => tr!(
+            lang,
+            "no such file or folder",
+            "fichier ou dossier introuvable"
+        ),
+        ErrorKind::PermissionDenied => tr!(lang, "permission denied", "permission refusée"),
+        ErrorKind::AlreadyExists => tr!(lang, "it already exists", "il existe déjà"),
+        ErrorKind::AddrInUse => tr!(
+            lang,
+            "the address is already in use (another server is listening there)",
+            "l'adresse est déjà utilisée (un autre serveur y écoute)"
+        ),
+        ErrorKind::AddrNotAvailable => tr!(
+            lang,
+            "the address is not one of this machine's",
+            "l'adresse n'est pas une adresse de cette machine"
+        ),
+        ErrorKind::ConnectionRefused => tr!(lang, "connection refused", "connexion refusée"),
+        ErrorKind::NotADirectory => tr!(lang, "not a folder", "ce n'est pas un dossier"),
+        ErrorKind::IsADirectory => tr!(
+            lang,
+            "it is a folder, not a file",
+            "c'est un dossier, pas un fichier"
+        ),
+        ErrorKind::StorageFull => tr!(lang, "the disk is full", "le disque est plein"),
+        ErrorKind::ReadOnlyFilesystem => tr!(
+            lang,
+            "the file system is read-only",
+            "le système de fichiers est en lecture seule"
+        ),
+        ErrorKind::BrokenPipe => tr!(
+            lang,
+            "the reader has gone (broken pipe)",
+            "le lecteur est parti (tube cassé)"
+        ),
+        ErrorKind::TimedOut => tr!(lang, "timed out", "délai dépassé"),
+        _ => error.to_string(),
     }
 }
 
@@ -597,16 +732,39 @@ impl CliError {
                 "no folder for the cards: set JETON_HOME (or HOME)",
                 "aucun dossier pour les cartes : définissez JETON_HOME (ou HOME)"
             ),
-            CliError::NoCard => tr!(
+            CliError::HomeUnusable { home, error } => {
+                let (path, origin) = (home.root().display(), home.origin());
+                let error = io_error(error, lang);
+                tr!(
+                    lang,
+                    "the cards' folder {path} (from {origin}) cannot be used: {error}",
+                    "le dossier des cartes {path} (d'après {origin}) est inutilisable : {error}"
+                )
+            }
+            CliError::NoCard(home) => {
+                let (path, origin) = (home.cards_dir(), home.origin());
+                let path = path.display();
+                tr!(
+                    lang,
+                    "no card in {path} (from {origin}): create one with `jeton card create`, or set JETON_HOME to the folder that holds your cards",
+                    "aucune carte dans {path} (d'après {origin}) : créez-en une avec `jeton card create`, ou donnez à JETON_HOME le dossier qui contient vos cartes"
+                )
+            }
+            CliError::UnknownCard(serial, home) => {
+                let (path, origin) = (home.cards_dir(), home.origin());
+                let path = path.display();
+                tr!(
+                    lang,
+                    "no card with serial {serial} in {path} (from {origin}): see `jeton card list`",
+                    "aucune carte de numéro {serial} dans {path} (d'après {origin}) : voyez `jeton card list`"
+                )
+            }
+            CliError::ConfirmationNeeded => tr!(
                 lang,
-                "no card: create one with `jeton card create`",
-                "aucune carte : créez-en une avec `jeton card create`"
+                "nothing was done: this destroys data, and there is no terminal to ask on; add --yes to do it from a script",
+                "rien n'a été fait : cette commande détruit des données et aucun terminal ne permet de demander confirmation ; ajoutez --yes pour la lancer depuis un script"
             ),
-            CliError::UnknownCard(serial) => tr!(
-                lang,
-                "no card with serial {serial}: see `jeton card list`",
-                "aucune carte de numéro {serial} : voyez `jeton card list`"
-            ),
+            CliError::NotConfirmed => tr!(lang, "nothing was done", "rien n'a été fait"),
             CliError::SeveralCards(serials) => {
                 let list = serials.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
                 tr!(
@@ -636,25 +794,121 @@ impl CliError {
                 "impossible de lire les secrets : {error}"
             ),
             CliError::SecretMissing(kind, stage) => {
-                let what = prompt(*kind, *stage, lang);
+                let what = missing(*kind, *stage, lang);
                 tr!(
                     lang,
-                    "input ended before the {what}: give one secret per line (see `jeton --help`)",
-                    "l'entrée s'est terminée avant : {what}. Donnez un secret par ligne (voir `jeton --help`)"
+                    "the input ended before {what}: give one secret per line (see `jeton --help`)",
+                    "l'entrée s'est terminée sans {what} : donnez un secret par ligne (voir `jeton --help`)"
                 )
             }
-            CliError::SecretTooLong(kind) => {
-                let what = secret_name(*kind, lang);
-                tr!(lang, "the {what} given is far too long", "la valeur donnée pour : {what} est bien trop longue")
-            }
-            CliError::SecretMismatch(kind) => {
-                let what = secret_name(*kind, lang);
-                tr!(
+            CliError::SecretTooLong(kind) => match kind {
+                SecretKind::Pin => tr!(lang, "the PIN given is far too long", "le PIN donné est bien trop long"),
+                SecretKind::Puk => tr!(lang, "the unblock code (PUK) given is far too long", "le code de déblocage (PUK) donné est bien trop long"),
+                SecretKind::ManagementKey => tr!(lang, "the management key given is far too long", "la clé d'administration donnée est bien trop longue"),
+                SecretKind::ProviderKey => tr!(lang, "the passphrase given is far too long", "la phrase secrète donnée est bien trop longue"),
+            },
+            CliError::SecretMismatch(kind) => match kind {
+                SecretKind::Pin => tr!(
                     lang,
-                    "the new {what} and its confirmation differ: nothing was changed, try again",
-                    "nouvelle valeur et confirmation différentes ({what}) : rien n'a été changé, recommencez"
-                )
-            }
+                    "the new PIN and its confirmation differ: nothing was changed, try again",
+                    "le nouveau PIN et sa confirmation diffèrent : rien n'a été changé, recommencez"
+                ),
+                SecretKind::Puk => tr!(
+                    lang,
+                    "the new unblock code (PUK) and its confirmation differ: nothing was changed, try again",
+                    "le nouveau code de déblocage (PUK) et sa confirmation diffèrent : rien n'a été changé, recommencez"
+                ),
+                SecretKind::ManagementKey => tr!(
+                    lang,
+                    "the new management key and its confirmation differ: nothing was changed, try again",
+                    "la nouvelle clé d'administration et sa confirmation diffèrent : rien n'a été changé, recommencez"
+                ),
+                SecretKind::ProviderKey => tr!(
+                    lang,
+                    "the new passphrase and its confirmation differ: nothing was changed, try again",
+                    "la nouvelle phrase secrète et sa confirmation diffèrent : rien n'a été changé, recommencez"
+                ),
+            },
+            CliError::NothingTyped(kind) => match kind {
+                SecretKind::Puk => tr!(
+                    lang,
+                    "no unblock code (PUK) typed: nothing was sent to the card",
+                    "aucun code de déblocage (PUK) tapé : rien n'a été envoyé à la carte"
+                ),
+                _ => tr!(
+                    lang,
+                    "no PIN typed: nothing was sent to the card",
+                    "aucun PIN tapé : rien n'a été envoyé à la carte"
+                ),
+            },
+            CliError::NotAscii(kind) => match kind {
+                SecretKind::Puk => tr!(
+                    lang,
+                    "an unblock code (PUK) has ASCII characters only, no accented letters: nothing was sent to the card",
+                    "un code de déblocage (PUK) n'a que des caractères ASCII, sans lettre accentuée : rien n'a été envoyé à la carte"
+                ),
+                _ => tr!(
+                    lang,
+                    "a PIN has ASCII characters only, no accented letters (such as é): nothing was sent to the card",
+                    "un PIN n'a que des caractères ASCII, sans lettre accentuée (comme é) : rien n'a été envoyé à la carte"
+                ),
+            },
+            CliError::Blank(kind) => match kind {
+                SecretKind::Puk => tr!(
+                    lang,
+                    "an unblock code (PUK) has no spaces: nothing was sent to the card",
+                    "un code de déblocage (PUK) n'a pas d'espace : rien n'a été envoyé à la carte"
+                ),
+                _ => tr!(
+                    lang,
+                    "a PIN has no spaces: nothing was sent to the card",
+                    "un PIN n'a pas d'espace : rien n'a été envoyé à la carte"
+                ),
+            },
+            CliError::Length(kind, typed) => match kind {
+                SecretKind::Puk => tr!(
+                    lang,
+                    "an unblock code (PUK) has exactly 8 characters, this one has {typed}: nothing was sent to the card",
+                    "un code de déblocage (PUK) a exactement 8 caractères, celui-ci en a {typed} : rien n'a été envoyé à la carte"
+                ),
+                _ => tr!(
+                    lang,
+                    "a PIN has 6 to 8 characters, this one has {typed}: nothing was sent to the card",
+                    "un PIN a 6 à 8 caractères, celui-ci en a {typed} : rien n'a été envoyé à la carte"
+                ),
+            },
+            CliError::WeakPin(weakness) => match weakness {
+                jeton_card::PinWeakness::FactoryValue => tr!(
+                    lang,
+                    "123456 is the factory PIN that everyone knows: choose another; nothing was changed",
+                    "123456 est le PIN d'usine que tout le monde connaît : choisissez-en un autre ; rien n'a été changé"
+                ),
+                jeton_card::PinWeakness::RepeatedCharacter => tr!(
+                    lang,
+                    "a PIN made of one repeated character is the first one tried: choose another; nothing was changed",
+                    "un PIN fait d'un seul caractère répété est le premier essayé : choisissez-en un autre ; rien n'a été changé"
+                ),
+                jeton_card::PinWeakness::Sequence => tr!(
+                    lang,
+                    "a PIN that is a run (such as 234567 or abcdef) is among the first ones tried: choose another; nothing was changed",
+                    "un PIN qui se suit (comme 234567 ou abcdef) est parmi les premiers essayés : choisissez-en un autre ; rien n'a été changé"
+                ),
+            },
+            CliError::PinUnchanged => tr!(
+                lang,
+                "the new PIN is the current one: choose a different PIN (a temporary PIN must really change); nothing was changed",
+                "le nouveau PIN est le PIN actuel : choisissez-en un différent (un PIN temporaire doit vraiment changer) ; rien n'a été changé"
+            ),
+            CliError::NewPinRefused => tr!(
+                lang,
+                "the card refused the new PIN: its policy wants a PIN different from the temporary one and not trivial; choose another",
+                "la carte a refusé le nouveau PIN : sa politique demande un PIN différent du PIN temporaire et non trivial ; choisissez-en un autre"
+            ),
+            CliError::BinaryToTerminal => tr!(
+                lang,
+                "the signature is binary and stdout is a terminal: give --out FILE, or pipe the output",
+                "la signature est binaire et la sortie standard est un terminal : donnez --out FICHIER, ou redirigez la sortie"
+            ),
             CliError::PinNotNumeric => tr!(
                 lang,
                 "a numeric PIN has digits only (6 to 8): choose another, or use --alphanumeric",
@@ -667,9 +921,13 @@ impl CliError {
             ),
             CliError::Io { path, error } => {
                 let path = path.display();
+                let error = io_error(error, lang);
                 tr!(lang, "{path}: {error}", "{path} : {error}")
             }
-            CliError::Output(error) => tr!(lang, "cannot write the output: {error}", "impossible d'écrire le résultat : {error}"),
+            CliError::Output(error) => {
+                let error = io_error(error, lang);
+                tr!(lang, "cannot write the output: {error}", "impossible d'écrire le résultat : {error}")
+            }
             CliError::Json(error) => tr!(lang, "cannot write JSON: {error}", "impossible d'écrire le JSON : {error}"),
             CliError::NotACertificate(path) => {
                 let path = path.display();
@@ -761,6 +1019,24 @@ impl CliError {
                 "banc d'essai : {what}"
             ),
             // The provider's library errors say what to do in English; French names the part.
+            CliError::Ca(jeton_tsp::ca::CaError::WeakPassphrase(why)) => {
+                use jeton_tsp::ca::WeakPassphrase;
+                let rule = tr!(
+                    lang,
+                    "a passphrase for the key files needs at least 12 characters, 6 of them different, and no run such as abcdef or 654321",
+                    "une phrase secrète pour les fichiers de clés demande au moins 12 caractères, dont 6 différents, sans suite comme abcdef ou 654321"
+                );
+                match why {
+                    WeakPassphrase::TooShort(n) => tr!(lang, "the passphrase has only {n} characters: {rule}", "la phrase secrète n'a que {n} caractères : {rule}"),
+                    WeakPassphrase::TooFewDistinct(n) => tr!(lang, "the passphrase has only {n} different characters: {rule}", "la phrase secrète n'a que {n} caractères différents : {rule}"),
+                    WeakPassphrase::Sequence => tr!(lang, "the passphrase is a run of consecutive characters: {rule}", "la phrase secrète est une suite de caractères consécutifs : {rule}"),
+                }
+            }
+            CliError::Ca(jeton_tsp::ca::CaError::Issue(jeton_pki::IssueError::EndEntityFromRoot(profile))) => tr!(
+                lang,
+                "the root CA issues only CA certificates: issue the {profile} certificate from the issuing CA (--ca issuing)",
+                "l'AC racine n'émet que des certificats d'AC : émettez le certificat {profile} depuis l'AC émettrice (--ca issuing)"
+            ),
             CliError::Ca(error) => tr!(lang, "CA: {error}", "AC : {error}"),
             CliError::Store(jeton_tsp::StoreError::RevocationBeforeValidity { serial, at, not_before }) => {
                 let (at, not_before) = (jeton_tsp::store::utc(at), jeton_tsp::store::utc(not_before));
@@ -789,6 +1065,21 @@ impl CliError {
             CliError::Store(error) => tr!(lang, "provider storage: {error}", "base du prestataire : {error}"),
             CliError::Config(error) => tr!(lang, "{error}", "configuration du prestataire : {error}"),
             CliError::Runtime(error) => tr!(lang, "cannot start: {error}", "démarrage impossible : {error}"),
+            CliError::Server(jeton_tsp::server::ServerError::Listen { address, error }) => {
+                let error = io_error(error, lang);
+                tr!(
+                    lang,
+                    "server: cannot listen on {address}: {error}",
+                    "serveur : impossible d'écouter sur {address} : {error}"
+                )
+            }
+            CliError::Server(jeton_tsp::server::ServerError::Config(
+                jeton_tsp::server::ConfigError::OutOfRange { setting, value, min, max },
+            )) => tr!(
+                lang,
+                "server setting `{setting}` = {value} is outside its range {min} to {max}",
+                "le réglage serveur `{setting}` = {value} sort de son intervalle, de {min} à {max}"
+            ),
             CliError::Server(error) => tr!(lang, "server: {error}", "serveur : {error}"),
             CliError::BadTime(text) => tr!(
                 lang,
@@ -909,12 +1200,12 @@ pub fn piv_error(error: &PivError, lang: Lang) -> String {
             "PIN blocked after too many wrong tries: ask support for the unblock code, then run `jeton pin unblock`",
             "PIN bloqué après trop d'essais erronés : demandez le code de déblocage au support, puis lancez `jeton pin unblock`"
         ),
-        PivError::WrongPin { tries_left } => {
-            let tries = tries(*tries_left, lang);
+        PivError::WrongPin { tries_left: left } => {
+            let left = tries_left(*left, lang);
             tr!(
                 lang,
-                "wrong PIN: {tries} left before it is blocked",
-                "PIN erroné : encore {tries} avant blocage"
+                "wrong PIN: {left} before it is blocked",
+                "PIN erroné : {left} avant blocage"
             )
         }
         PivError::WrongPuk { tries_left: 0 } | PivError::PukBlocked => tr!(
@@ -922,12 +1213,12 @@ pub fn piv_error(error: &PivError, lang: Lang) -> String {
             "unblock code (PUK) blocked: the PIN can no longer be unblocked; if it is blocked too, a new certificate must be ordered",
             "code de déblocage (PUK) bloqué : le PIN ne peut plus être débloqué ; s'il est bloqué lui aussi, il faut commander un nouveau certificat"
         ),
-        PivError::WrongPuk { tries_left } => {
-            let tries = tries(*tries_left, lang);
+        PivError::WrongPuk { tries_left: left } => {
+            let left = tries_left(*left, lang);
             tr!(
                 lang,
-                "wrong unblock code (PUK): {tries} left, then the card is blocked for good",
-                "code de déblocage (PUK) erroné : encore {tries}, ensuite la carte sera bloquée définitivement"
+                "wrong unblock code (PUK): {left}, then the card is blocked for good",
+                "code de déblocage (PUK) erroné : {left}, ensuite la carte sera bloquée définitivement"
             )
         }
         PivError::CardDead => tr!(

@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         }
         Err(error) => {
             let _ = writeln!(io::stderr(), "jeton: {}", error.text(lang));
-            ExitCode::FAILURE
+            ExitCode::from(error.exit_code())
         }
     }
 }
@@ -79,7 +79,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
     let mut ctx = Ctx {
         lang,
         home: Home::from_environment()?,
-        secrets: Secrets::from_environment(cli.secret_fd, lang)?,
+        secrets: Secrets::from_environment(cli.secret_fd.or(cli.command.secret_fd()), lang)?,
         reader: cli.reader.clone(),
         out: &mut out,
         err: &mut err,
@@ -88,15 +88,20 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
     match cli.command {
         Command::Card(CardCommand::Create(args)) => card::create(ctx, &args).map(drop),
         Command::Card(CardCommand::List { json }) => card::list(ctx, json),
-        Command::Card(CardCommand::Delete { serial }) => card::delete(ctx, serial),
-        Command::Card(CardCommand::Reset(choice)) => card::reset(ctx, choice),
+        Command::Card(CardCommand::Delete {
+            serial,
+            confirmation,
+        }) => card::delete(ctx, serial, confirmation),
+        Command::Card(CardCommand::Reset { card, confirmation }) => {
+            card::reset(ctx, card, confirmation)
+        }
         Command::Card(CardCommand::Serve(args)) => serve::run(ctx, &args),
         Command::Status(args) => status::run(ctx, &args),
-        Command::Pin(PinCommand::Verify(choice)) => pin::verify(ctx, choice),
-        Command::Pin(PinCommand::Change { card, kind }) => pin::change(ctx, card, kind),
-        Command::Pin(PinCommand::Unblock { card, kind }) => pin::unblock(ctx, card, kind),
-        Command::Puk(PukCommand::Change(choice)) => pin::change_puk(ctx, choice),
-        Command::MgmtKey(MgmtKeyCommand::Change { card, alg }) => {
+        Command::Pin(PinCommand::Verify { card, .. }) => pin::verify(ctx, card),
+        Command::Pin(PinCommand::Change { card, kind, .. }) => pin::change(ctx, card, kind),
+        Command::Pin(PinCommand::Unblock { card, kind, .. }) => pin::unblock(ctx, card, kind),
+        Command::Puk(PukCommand::Change { card, .. }) => pin::change_puk(ctx, card),
+        Command::MgmtKey(MgmtKeyCommand::Change { card, alg, .. }) => {
             pin::change_management_key(ctx, card, alg)
         }
         Command::Key(KeyCommand::Generate {
@@ -104,18 +109,21 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
             slot,
             alg,
             out,
-        }) => key::generate(ctx, card, &slot, &alg, out.as_deref()),
+            confirmation,
+            ..
+        }) => key::generate(ctx, card, slot, alg, out.as_deref(), confirmation),
         Command::Key(KeyCommand::Sign {
             card,
             slot,
             input,
             out,
-        }) => key::sign(ctx, card, &slot, &input, out.as_ref()),
-        Command::Cert(CertCommand::Import { card, slot, file }) => {
-            cert::import(ctx, card, &slot, &file)
-        }
+            ..
+        }) => key::sign(ctx, card, slot, &input, out.as_deref()),
+        Command::Cert(CertCommand::Import {
+            card, slot, file, ..
+        }) => cert::import(ctx, card, slot, &file),
         Command::Cert(CertCommand::Export { card, slot, out }) => {
-            cert::export(ctx, card, &slot, out.as_deref())
+            cert::export(ctx, card, slot, out.as_deref())
         }
         Command::Ca(args) => ca::run(ctx, args),
         Command::Audit(args) => audit::run(ctx, args),

@@ -53,6 +53,26 @@ impl Run {
     }
 }
 
+impl Run {
+    /// A bad command line: exit status 2, a message, and no panic.
+    fn usage_error(self, words: &str) -> Run {
+        assert_eq!(
+            self.code,
+            Some(2),
+            "stdout: {}\nstderr: {}",
+            self.stdout,
+            self.stderr
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        assert!(
+            self.stderr.contains(words),
+            "expected {words:?} in {}",
+            self.stderr
+        );
+        self
+    }
+}
+
 impl Jeton {
     fn new() -> Jeton {
         Jeton {
@@ -205,7 +225,7 @@ fn the_guide_s_pin_and_puk_story_through_the_command() {
     assert_eq!(jeton.status()["pin_blocked"], true);
 
     jeton
-        .run(&["pin", "unblock"], "73051864\n654321\n654321\n")
+        .run(&["pin", "unblock"], "73051864\n581304\n581304\n")
         .ok();
     let status = jeton.status();
     assert_eq!(
@@ -215,7 +235,7 @@ fn the_guide_s_pin_and_puk_story_through_the_command() {
         ),
         (Some(3), Some(3))
     );
-    jeton.sign("9c", "654321").ok();
+    jeton.sign("9c", "581304").ok();
 
     for expected in ["2 tries left", "1 try left", "PIN blocked"] {
         jeton
@@ -223,17 +243,17 @@ fn the_guide_s_pin_and_puk_story_through_the_command() {
             .fails_with(expected);
     }
     jeton
-        .run(&["pin", "unblock"], "00000000\n111111\n111111\n")
+        .run(&["pin", "unblock"], "00000000\n385172\n385172\n")
         .fails_with("2 tries left");
     jeton
-        .run(&["pin", "unblock"], "00000000\n111111\n111111\n")
+        .run(&["pin", "unblock"], "00000000\n385172\n385172\n")
         .fails_with("1 try left");
     jeton
-        .run(&["pin", "unblock"], "00000000\n111111\n111111\n")
+        .run(&["pin", "unblock"], "00000000\n385172\n385172\n")
         .fails_with("a new one must be ordered");
     // Dead for good: even the right unblock code no longer helps.
     jeton
-        .run(&["pin", "unblock"], "73051864\n111111\n111111\n")
+        .run(&["pin", "unblock"], "73051864\n385172\n385172\n")
         .fails_with("a new one must be ordered");
     let status = jeton.status();
     assert_eq!(status["dead"], true);
@@ -246,7 +266,7 @@ fn the_guide_s_pin_and_puk_story_through_the_command() {
     );
 
     // The only way out destroys the keys and says a new certificate is needed.
-    let reset = jeton.run(&["card", "reset"], "").ok().stdout;
+    let reset = jeton.run(&["card", "reset", "--yes"], "").ok().stdout;
     assert!(reset.contains("order a new one"), "{reset}");
     let status = jeton.status();
     assert_eq!(status["dead"], false);
@@ -287,7 +307,7 @@ fn messages_follow_the_locale_and_lang_forces_one() {
     assert!(created.contains("créée"), "{created}");
     jeton
         .run(&["pin", "verify"], "000000\n")
-        .fails_with("PIN erroné : encore 2 essais");
+        .fails_with("PIN erroné : 2 essais restants avant blocage");
     jeton
         .run(&["--lang", "en", "pin", "verify"], "000000\n")
         .fails_with("wrong PIN: 1 try left");
@@ -304,9 +324,7 @@ fn messages_follow_the_locale_and_lang_forces_one() {
     english
         .run(&["--lang", "fr", "status"], "")
         .fails_with("aucune carte");
-    english
-        .run(&["status"], "")
-        .fails_with("no card: create one with `jeton card create`");
+    english.run(&["status"], "").fails_with("no card in");
 }
 
 #[test]
@@ -351,16 +369,22 @@ fn status_json_describes_counters_keys_and_certificates() {
     let back = openssl::x509::X509::from_pem(exported.as_bytes()).unwrap();
     assert_eq!(original.to_der().unwrap(), back.to_der().unwrap());
 
-    // A new key makes the stored certificate wrong: the holder is told.
+    // A new key makes the stored certificate wrong: it goes, and the holder is told.
     let again = jeton
-        .run(&["key", "generate", "--slot", "9a", "--alg", "p256"], "\n")
+        .run(
+            &["key", "generate", "--slot", "9a", "--alg", "p256", "--yes"],
+            "\n",
+        )
         .ok();
     assert!(
-        again.stderr.contains("was for the previous key"),
+        again
+            .stderr
+            .contains("certificate of the previous key was removed"),
         "{}",
         again.stderr
     );
     assert!(again.stdout.starts_with("-----BEGIN PUBLIC KEY-----"));
+    assert!(jeton.status()["slots"][0]["certificate"].is_null());
 }
 
 /// A self-signed-looking certificate for a public key held by the card: signed by a throwaway
@@ -401,12 +425,19 @@ fn bad_inputs_get_clear_errors_and_cost_no_try() {
         .run(&["card", "create", "--serial", "1"], "")
         .fails_with("already exists");
 
+    // A bad value for an option is a bad command line, like any other: status 2.
     jeton
         .run(&["key", "generate", "--slot", "9z", "--alg", "p256"], "\n")
-        .fails_with("unknown slot \"9z\"");
+        .usage_error("unknown slot \"9z\"");
     jeton
-        .run(&["key", "generate", "--slot", "9a", "--alg", "ed448"], "\n")
-        .fails_with("unknown key algorithm");
+        .run(&["key", "sign", "--slot", "9b", "--in", "x"], "")
+        .usage_error("unknown slot \"9b\"");
+    jeton
+        .run(
+            &["key", "generate", "--slot", "9a", "--alg", "ed25519"],
+            "\n",
+        )
+        .usage_error("unknown key algorithm");
     jeton
         .run(
             &["key", "generate", "--slot", "9a", "--alg", "p256"],
@@ -452,7 +483,7 @@ fn bad_inputs_get_clear_errors_and_cost_no_try() {
     // New PINs are checked before anything reaches the card.
     jeton
         .run(&["pin", "change"], "123456\n12345\n12345\n")
-        .fails_with("6 to 8 characters");
+        .fails_with("6 to 8 characters, this one has 5");
     jeton
         .run(&["pin", "change", "--numeric"], "123456\nabc123\nabc123\n")
         .fails_with("digits only");
@@ -467,7 +498,7 @@ fn bad_inputs_get_clear_errors_and_cost_no_try() {
         .fails_with("confirmation differ");
     jeton
         .run(&["pin", "change"], "123456\n")
-        .fails_with("input ended");
+        .fails_with("the input ended before the new PIN");
     jeton
         .run(&["pin", "verify"], "12345\n")
         .fails_with("6 to 8 characters");
@@ -565,7 +596,7 @@ fn cards_are_created_listed_and_deleted() {
         .map(|c| c["serial"].as_u64().unwrap())
         .collect();
     assert_eq!(serials, [99, 100]);
-    jeton.run(&["card", "delete", "99"], "").ok();
+    jeton.run(&["card", "delete", "99", "--yes"], "").ok();
     jeton
         .run(&["card", "delete", "99"], "")
         .fails_with("no card with serial 99");
@@ -689,4 +720,255 @@ fn the_demo_walks_the_whole_story() {
     );
     let french = Jeton::french().run(&["demo"], "").ok();
     assert!(french.stdout.contains("Étape 10"), "{}", french.stdout);
+}
+
+#[test]
+fn trivial_and_unchanged_new_pins_are_refused_with_the_reason_in_both_languages() {
+    let jeton = Jeton::new();
+    jeton.handed_over_card();
+    for (new, reason) in [
+        ("123456", "factory PIN"),
+        ("000000", "one repeated character"),
+        ("abcdef", "a run"),
+        ("987654", "a run"),
+        ("482916", "the new PIN is the current one"),
+    ] {
+        jeton
+            .run(&["pin", "change"], &format!("482916\n{new}\n{new}\n"))
+            .fails_with(reason);
+    }
+    // Nothing reached the card: the PIN is still the temporary one, no try spent.
+    let status = jeton.status();
+    assert_eq!(status["temporary_pin"], true);
+    assert_eq!(status["pin_tries_left"], 3);
+    jeton
+        .run(&["pin", "unblock"], "73051864\n777777\n777777\n")
+        .fails_with("one repeated character");
+    assert_eq!(jeton.status()["puk_tries_left"], 3);
+
+    let french = Jeton::french();
+    french.handed_over_card();
+    french
+        .run(&["pin", "change"], "482916\n123456\n123456\n")
+        .fails_with("123456 est le PIN d'usine");
+    french
+        .run(&["pin", "change"], "482916\n482916\n482916\n")
+        .fails_with("un PIN temporaire doit vraiment changer");
+}
+
+#[test]
+fn the_pin_rule_says_what_is_wrong_in_french() {
+    let jeton = Jeton::french();
+    jeton.run(&["card", "create"], "").ok();
+    jeton
+        .run(&["pin", "change"], "123456\nété2024\nété2024\n")
+        .fails_with("sans lettre accentuée");
+    jeton
+        .run(&["pin", "verify"], "\n")
+        .fails_with("aucun PIN tapé");
+    jeton
+        .run(&["pin", "change", "--numeric"], "123456\nab1234\nab1234\n")
+        .fails_with("que des chiffres");
+    jeton
+        .run(&["pin", "change"], "123456\n")
+        .fails_with("l'entrée s'est terminée sans le nouveau PIN");
+    jeton
+        .run(&["pin", "verify"], "000000\n")
+        .fails_with("PIN erroné");
+    let status = jeton.run(&["status"], "").ok().stdout;
+    assert!(status.contains("PIN : 2 essais restants sur 3"), "{status}");
+    assert!(
+        status.contains("Code de déblocage (PUK) : 3 essais restants sur 3"),
+        "{status}"
+    );
+}
+
+#[test]
+fn no_prompt_for_a_secret_that_cannot_help() {
+    // Empty stdin everywhere: a command that asked for the secret would say the input ended.
+    let jeton = Jeton::new();
+    jeton.handed_over_card();
+    jeton.generate("9c", "p256");
+    std::fs::write(jeton.path("doc.txt"), b"the document").unwrap();
+    jeton
+        .run(
+            &[
+                "key", "sign", "--slot", "9c", "--in", "doc.txt", "--out", "s",
+            ],
+            "",
+        )
+        .fails_with("jeton pin change");
+    assert_eq!(jeton.status()["pin_tries_left"], 3);
+
+    let blocked = Jeton::new();
+    blocked.run(&["card", "create"], "").ok();
+    for _ in 0..3 {
+        blocked.run(&["pin", "verify"], "000000\n");
+    }
+    for args in [&["pin", "verify"][..], &["pin", "change"]] {
+        blocked
+            .run(args, "")
+            .fails_with("ask support for the unblock code, then run `jeton pin unblock`");
+    }
+    for _ in 0..2 {
+        blocked.run(&["puk", "change"], "00000000\n11112222\n11112222\n");
+    }
+    blocked
+        .run(&["pin", "unblock"], "00000000\n385172\n385172\n")
+        .fails_with("a new one must be ordered");
+    for args in [
+        &["pin", "verify"][..],
+        &["pin", "unblock"],
+        &["puk", "change"],
+    ] {
+        blocked
+            .run(args, "")
+            .fails_with("a new one must be ordered");
+    }
+
+    let puk_blocked = Jeton::new();
+    puk_blocked.run(&["card", "create"], "").ok();
+    for _ in 0..3 {
+        puk_blocked.run(&["puk", "change"], "00000000\n11112222\n11112222\n");
+    }
+    puk_blocked
+        .run(&["pin", "unblock"], "")
+        .fails_with("the PIN can no longer be unblocked");
+}
+
+#[test]
+fn destructive_commands_ask_first_and_scripts_say_yes() {
+    let jeton = Jeton::new();
+    jeton.run(&["card", "create", "--serial", "31"], "").ok();
+    jeton.generate("9a", "p256");
+    let public = std::fs::read_to_string(jeton.path("9a.pub.pem")).unwrap();
+    std::fs::write(
+        jeton.path("9a.crt"),
+        certificate_for(&public, "Jeanne Dupont"),
+    )
+    .unwrap();
+    jeton
+        .run(&["cert", "import", "--slot", "9a", "9a.crt"], "\n")
+        .ok();
+
+    // No terminal and no --yes: what would be lost is said, and nothing is done.
+    jeton
+        .run(&["key", "generate", "--slot", "9a", "--alg", "p256"], "\n")
+        .usage_error("certified for CN=Jeanne Dupont")
+        .usage_error("--yes");
+    assert_eq!(
+        jeton.status()["slots"][0]["certificate"]["subject"],
+        "CN=Jeanne Dupont"
+    );
+    jeton
+        .run(&["card", "delete", "31"], "")
+        .usage_error("destroys it for good");
+    assert!(jeton.path("cards/31.card").exists());
+    // An empty slot, or a key without a certificate, has nothing to lose.
+    jeton.generate("9c", "p256");
+    jeton.generate("9c", "p256");
+
+    for _ in 0..3 {
+        jeton.run(&["pin", "verify"], "000000\n");
+        jeton.run(&["puk", "change"], "00000000\n11112222\n11112222\n");
+    }
+    jeton
+        .run(&["card", "reset"], "")
+        .usage_error("destroys its 2 key(s)");
+    assert_eq!(jeton.status()["dead"], true);
+
+    let french = Jeton::french();
+    french.run(&["card", "create", "--serial", "32"], "").ok();
+    french
+        .run(&["card", "delete", "32"], "")
+        .usage_error("ajoutez --yes");
+    french.run(&["card", "delete", "32", "--yes"], "").ok();
+    assert!(!french.path("cards/32.card").exists());
+}
+
+#[test]
+fn a_missing_or_wrong_home_is_named() {
+    let jeton = Jeton::new();
+    let run = |home: &Path| {
+        let output = Command::new(env!("CARGO_BIN_EXE_jeton"))
+            .arg("status")
+            .env("JETON_HOME", home)
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let missing = jeton.path("nowhere");
+    let (code, stderr) = run(&missing);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains(&format!("{}/cards", missing.display())) && stderr.contains("JETON_HOME"),
+        "{stderr}"
+    );
+    let file = jeton.path("a-file");
+    std::fs::write(&file, b"").unwrap();
+    let (code, stderr) = run(&file);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains(&file.display().to_string()) && stderr.contains("not a folder"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_signature_is_streamed_and_never_written_to_a_terminal() {
+    let jeton = Jeton::new();
+    jeton.run(&["card", "create"], "").ok();
+    let public = jeton.generate("9c", "p256");
+    // 64 MiB: hashed as it is read (the card's signature covers the same digest).
+    let big = jeton.path("big.bin");
+    let chunk = vec![0x5Au8; 1 << 20];
+    let mut file = std::fs::File::create(&big).unwrap();
+    for _ in 0..64 {
+        file.write_all(&chunk).unwrap();
+    }
+    drop(file);
+    let signed = jeton.run(
+        &["key", "sign", "--slot", "9c", "--in", "big.bin"],
+        "385172\n",
+    );
+    // The PIN is the factory one here.
+    assert_eq!(signed.code, Some(1), "{}", signed.stderr);
+    let signed = jeton
+        .run(
+            &["key", "sign", "--slot", "9c", "--in", "big.bin"],
+            "123456\n",
+        )
+        .ok();
+    let key = PKey::public_key_from_pem(&std::fs::read(&public).unwrap()).unwrap();
+    let mut verifier = Verifier::new(MessageDigest::sha256(), &key).unwrap();
+    for _ in 0..64 {
+        verifier.update(&chunk).unwrap();
+    }
+    assert!(verifier.verify(&signed.raw_stdout).unwrap());
+
+    // On a terminal (script(1) gives the command one), the signature is refused.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: no script(1) to give jeton a terminal");
+        return;
+    }
+    let line = format!(
+        "{} key sign --slot 9c --in big.bin",
+        env!("CARGO_BIN_EXE_jeton")
+    );
+    let output = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("JETON_HOME", jeton.home.path())
+        .env("LANG", "C.UTF-8")
+        .current_dir(jeton.home.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("--out FILE"), "{text}");
+    assert_eq!(output.status.code(), Some(1), "{text}");
 }

@@ -1,12 +1,12 @@
 //! `jeton card create|list|delete|reset`: virtual cards in `$JETON_HOME/cards`.
 
 use jeton_card::Personalisation;
-use jeton_piv::{ManagementKey, ManagementKeyAlgorithm, Pin, Puk};
+use jeton_piv::{ManagementKey, ManagementKeyAlgorithm};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::Ctx;
-use crate::cli::{CardChoice, CreateArgs};
+use crate::cli::{CardChoice, Confirmation, CreateArgs};
 use crate::error::CliError;
 use crate::i18n::Msg;
 use crate::secrets::SecretKind;
@@ -44,12 +44,12 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<u32, CliError> {
     // prompt.
     if args.custom_pin {
         let pin = ctx.secrets.read_new(SecretKind::Pin)?;
-        Pin::new(&*pin)?;
+        super::pin::pin_value(&pin)?;
         card.pin = pin;
     }
     if args.custom_puk {
         let puk = ctx.secrets.read_new(SecretKind::Puk)?;
-        Puk::new(&*puk)?;
+        super::pin::puk_value(&puk)?;
         card.puk = puk;
     }
     if args.custom_mgmt_key {
@@ -108,24 +108,50 @@ pub fn list(ctx: &mut Ctx, json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-pub fn delete(ctx: &mut Ctx, serial: u32) -> Result<(), CliError> {
+pub fn delete(ctx: &mut Ctx, serial: u32, confirmation: Confirmation) -> Result<(), CliError> {
     if !ctx.home.serials()?.contains(&serial) {
-        return Err(CliError::UnknownCard(serial));
+        return Err(CliError::UnknownCard(serial, ctx.home.clone()));
     }
+    let keys = keys_on(ctx, serial);
+    ctx.confirm(confirmation, Msg::DeleteLoses { serial, keys })?;
     ctx.home.cards().delete(serial)?;
     ctx.say(Msg::CardDeleted(serial))
 }
 
 /// The way out of a dead card: the card allows RESET only when both PIN and PUK are
 /// blocked; check first so the holder is told why not in their terms.
-pub fn reset(ctx: &mut Ctx, choice: CardChoice) -> Result<(), CliError> {
-    let mut piv = ctx.open(choice.serial)?;
+pub fn reset(
+    ctx: &mut Ctx,
+    choice: CardChoice,
+    confirmation: Confirmation,
+) -> Result<(), CliError> {
+    let mut piv = ctx.open(&choice)?;
     let status = piv.status()?;
     if !status.dead() {
         return Err(CliError::ResetNotAllowed);
     }
+    let keys = super::status::report(&mut piv)?.slots.len();
+    ctx.confirm(
+        confirmation,
+        Msg::ResetLoses {
+            serial: status.serial,
+            keys,
+        },
+    )?;
     piv.reset()?;
     ctx.say(Msg::CardReset(status.serial))
+}
+
+/// How many slots of a virtual card hold a key or a certificate, to say what a deletion
+/// destroys; a card that cannot be read is deleted all the same, so it counts none.
+fn keys_on(ctx: &Ctx, serial: u32) -> usize {
+    let choice = CardChoice {
+        serial: Some(serial),
+        reader: None,
+    };
+    ctx.open(&choice)
+        .and_then(|mut piv| super::status::report(&mut piv))
+        .map_or(0, |report| report.slots.len())
 }
 
 /// A uniform number below `bound`, by rejection, from OpenSSL's CSPRNG.

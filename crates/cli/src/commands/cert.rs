@@ -2,23 +2,22 @@
 
 use std::path::Path;
 
-use jeton_piv::{Error as PivError, KeyReference};
+use jeton_piv::{Error as PivError, KeyReference, Slot};
 use openssl::x509::X509;
 
-use super::{parse_slot, Ctx};
+use super::Ctx;
 use crate::cli::CardChoice;
 use crate::error::CliError;
 use crate::i18n::Msg;
 
-pub fn import(ctx: &mut Ctx, choice: CardChoice, slot: &str, file: &Path) -> Result<(), CliError> {
-    let slot = parse_slot(slot)?;
+pub fn import(ctx: &mut Ctx, choice: CardChoice, slot: Slot, file: &Path) -> Result<(), CliError> {
     let bytes = std::fs::read(file).map_err(|error| CliError::Io {
         path: file.to_owned(),
         error,
     })?;
     let cert =
         parse_certificate(&bytes).ok_or_else(|| CliError::NotACertificate(file.to_owned()))?;
-    let mut piv = ctx.open(choice.serial)?;
+    let mut piv = ctx.open(&choice)?;
     // A certificate for another key would make every relying party reject the signatures:
     // refuse it while the mistake is cheap.
     if let Ok(metadata) = piv.metadata(KeyReference::Slot(slot)) {
@@ -37,11 +36,10 @@ pub fn import(ctx: &mut Ctx, choice: CardChoice, slot: &str, file: &Path) -> Res
 pub fn export(
     ctx: &mut Ctx,
     choice: CardChoice,
-    slot: &str,
+    slot: Slot,
     out: Option<&Path>,
 ) -> Result<(), CliError> {
-    let slot = parse_slot(slot)?;
-    let mut piv = ctx.open(choice.serial)?;
+    let mut piv = ctx.open(&choice)?;
     let der = match piv.read_certificate(slot) {
         Ok(der) => der,
         Err(PivError::NotFound) => return Err(CliError::NoCertificate(slot)),

@@ -5,14 +5,17 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use jeton_piv::{Error as PivError, Slot};
+use jeton_piv::{Error as PivError, KeyAlgorithm, Slot};
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
 use openssl::sign::Verifier;
 use openssl::x509::{X509Crl, X509};
 
 use super::{ca, card, cert, key, pin, status, Ctx};
-use crate::cli::{CaArgs, CaCommand, CardChoice, CreateArgs, MgmtAlg, PinKind, ProviderArgs};
+use crate::cli::{
+    CaArgs, CaCommand, CardChoice, Confirmation, CreateArgs, MgmtAlg, PinKind, ProviderArgs,
+    SecretInput,
+};
 use crate::error::CliError;
 use crate::home::Home;
 use crate::i18n::{DemoStep, Lang, Msg};
@@ -74,7 +77,7 @@ pub fn run(lang: Lang, out: &mut dyn std::io::Write) -> Result<(), CliError> {
         lang,
         home,
         work,
-        card: CardChoice { serial: None },
+        card: CardChoice::default(),
         out,
     };
     demo.say(Msg::DemoHome(&dir.path().display().to_string()))?;
@@ -171,6 +174,7 @@ impl Demo<'_> {
             mgmt_alg: MgmtAlg::TripleDes,
             random: false,
             temporary_pin: true,
+            secrets: SecretInput::default(),
         };
         let serial = self.jeton(
             "card create --temporary-pin --custom-pin --custom-puk",
@@ -179,6 +183,7 @@ impl Demo<'_> {
         )?;
         self.card = CardChoice {
             serial: Some(serial),
+            reader: None,
         };
 
         self.say(Msg::DemoStep(2, DemoStep::IssueCertificates))?;
@@ -189,13 +194,21 @@ impl Demo<'_> {
         expect(report.temporary_pin, "the new card's PIN is not temporary")?;
 
         self.say(Msg::DemoStep(4, DemoStep::SignWithTemporaryPin))?;
-        let (document, choice) = (self.file("contract.txt"), self.card);
+        let (document, choice) = (self.file("contract.txt"), self.card.clone());
         write(&document, DOCUMENT)?;
         let signature = self.file("9c.sig");
         self.refused(
             "key sign --slot 9c --in contract.txt --out 9c.sig",
             &[SMS_PIN],
-            |ctx| key::sign(ctx, choice, "9c", &document, Some(&signature)),
+            |ctx| {
+                key::sign(
+                    ctx,
+                    choice.clone(),
+                    Slot::SIGNATURE,
+                    &document,
+                    Some(signature.as_path()),
+                )
+            },
             |e| matches!(e, PivError::TemporaryPin),
         )?;
 
@@ -207,7 +220,7 @@ impl Demo<'_> {
         self.jeton(
             "pin change --alphanumeric",
             &[SMS_PIN, CHOSEN_PIN, CHOSEN_PIN],
-            |ctx| pin::change(ctx, choice, alphanumeric),
+            |ctx| pin::change(ctx, choice.clone(), alphanumeric),
         )?;
 
         self.say(Msg::DemoStep(6, DemoStep::Sign))?;
@@ -220,7 +233,7 @@ impl Demo<'_> {
         self.refused(
             "pin verify",
             &[CHOSEN_PIN],
-            |ctx| pin::verify(ctx, choice),
+            |ctx| pin::verify(ctx, choice.clone()),
             |e| matches!(e, PivError::PinBlocked),
         )?;
 
@@ -228,7 +241,7 @@ impl Demo<'_> {
         self.jeton(
             "pin unblock --alphanumeric",
             &[PUK, PIN_AFTER_UNBLOCK, PIN_AFTER_UNBLOCK],
-            |ctx| pin::unblock(ctx, choice, alphanumeric),
+            |ctx| pin::unblock(ctx, choice.clone(), alphanumeric),
         )?;
         self.sign_and_verify(Slot::SIGNATURE, PIN_AFTER_UNBLOCK)?;
 
@@ -237,22 +250,22 @@ impl Demo<'_> {
         for tries_left in [2, 1] {
             self.refused(
                 "pin unblock",
-                &["00000000", "123456", "123456"],
-                |ctx| pin::unblock(ctx, choice, PinKind::default()),
+                &["00000000", "385172", "385172"],
+                |ctx| pin::unblock(ctx, choice.clone(), PinKind::default()),
                 |e| matches!(e, PivError::WrongPuk { tries_left: t } if *t == tries_left),
             )?;
         }
         self.refused(
             "pin unblock",
-            &["00000000", "123456", "123456"],
-            |ctx| pin::unblock(ctx, choice, PinKind::default()),
+            &["00000000", "385172", "385172"],
+            |ctx| pin::unblock(ctx, choice.clone(), PinKind::default()),
             |e| matches!(e, PivError::CardDead),
         )?;
         self.say(Msg::DemoRightPin)?;
         self.refused(
             "pin verify",
             &[PIN_AFTER_UNBLOCK],
-            |ctx| pin::verify(ctx, choice),
+            |ctx| pin::verify(ctx, choice.clone()),
             |e| matches!(e, PivError::PinBlocked | PivError::CardDead),
         )?;
 
@@ -279,6 +292,7 @@ impl Demo<'_> {
                 operator: Some("support-desk".into()),
                 ..ProviderArgs::default()
             },
+            secrets: SecretInput::default(),
             command,
         };
         self.jeton(&format!("ca {line}"), secrets, |ctx| ca::run(ctx, args))
@@ -330,9 +344,9 @@ impl Demo<'_> {
     }
 
     fn status(&mut self) -> Result<status::StatusReport, CliError> {
-        let choice = self.card;
+        let choice = self.card.clone();
         self.jeton("status", &[], |ctx| {
-            let mut piv = ctx.open(choice.serial)?;
+            let mut piv = ctx.open(&choice)?;
             let report = status::report(&mut piv)?;
             status::print(ctx, &report)?;
             Ok(report)
@@ -340,12 +354,12 @@ impl Demo<'_> {
     }
 
     fn three_wrong_pins(&mut self) -> Result<(), CliError> {
-        let choice = self.card;
+        let choice = self.card.clone();
         for tries_left in [2, 1, 0] {
             self.refused(
                 "pin verify",
                 &["000000"],
-                |ctx| pin::verify(ctx, choice),
+                |ctx| pin::verify(ctx, choice.clone()),
                 |e| match e {
                     PivError::WrongPin { tries_left: t } => *t == tries_left,
                     PivError::PinBlocked => tries_left == 0,
@@ -365,16 +379,29 @@ impl Demo<'_> {
             &[CA_PASSPHRASE, CA_PASSPHRASE],
             CaCommand::Init { pkcs11: None },
         )?;
-        let choice = self.card;
+        let choice = self.card.clone();
         for (slot, alg, profile) in [
-            (Slot::AUTHENTICATION, "rsa2048", "authentication"),
-            (Slot::SIGNATURE, "p256", "qualified-signing"),
+            (
+                Slot::AUTHENTICATION,
+                KeyAlgorithm::Rsa2048,
+                "authentication",
+            ),
+            (Slot::SIGNATURE, KeyAlgorithm::EccP256, "qualified-signing"),
         ] {
             let public = self.file(&format!("{slot}.pub.pem"));
             self.jeton(
                 &format!("key generate --slot {slot} --alg {alg} --out {slot}.pub.pem"),
                 &[FACTORY_KEY],
-                |ctx| key::generate(ctx, choice, &slot.to_string(), alg, Some(&public)),
+                |ctx| {
+                    key::generate(
+                        ctx,
+                        choice.clone(),
+                        slot,
+                        alg,
+                        Some(&public),
+                        Confirmation::default(),
+                    )
+                },
             )?;
             let file = self.file(&format!("{slot}.crt"));
             self.ca(
@@ -395,7 +422,7 @@ impl Demo<'_> {
             self.jeton(
                 &format!("cert import --slot {slot} {slot}.crt"),
                 &[FACTORY_KEY],
-                |ctx| cert::import(ctx, choice, &slot.to_string(), &file),
+                |ctx| cert::import(ctx, choice.clone(), slot, &file),
             )?;
         }
         // The issuing CA's certificate, as `GET /ca/issuing.crt` serves it: the CRL's check.
@@ -408,12 +435,20 @@ impl Demo<'_> {
     }
 
     fn sign_and_verify(&mut self, slot: Slot, pin_value: &str) -> Result<(), CliError> {
-        let (document, choice) = (self.file("contract.txt"), self.card);
+        let (document, choice) = (self.file("contract.txt"), self.card.clone());
         let signature = self.file(&format!("{slot}.sig"));
         self.jeton(
             &format!("key sign --slot {slot} --in contract.txt --out {slot}.sig"),
             &[pin_value],
-            |ctx| key::sign(ctx, choice, &slot.to_string(), &document, Some(&signature)),
+            |ctx| {
+                key::sign(
+                    ctx,
+                    choice.clone(),
+                    slot,
+                    &document,
+                    Some(signature.as_path()),
+                )
+            },
         )?;
         // What `openssl dgst -sha256 -verify 9c.pub.pem -signature 9c.sig contract.txt` does.
         let public = PKey::public_key_from_pem(&read(&self.file(&format!("{slot}.pub.pem")))?)?;

@@ -13,14 +13,15 @@ pub mod serve;
 pub mod server;
 pub mod status;
 
-use std::io::Write;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use jeton_piv::{
     InProcessTransport, KeyReference, ManagementKey, ManagementKeyAlgorithm, Metadata,
-    MetadataAlgorithm, PivClient, Slot, Transport,
+    MetadataAlgorithm, PivClient, Transport,
 };
 
+use crate::cli::{CardChoice, Confirmation};
 use crate::error::CliError;
 use crate::home::Home;
 use crate::i18n::{Lang, Msg};
@@ -52,14 +53,14 @@ impl Ctx<'_> {
     }
 
     /// Opens the chosen card, virtual or in a reader, and selects its PIV application.
-    pub fn open(&self, serial: Option<u32>) -> Result<Piv, CliError> {
-        if let Some(reader) = &self.reader {
-            if serial.is_some() {
+    pub fn open(&self, choice: &CardChoice) -> Result<Piv, CliError> {
+        if let Some(reader) = choice.reader.as_ref().or(self.reader.as_ref()) {
+            if choice.serial.is_some() {
                 return Err(CliError::CardAndReader);
             }
             return open_reader(reader);
         }
-        let serial = self.home.choose(serial)?;
+        let serial = self.home.choose(choice.serial)?;
         let card = self.home.cards().open(serial)?;
         let transport: Box<dyn Transport> = Box::new(InProcessTransport::new(card));
         Ok(PivClient::open(transport)?)
@@ -80,6 +81,30 @@ impl Ctx<'_> {
         };
         piv.authenticate(&key)?;
         Ok(())
+    }
+
+    /// Before a destructive step: says what will be lost, then asks on the terminal. A
+    /// script must say `--yes`; with no terminal to ask on, nothing is done.
+    pub fn confirm(&mut self, confirmation: Confirmation, loss: Msg) -> Result<(), CliError> {
+        if confirmation.yes {
+            return Ok(());
+        }
+        self.note(loss)?;
+        if !std::io::stdin().is_terminal() {
+            return Err(CliError::ConfirmationNeeded);
+        }
+        write!(self.err, "{}", Msg::ConfirmQuestion.text(self.lang)).map_err(CliError::Output)?;
+        self.err.flush().map_err(CliError::Output)?;
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(CliError::Terminal)?;
+        // "yes" in either language, as typed.
+        match answer.trim().to_lowercase().as_str() {
+            "y" | "yes" | "o" | "oui" => Ok(()),
+            _ => Err(CliError::NotConfirmed),
+        }
     }
 
     /// Writes data to `path`, or to stdout when there is none.
@@ -121,11 +146,6 @@ fn current_management_algorithm(piv: &mut Piv, key_len: usize) -> ManagementKeyA
         32 => ManagementKeyAlgorithm::Aes256,
         _ => ManagementKeyAlgorithm::TripleDes,
     }
-}
-
-/// A slot named on the command line.
-pub fn parse_slot(text: &str) -> Result<Slot, CliError> {
-    Ok(text.parse::<Slot>()?)
 }
 
 #[cfg(all(test, not(feature = "pcsc")))]

@@ -46,7 +46,7 @@ pub struct CertificateReport {
 }
 
 pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<(), CliError> {
-    let mut piv = ctx.open(args.card.serial)?;
+    let mut piv = ctx.open(&args.card)?;
     let report = report(&mut piv)?;
     if args.json {
         let text = serde_json::to_string_pretty(&report).map_err(CliError::Json)?;
