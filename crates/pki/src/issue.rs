@@ -50,6 +50,10 @@ pub enum IssueError {
     /// The validity period is wrong.
     #[error("validity: {0}")]
     Validity(String),
+    /// A root CA signs only CA certificates (EN 319 411-1 §6.5.1 key usage separation, as
+    /// CA/Browser Forum BR §6.1.7 puts it: root keys sign no end-entity certificate).
+    #[error("a root CA issues only CA certificates: issue profile {0:?} from the issuing CA")]
+    EndEntityFromRoot(String),
     /// The issuer certificate is not a CA certificate.
     #[error("the issuer certificate is not a CA (basicConstraints cA and keyCertSign, RFC 5280 §4.2.1.9)")]
     IssuerNotCa,
@@ -166,6 +170,9 @@ pub fn issue(
     if issuer.signer.public_key() != ca.subject_public_key_info {
         return Err(IssueError::IssuerKeyMismatch);
     }
+    if ca.subject == ca.issuer && !profile.role.is_ca() {
+        return Err(IssueError::EndEntityFromRoot(profile.name.clone()));
+    }
     // RFC 5280 §6.1.3: a certificate outside its issuer's validity does not validate.
     if period.not_before < ca.validity.not_before.to_system_time()
         || period.not_after > ca.validity.not_after.to_system_time()
@@ -274,6 +281,11 @@ fn build(
         .not_after
         .duration_since(period.not_before)
         .map_err(|_| IssueError::Validity("notAfter is before notBefore".into()))?;
+    if lifetime.is_zero() {
+        return Err(IssueError::Validity(
+            "notAfter must be after notBefore (a certificate valid for no time)".into(),
+        ));
+    }
     if lifetime.as_secs() > u64::from(profile.max_validity_days) * 86_400 {
         return Err(IssueError::Validity(format!(
             "profile {:?} allows at most {} days",

@@ -484,3 +484,63 @@ fn dump_samples() {
         std::fs::write(format!("{dir}/{name}.der"), c.to_der().unwrap()).unwrap();
     }
 }
+
+#[test]
+fn the_root_issues_no_end_entity_certificate() {
+    let pki = Pki::new();
+    let key = SoftwareKey::generate(KeyKind::P256).unwrap();
+    let from_root = jeton_pki::Issuer {
+        certificate: &pki.root,
+        signer: &pki.root_key,
+        urls: &ca_urls(),
+    };
+    for name in [
+        "qualified-signing",
+        "authentication",
+        "ocsp-responder",
+        "tsa",
+    ] {
+        let subject = if name.contains("ocsp") || name == "tsa" {
+            service("Jeton service")
+        } else {
+            holder(false)
+        };
+        let err = jeton_pki::issue(
+            &profile(name),
+            &provider(),
+            &subject,
+            &key.public_key(),
+            &from_root,
+            period(0, 30),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, IssueError::EndEntityFromRoot(_)),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_certificate_valid_for_no_time_is_refused() {
+    let pki = Pki::new();
+    let key = SoftwareKey::generate(KeyKind::P256).unwrap();
+    let now = std::time::SystemTime::now();
+    let err = jeton_pki::issue(
+        &profile("qualified-signing"),
+        &provider(),
+        &holder(false),
+        &key.public_key(),
+        &jeton_pki::Issuer {
+            certificate: &pki.ca,
+            signer: &pki.ca_key,
+            urls: &ca_urls(),
+        },
+        jeton_pki::Period {
+            not_before: now,
+            not_after: now,
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, IssueError::Validity(_)), "{err}");
+}

@@ -108,6 +108,92 @@ pub enum CaError {
     /// DER encoding failed.
     #[error("DER: {0}")]
     Der(#[from] der::Error),
+    /// The passphrase for new key files is too weak.
+    #[error("{0}")]
+    WeakPassphrase(WeakPassphrase),
+}
+
+/// Why a passphrase for the provider's key files is refused. The rule: at least
+/// [`MIN_PASSPHRASE_CHARS`] characters, at least [`MIN_DISTINCT_CHARS`] different ones, and
+/// not a run of consecutive characters (`abcdefghijkl`, `987654321098`): the key files'
+/// encryption (PKCS#8, scrypt) is only as strong as what an offline guesser must try.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WeakPassphrase {
+    /// Fewer characters than the minimum.
+    #[error("the passphrase has {0} characters: key files need at least 12")]
+    TooShort(usize),
+    /// Too few different characters (`aaaaaaaaaaaa`, `abababababab`).
+    #[error("the passphrase has only {0} different characters: use at least 6")]
+    TooFewDistinct(usize),
+    /// Consecutive characters, up or down.
+    #[error("the passphrase is a run of consecutive characters")]
+    Sequence,
+}
+
+/// The shortest passphrase accepted for new key files.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+/// The fewest different characters in it.
+pub const MIN_DISTINCT_CHARS: usize = 6;
+
+/// Checks a passphrase for new key files against the rule of [`WeakPassphrase`].
+pub fn check_passphrase(secret: &[u8]) -> Result<(), WeakPassphrase> {
+    let text = String::from_utf8_lossy(secret);
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() < MIN_PASSPHRASE_CHARS {
+        return Err(WeakPassphrase::TooShort(chars.len()));
+    }
+    let mut distinct = chars.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < MIN_DISTINCT_CHARS {
+        return Err(WeakPassphrase::TooFewDistinct(distinct.len()));
+    }
+    // Digits wrap (…8, 9, 0, 1…), as people type them on a keyboard row.
+    let step = |a: char, b: char| {
+        let (a, b) = (a as i64, b as i64);
+        let wrap = |x: i64| {
+            if (48..=57).contains(&x) {
+                Some(x - 48)
+            } else {
+                None
+            }
+        };
+        match (wrap(a), wrap(b)) {
+            (Some(x), Some(y)) => (y - x).rem_euclid(10),
+            _ => b - a,
+        }
+    };
+    let first = step(chars[0], chars[1]);
+    let sequence = (first == 1 || first == -1 || first == 9)
+        && chars.windows(2).all(|w| step(w[0], w[1]) == first);
+    if sequence {
+        return Err(WeakPassphrase::Sequence);
+    }
+    Ok(())
+}
+
+/// Where a certificate stands in its validity period, besides any revocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Validity {
+    /// Before notBefore.
+    NotYetValid,
+    /// Between notBefore and notAfter (RFC 5280 §4.1.2.5: both inclusive).
+    Valid,
+    /// After notAfter.
+    Expired,
+}
+
+impl Validity {
+    /// Where `record` stands at `now`.
+    pub fn of(record: &CertificateRecord, now: SystemTime) -> Validity {
+        if now < record.not_before {
+            Validity::NotYetValid
+        } else if now > record.not_after {
+            Validity::Expired
+        } else {
+            Validity::Valid
+        }
+    }
 }
 
 /// Where a provider key lives.
@@ -383,6 +469,9 @@ pub async fn init(
 ) -> Result<InitReport, CaError> {
     if let Some(ca) = store.cas().await?.first() {
         return Err(CaError::AlreadyInitialised(ca.name.clone()));
+    }
+    if matches!(keys, KeyStore::Software) {
+        check_passphrase(secret).map_err(CaError::WeakPassphrase)?;
     }
     std::fs::create_dir_all(dir.keys()).map_err(|error| CaError::Io {
         path: dir.keys(),

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jeton_pki::RevocationReason;
 use jeton_tsp::audit::{self, Event};
-use jeton_tsp::ca::{self as provider_ca, KeyRef, KeyStore, ProviderDir, SubjectKey};
+use jeton_tsp::ca::{self as provider_ca, KeyRef, KeyStore, ProviderDir, SubjectKey, Validity};
 use jeton_tsp::config::ProviderConfig;
 use jeton_tsp::store::{Actor, RevocationRequest, RevokeOutcome, Serial, Status, Store};
 use openssl::x509::X509Crl;
@@ -385,8 +385,13 @@ fn list(ctx: &mut Ctx, p: &Provider, json: bool) -> Result<(), CliError> {
         }
         Ok::<_, jeton_tsp::StoreError>((cas, with_status))
     })?;
-    let status_text = |s: &Status| match s {
-        Status::Good => ("good".to_owned(), None, None),
+    // A revocation outranks the dates; a good certificate outside its period is not good.
+    let status_text = |c: &jeton_tsp::store::CertificateRecord, s: &Status| match s {
+        Status::Good => match Validity::of(c, now) {
+            Validity::Valid => ("good".to_owned(), None, None),
+            Validity::Expired => ("expired".to_owned(), None, None),
+            Validity::NotYetValid => ("not-yet-valid".to_owned(), None, None),
+        },
         Status::Revoked { at, reason } => (
             "revoked".to_owned(),
             Some(show_time(*at)),
@@ -400,7 +405,7 @@ fn list(ctx: &mut Ctx, p: &Provider, json: bool) -> Result<(), CliError> {
                 "name": c.name, "role": c.role, "issuer": c.issuer, "key": c.key_ref,
             })).collect::<Vec<_>>(),
             "certificates": certs.iter().map(|(c, s)| {
-                let (status, revoked_at, reason) = status_text(s);
+                let (status, revoked_at, reason) = status_text(c, s);
                 serde_json::json!({
                     "ca": c.ca, "serial": c.serial.as_str(), "profile": c.profile,
                     "subject": c.subject, "not_before": show_time(c.not_before),
@@ -420,7 +425,7 @@ fn list(ctx: &mut Ctx, p: &Provider, json: bool) -> Result<(), CliError> {
         })?;
     }
     for (c, s) in &certs {
-        let (status, revoked_at, _) = status_text(s);
+        let (status, revoked_at, _) = status_text(c, s);
         let status = match revoked_at {
             Some(at) => format!("{status} {at}"),
             None => status,

@@ -5,7 +5,7 @@
 //!
 //! ```toml
 //! [server]
-//! listen = "127.0.0.1:8080"
+//! listen = "127.0.0.1:8080"  # or a host name: "localhost:8080"
 //! cas = ["issuing"]          # CAs answered for (default: every issuing CA of the store)
 //! tsa = "tsa"                # the TSA served at /tsa (default: the store's TSA, if any)
 //! crl_interval_secs = 60     # a revocation is on a published CRL within this time
@@ -14,6 +14,20 @@
 //! [server.keys]              # key references instead of those the store records
 //! issuing = "pkcs11:token=ca;id=%01"
 //! ```
+//!
+//! Every number has a range ([`BOUNDS`]); a value outside it stops the server with the
+//! setting's name and its range:
+//!
+//! | setting | range | default |
+//! |---|---|---|
+//! | `crl_interval_secs` | 1 – 43 200, and at most half of `crl_validity_secs` | 60 |
+//! | `crl_validity_secs` | 60 – 604 800 (one week) | 86 400 |
+//! | `ocsp_validity_secs` | 60 – 604 800 | 14 400 |
+//! | `resync_interval_secs` | 1 – 3 600 | 30 |
+//! | `poll_interval_ms` | 10 – 60 000 | 250 |
+//! | `request_timeout_secs` | 1 – 300 | 10 |
+//! | `max_body_bytes` | 1 024 – 1 048 576 | 65 536 |
+//! | `tsa_accuracy_ms` | 1 – 1 000 (EN 319 421: one second or better) | 1 000 |
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -50,6 +64,49 @@ pub enum ConfigError {
         /// What is wrong and what to write instead.
         why: String,
     },
+    /// A number outside its documented range.
+    #[error("server setting `{setting}` = {value} is outside its range {min} to {max}")]
+    OutOfRange {
+        /// The setting, as written in the file (or the environment variable).
+        setting: String,
+        /// The value given.
+        value: u64,
+        /// The smallest value accepted.
+        min: u64,
+        /// The largest value accepted.
+        max: u64,
+    },
+}
+
+/// The range of every numeric setting: (name, smallest, largest).
+pub const BOUNDS: [(&str, u64, u64); 8] = [
+    ("crl_interval_secs", 1, 43_200),
+    ("crl_validity_secs", 60, 604_800),
+    ("ocsp_validity_secs", 60, 604_800),
+    ("resync_interval_secs", 1, 3_600),
+    ("poll_interval_ms", 10, 60_000),
+    ("request_timeout_secs", 1, 300),
+    ("max_body_bytes", 1_024, 1_048_576),
+    ("tsa_accuracy_ms", 1, 1_000),
+];
+
+/// Refuses `value` outside the range [`BOUNDS`] gives `setting`.
+fn in_range(setting: &str, value: u64) -> Result<u64, ConfigError> {
+    let (_, min, max) = BOUNDS
+        .iter()
+        .copied()
+        .find(|(name, _, _)| *name == setting)
+        .unwrap_or((setting, 0, u64::MAX));
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError::OutOfRange {
+            setting: setting.to_owned(),
+            value,
+            min,
+            max,
+        })
+    }
 }
 
 /// The checked settings.
@@ -109,7 +166,7 @@ struct Section {
     resync_interval_secs: Option<u64>,
     poll_interval_ms: Option<u64>,
     request_timeout_secs: Option<u64>,
-    max_body_bytes: Option<usize>,
+    max_body_bytes: Option<u64>,
 }
 
 /// EN 319 421 best-practices-ts-policy, when none is configured.
@@ -135,6 +192,36 @@ fn check_name(setting: &str, name: &str) -> Result<(), ConfigError> {
             format!("`{name}` must be letters, digits, - and _ (it is part of a URL)"),
         ))
     }
+}
+
+/// An address and port, `127.0.0.1:8080`, `[::1]:8080` or a host name `localhost:8080`
+/// (resolved now, its first address taken, IPv4 first as most hosts file list them).
+pub fn listen_address(text: &str) -> Result<SocketAddr, ConfigError> {
+    use std::net::ToSocketAddrs;
+    let text = text.trim();
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    let bad = |why: String| invalid("listen", why);
+    let (host, port) = text.rsplit_once(':').ok_or_else(|| {
+        bad(format!(
+            "`{text}` is not an address and port such as 127.0.0.1:8080 or localhost:8080"
+        ))
+    })?;
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(bad(format!(
+            "`{text}` is not an address and port such as 127.0.0.1:8080 or localhost:8080"
+        )));
+    }
+    let mut addresses: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| bad(format!("host `{host}` cannot be resolved: {e}")))?
+        .collect();
+    addresses.sort_by_key(|a| !a.is_ipv4());
+    addresses
+        .first()
+        .copied()
+        .ok_or_else(|| bad(format!("host `{host}` has no address")))
 }
 
 impl ServerConfig {
@@ -178,10 +265,7 @@ impl ServerConfig {
                     .map_err(|_| invalid(env_name, format!("`{text}` is not a whole number")))?,
                 None => value.unwrap_or(default),
             };
-            if value == 0 {
-                return Err(invalid(setting, "must be at least 1"));
-            }
-            Ok(value)
+            in_range(setting, value)
         };
         let secs = |setting: &str, env_name: &str, value: Option<u64>, default: u64| {
             number(setting, env_name, value, default).map(Duration::from_secs)
@@ -189,12 +273,7 @@ impl ServerConfig {
         let listen_text = env("JETON_SERVER_LISTEN")
             .or(s.listen)
             .unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen = listen_text.trim().parse().map_err(|_| {
-            invalid(
-                "listen",
-                format!("`{listen_text}` is not an address and port such as 127.0.0.1:8080"),
-            )
-        })?;
+        let listen = listen_address(&listen_text)?;
         if let Some(cas) = &s.cas {
             for (i, name) in cas.iter().enumerate() {
                 check_name("cas", name)?;
@@ -209,11 +288,11 @@ impl ServerConfig {
         let policy_text = s.tsa_policy.unwrap_or_else(|| DEFAULT_TSA_POLICY.into());
         let tsa_policy = ObjectIdentifier::new(&policy_text)
             .map_err(|_| invalid("tsa_policy", format!("`{policy_text}` is not an OID")))?;
-        let tsa_accuracy = Duration::from_millis(s.tsa_accuracy_ms.unwrap_or(1000));
-        if tsa_accuracy.is_zero() || tsa_accuracy > Duration::from_secs(1) {
-            // EN 319 421: accuracy of one second or better.
-            return Err(invalid("tsa_accuracy_ms", "must be 1 to 1000"));
-        }
+        // EN 319 421: accuracy of one second or better.
+        let tsa_accuracy = Duration::from_millis(in_range(
+            "tsa_accuracy_ms",
+            s.tsa_accuracy_ms.unwrap_or(1000),
+        )?);
         let config = ServerConfig {
             listen,
             cas: s.cas,
@@ -258,16 +337,17 @@ impl ServerConfig {
                 s.request_timeout_secs,
                 10,
             )?,
-            max_body: s.max_body_bytes.unwrap_or(64 * 1024),
+            max_body: usize::try_from(in_range(
+                "max_body_bytes",
+                s.max_body_bytes.unwrap_or(64 * 1024),
+            )?)
+            .unwrap_or(usize::MAX),
         };
         if config.crl_interval * 2 > config.crl_validity {
             return Err(invalid(
                 "crl_interval_secs",
                 "must be at most half of crl_validity_secs",
             ));
-        }
-        if config.max_body < 1024 {
-            return Err(invalid("max_body_bytes", "must be at least 1024"));
         }
         Ok(config)
     }
@@ -314,6 +394,7 @@ mod tests {
     fn mistakes_name_the_setting() {
         let cases = [
             ("listen = \"localhost\"", "listen"),
+            ("listen = \"no-such-host.invalid:80\"", "listen"),
             ("crl_interval_secs = 0", "crl_interval_secs"),
             ("crl_interval_secs = 50000", "crl_interval_secs"),
             ("cas = [\"a/b\"]", "cas"),
@@ -332,5 +413,37 @@ mod tests {
             |name: &str| (name == "JETON_SERVER_CRL_INTERVAL_SECS").then(|| "soon".to_owned());
         let error = ServerConfig::parse("", env).unwrap_err();
         assert!(error.to_string().contains("JETON_SERVER_"), "{error}");
+    }
+
+    #[test]
+    fn a_host_name_is_resolved_for_listen() {
+        let c = ServerConfig::parse("[server]\nlisten = \"localhost:8080\"\n", no_env).unwrap();
+        assert!(c.listen.ip().is_loopback(), "{}", c.listen);
+        assert_eq!(c.listen.port(), 8080);
+        assert_eq!(listen_address("[::1]:0").unwrap().to_string(), "[::1]:0");
+    }
+
+    #[test]
+    fn every_number_outside_its_range_is_refused_with_the_range() {
+        for (setting, min, max) in BOUNDS {
+            for value in [min - 1, max + 1] {
+                let text = format!("[server]\n{setting} = {value}\ncrl_validity_secs = 604800\n");
+                let text = if setting == "crl_validity_secs" {
+                    format!("[server]\n{setting} = {value}\n")
+                } else {
+                    text
+                };
+                let error = ServerConfig::parse(&text, no_env).unwrap_err();
+                assert!(
+                    matches!(&error, ConfigError::OutOfRange { setting: s, min: lo, max: hi, .. }
+                        if s == setting && *lo == min && *hi == max),
+                    "{setting} = {value}: {error}"
+                );
+                assert!(error.to_string().contains(&max.to_string()), "{error}");
+            }
+        }
+        let env = |name: &str| (name == "JETON_SERVER_POLL_INTERVAL_MS").then(|| "1".to_owned());
+        let error = ServerConfig::parse("", env).unwrap_err();
+        assert!(error.to_string().contains("poll_interval_ms"), "{error}");
     }
 }
