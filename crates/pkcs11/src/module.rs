@@ -8,10 +8,7 @@ use std::time::Duration;
 
 use cryptoki_sys::*;
 use jeton_card::CardDirectory;
-use jeton_piv::{
-    CardStatus, InProcessTransport, KeyAlgorithm, KeyReference, Pin, PivClient, Puk, RetryCounter,
-    Slot, Transport,
-};
+use jeton_piv::{CardStatus, KeyAlgorithm, KeyReference, Pin, Puk, RetryCounter, Slot};
 use zeroize::Zeroizing;
 
 use crate::config::Config;
@@ -21,7 +18,7 @@ use crate::mechanisms::{
 };
 use crate::objects::{self, CertificateInfo, Curve, ObjectKind, PublicParts, SlotContents};
 use crate::session::{Card, DecryptOperation, Session, SignOperation};
-use crate::slots::{Login, SlotTable, TokenSource, TokenState};
+use crate::slots::{self, Login, SlotTable, TokenSource, TokenState};
 
 /// A result for the two-call length convention: the bytes, or how many the caller needs.
 pub enum Output<T> {
@@ -186,20 +183,10 @@ impl Module {
         }
     }
 
+    /// A connection of its own, for a look at a token outside any session.
     fn connect(&self, source: TokenSource) -> Result<Card> {
-        let transport: Box<dyn Transport> = match source {
-            TokenSource::Virtual(serial) => {
-                let card = lock(&self.slots)
-                    .cards()
-                    .open(serial)
-                    .map_err(|_| Error::TokenNotPresent)?;
-                Box::new(InProcessTransport::new(card))
-            }
-            TokenSource::Reader(name) => reader_transport(&name)?,
-        };
-        let mut card = PivClient::new(transport);
-        card.select().map_err(|_| Error::TokenNotPresent)?;
-        Ok(card)
+        let cards = lock(&self.slots).cards().clone();
+        slots::connect(&cards, &source)
     }
 
     pub fn slot_info(&self, slot: CK_SLOT_ID) -> Result<CK_SLOT_INFO> {
@@ -337,8 +324,13 @@ impl Module {
 
     // ---- sessions and login ----
 
-    fn token_state(&self, slot: CK_SLOT_ID) -> Arc<Mutex<TokenState>> {
-        Arc::clone(lock(&self.tokens).entry(slot).or_default())
+    fn token_state(&self, slot: CK_SLOT_ID, source: TokenSource) -> Arc<Mutex<TokenState>> {
+        let mut tokens = lock(&self.tokens);
+        let token = tokens.entry(slot).or_insert_with(|| {
+            let cards = lock(&self.slots).cards().clone();
+            Arc::new(Mutex::new(TokenState::new(cards, source)))
+        });
+        Arc::clone(token)
     }
 
     fn entry(&self, handle: CK_SESSION_HANDLE) -> Result<Arc<SessionEntry>> {
@@ -352,13 +344,14 @@ impl Module {
         }
         let read_write = flags & CKF_RW_SESSION != 0;
         let source = self.token_source(slot)?;
-        let token = self.token_state(slot);
+        let token = self.token_state(slot, source);
         if !read_write && matches!(lock(&token).login, Login::SecurityOfficer { .. }) {
             return Err(Error::SessionReadWriteSoExists);
         }
-        let card = self.connect(source)?;
+        let mut session = Session::new(slot, token);
+        // The card must answer now; the connection goes back to the token for the calls.
+        session.with_card(|card| card.select().map_err(|_| Error::TokenNotPresent))?;
         let handle = NEXT_SESSION.fetch_add(1, Ordering::SeqCst);
-        let session = Session::new(slot, token, card);
         let entry = Arc::new(SessionEntry {
             slot_id: slot,
             read_write,
@@ -388,10 +381,9 @@ impl Module {
             .values()
             .any(|e| e.slot_id == slot);
         if !others {
-            let token = self.token_state(slot);
-            let mut token = lock(&token);
-            token.login = Login::Public;
-            token.generation += 1;
+            if let Some(token) = lock(&self.tokens).get(&slot) {
+                lock(token).log_out();
+            }
         }
         Ok(())
     }
@@ -458,12 +450,18 @@ impl Module {
                     Login::Public => {}
                 }
                 let pin = login_secret(user_pin, secret)?;
-                session.card.verify_pin(&pin)?;
-                token.login = Login::User {
-                    pin: Zeroizing::new(secret.to_vec()),
-                };
-                token.generation += 1;
-                session.seen_generation = token.generation;
+                let mut connection = session.take_connection(&mut token)?;
+                let result = connection.card.verify_pin(&pin).map_err(Error::from);
+                if result.is_ok() {
+                    token.login = Login::User {
+                        pin: Zeroizing::new(secret.to_vec()),
+                    };
+                    token.generation += 1;
+                    connection.generation = token.generation;
+                }
+                let gone = result == Err(Error::DeviceRemoved);
+                session.give_back(&mut token, connection, gone);
+                result?;
             }
             CKU_SO => {
                 let read_only_exists = self
@@ -484,12 +482,18 @@ impl Module {
                 let puk = login_secret(unblock_code, secret)?;
                 // PIV has no VERIFY for the PUK: CHANGE REFERENCE DATA 81 with old = new
                 // checks it, spending a try when wrong and restoring them when right.
-                session.card.change_puk(&puk, &puk)?;
-                token.login = Login::SecurityOfficer {
-                    puk: Zeroizing::new(secret.to_vec()),
-                };
-                token.generation += 1;
-                session.seen_generation = token.generation;
+                let mut connection = session.take_connection(&mut token)?;
+                let result = connection.card.change_puk(&puk, &puk).map_err(Error::from);
+                if result.is_ok() {
+                    token.login = Login::SecurityOfficer {
+                        puk: Zeroizing::new(secret.to_vec()),
+                    };
+                    token.generation += 1;
+                    connection.generation = token.generation;
+                }
+                let gone = result == Err(Error::DeviceRemoved);
+                session.give_back(&mut token, connection, gone);
+                result?;
             }
             CKU_CONTEXT_SPECIFIC => {
                 let pin = login_secret(user_pin, secret)?;
@@ -504,7 +508,9 @@ impl Module {
                 if !waiting {
                     return Err(Error::OperationNotInitialized);
                 }
-                session.card.verify_pin(&pin)?;
+                // The session keeps this connection until the operation ends: its card
+                // allows the one PIN-always use there.
+                session.with_card(|card| Ok(card.verify_pin(&pin)?))?;
                 if let Some(op) = session.sign.as_mut() {
                     op.context_login_done = true;
                 }
@@ -519,41 +525,13 @@ impl Module {
 
     pub fn logout(&self, handle: CK_SESSION_HANDLE) -> Result<()> {
         let entry = self.entry(handle)?;
-        let mut session = lock(&entry.session);
-        let token_arc = Arc::clone(&session.token);
-        let mut token = lock(&token_arc);
+        let session = lock(&entry.session);
+        let mut token = lock(&session.token);
         if matches!(token.login, Login::Public) {
             return Err(Error::UserNotLoggedIn);
         }
-        token.login = Login::Public;
-        token.generation += 1;
-        session.seen_generation = token.generation;
-        session.card.clear_verification()?;
+        token.log_out();
         Ok(())
-    }
-
-    /// Brings this session's card connection in step with the token's login, and says
-    /// whether the user is logged in.
-    fn require_user(session: &mut Session) -> Result<()> {
-        let token_arc = Arc::clone(&session.token);
-        let token = lock(&token_arc);
-        let in_step = session.seen_generation == token.generation;
-        match &token.login {
-            Login::User { pin } => {
-                if !in_step {
-                    session.card.verify_pin(&user_pin(pin)?)?;
-                    session.seen_generation = token.generation;
-                }
-                Ok(())
-            }
-            _ => {
-                if !in_step {
-                    let _ = session.card.clear_verification();
-                    session.seen_generation = token.generation;
-                }
-                Err(Error::UserNotLoggedIn)
-            }
-        }
     }
 
     fn is_user(session: &Session) -> bool {
@@ -571,9 +549,9 @@ impl Module {
         let Login::SecurityOfficer { puk } = &token.login else {
             return Err(Error::UserNotLoggedIn);
         };
-        let new_pin = user_pin(new_pin)?;
-        session.card.unblock_pin(&unblock_code(puk)?, &new_pin)?;
-        Ok(())
+        let (puk, new_pin) = (unblock_code(puk)?, user_pin(new_pin)?);
+        drop(token);
+        session.with_card(|card| Ok(card.unblock_pin(&puk, &new_pin)?))
     }
 
     pub fn set_pin(&self, handle: CK_SESSION_HANDLE, old: &[u8], new: &[u8]) -> Result<()> {
@@ -583,11 +561,28 @@ impl Module {
         }
         let mut session = lock(&entry.session);
         let token_arc = Arc::clone(&session.token);
+        // The token stays locked: no login or logout comes between the change and the
+        // login state that follows it.
         let mut token = lock(&token_arc);
+        let mut connection = session.take_connection(&mut token)?;
+        let result = Self::change_secret(&mut token, &mut connection.card, old, new);
+        let gone = result == Err(Error::DeviceRemoved);
+        session.give_back(&mut token, connection, gone);
+        result
+    }
+
+    /// `C_SetPIN` on one connection: the PUK in an SO session, else the PIN (or, when the
+    /// PIN is blocked in a public session, an unblock with the PUK).
+    fn change_secret(
+        token: &mut TokenState,
+        card: &mut Card,
+        old: &[u8],
+        new: &[u8],
+    ) -> Result<()> {
         match &token.login {
             Login::SecurityOfficer { .. } => {
                 let (old, new) = (unblock_code(old)?, unblock_code(new)?);
-                session.card.change_puk(&old, &new)?;
+                card.change_puk(&old, &new)?;
                 token.login = Login::SecurityOfficer {
                     puk: Zeroizing::new(new.as_bytes().to_vec()),
                 };
@@ -600,14 +595,14 @@ impl Module {
                 // `pkcs11-tool --unlock-pin --puk` expects (its "set_pin_in_unlogged_session").
                 let blocked = !logged_in
                     && matches!(
-                        session.card.pin_verification(),
+                        card.pin_verification(),
                         Ok(jeton_piv::PinVerification::Blocked)
                     );
                 if blocked {
-                    session.card.unblock_pin(&unblock_code(old)?, &new_pin)?;
+                    card.unblock_pin(&unblock_code(old)?, &new_pin)?;
                     return Ok(());
                 }
-                session.card.change_pin(&user_pin(old)?, &new_pin)?;
+                card.change_pin(&user_pin(old)?, &new_pin)?;
                 if logged_in {
                     token.login = Login::User {
                         pin: Zeroizing::new(new.to_vec()),
@@ -623,18 +618,20 @@ impl Module {
     /// What a PIV slot holds, read once per session and search.
     fn contents(session: &mut Session, slot: Slot) -> Result<&SlotContents> {
         if !session.contents.contains_key(&slot) {
-            let (public, origin) = match session.card.metadata(KeyReference::Slot(slot)) {
-                Ok(metadata) => (
-                    metadata.public_key.as_ref().map(PublicParts::from_piv),
-                    metadata.origin,
-                ),
-                Err(_) => (None, None),
-            };
-            let certificate = session
-                .card
-                .read_certificate(slot)
-                .ok()
-                .and_then(CertificateInfo::parse);
+            let ((public, origin), certificate) = session.with_card(|card| {
+                let key = match card.metadata(KeyReference::Slot(slot)) {
+                    Ok(metadata) => (
+                        metadata.public_key.as_ref().map(PublicParts::from_piv),
+                        metadata.origin,
+                    ),
+                    Err(_) => (None, None),
+                };
+                let certificate = card
+                    .read_certificate(slot)
+                    .ok()
+                    .and_then(CertificateInfo::parse);
+                Ok((key, certificate))
+            })?;
             session.contents.insert(
                 slot,
                 SlotContents {
@@ -819,8 +816,10 @@ impl Module {
                 chosen.ok_or(Error::TemplateIncomplete)?
             }
         };
-        session.card.authenticate(&self.config.management_key)?;
-        session.card.write_certificate(slot, der)?;
+        session.with_card(|card| {
+            card.authenticate(&self.config.management_key)?;
+            Ok(card.write_certificate(slot, der)?)
+        })?;
         session.contents.remove(&slot);
         Ok(objects::handle_of(
             entry.slot_id,
@@ -854,8 +853,10 @@ impl Module {
             // PIV has no command that deletes a key.
             return Err(Error::ActionProhibited);
         }
-        session.card.authenticate(&self.config.management_key)?;
-        session.card.delete_certificate(slot)?;
+        session.with_card(|card| {
+            card.authenticate(&self.config.management_key)?;
+            Ok(card.delete_certificate(slot)?)
+        })?;
         session.contents.remove(&slot);
         Ok(())
     }
@@ -904,7 +905,9 @@ impl Module {
             _ => return Err(Error::MechanismInvalid),
         };
         let mut session = lock(&entry.session);
-        Self::require_user(&mut session)?;
+        if !Self::is_user(&session) {
+            return Err(Error::UserNotLoggedIn);
+        }
         let slot = match either(CKA_ID) {
             Some(id) => objects::slot_of_id(id).ok_or(Error::AttributeValueInvalid)?,
             // Without an id, the first free slot whose key needs the PIN once: never 9C
@@ -922,8 +925,10 @@ impl Module {
                 free.ok_or(Error::DeviceMemory)?
             }
         };
-        session.card.authenticate(&self.config.management_key)?;
-        session.card.generate(slot, algorithm)?;
+        session.with_user_card(|card| {
+            card.authenticate(&self.config.management_key)?;
+            Ok(card.generate(slot, algorithm)?)
+        })?;
         session.contents.remove(&slot);
         Ok((
             objects::handle_of(entry.slot_id, slot, ObjectKind::PublicKey),
@@ -998,13 +1003,13 @@ impl Module {
 
     /// Runs the card's signature of a prepared message (hashed when the mechanism hashes).
     fn card_sign(session: &mut Session, op: &SignOperation, message: &[u8]) -> Result<Vec<u8>> {
-        Self::require_user(session)?;
-        if op.needs_context_login && !op.context_login_done {
+        if !Self::is_user(session) || (op.needs_context_login && !op.context_login_done) {
             return Err(Error::UserNotLoggedIn);
         }
         let input = op.scheme.card_input(message, &op.key)?;
         let algorithm = op.key.algorithm().ok_or(Error::KeyTypeInconsistent)?;
-        let output = session.card.sign_raw(op.slot, algorithm, &input)?;
+        let output =
+            session.with_user_card(|card| Ok(card.sign_raw(op.slot, algorithm, &input)?))?;
         op.scheme.finish(output, &op.key)
     }
 
@@ -1197,9 +1202,9 @@ impl Module {
                     if data.len() != modulus_len(&op.key) {
                         return Err(Error::EncryptedDataLenRange);
                     }
-                    Self::require_user(session)?;
                     let algorithm = op.key.algorithm().ok_or(Error::KeyTypeInconsistent)?;
-                    let block = session.card.decrypt(op.slot, algorithm, data)?;
+                    let block = session
+                        .with_user_card(|card| Ok(card.decrypt(op.slot, algorithm, data)?))?;
                     op.scheme.unpad(&block)
                 })();
                 let plaintext = result?;
@@ -1278,8 +1283,8 @@ impl Module {
             }
             _ => return Err(Error::MechanismParamInvalid),
         };
-        Self::require_user(&mut session)?;
-        let mut value = session.card.ecdh(slot, curve.algorithm(), point)?;
+        let mut value =
+            session.with_user_card(|card| Ok(card.ecdh(slot, curve.algorithm(), point)?))?;
         if let Some(len) = find_attribute(template, CKA_VALUE_LEN) {
             let len = ulong_of(len)? as usize;
             if len == 0 || len > value.len() {
@@ -1415,19 +1420,6 @@ impl Module {
     pub fn check_session(&self, handle: CK_SESSION_HANDLE) -> Result<()> {
         self.entry(handle).map(drop)
     }
-}
-
-/// A reader's card, through PC/SC.
-#[cfg(feature = "pcsc")]
-fn reader_transport(name: &str) -> Result<Box<dyn Transport>> {
-    Ok(Box::new(
-        jeton_piv::PcscTransport::connect(name).map_err(|_| Error::TokenNotPresent)?,
-    ))
-}
-
-#[cfg(not(feature = "pcsc"))]
-fn reader_transport(_name: &str) -> Result<Box<dyn Transport>> {
-    Err(Error::TokenNotPresent)
 }
 
 /// The card's serial and counters. A PIV card without the YubiKey extensions (GET SERIAL,

@@ -1,17 +1,21 @@
-//! A session: its own connection to the card (so that sessions on several threads sign in
-//! parallel), the operations in progress, and the object cache of its searches.
+//! A session: the operations in progress and the object cache of its searches. It holds no
+//! connection to the card of its own: each call borrows one from its token (see
+//! `slots::TokenState`), so that thousands of sessions cost no file descriptors while
+//! sessions on several threads still sign in parallel, each on its own connection.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use cryptoki_sys::*;
-use jeton_piv::{PivClient, Slot, Transport};
+use jeton_piv::{Pin, PivClient, Slot, Transport};
 use openssl::hash::Hasher;
 use zeroize::Zeroizing;
 
+use crate::error::{Error, Result};
 use crate::mechanisms::{DecryptScheme, MessageBuffer, SignScheme};
+use crate::module::lock;
 use crate::objects::{PublicParts, SlotContents};
-use crate::slots::TokenState;
+use crate::slots::{Connection, Login, TokenState};
 
 /// A connection to the token's card: in-process, or through a PC/SC reader.
 pub type Card = PivClient<Box<dyn Transport>>;
@@ -42,9 +46,10 @@ pub struct DecryptOperation {
 pub struct Session {
     pub slot_id: CK_SLOT_ID,
     pub token: Arc<Mutex<TokenState>>,
-    pub card: Card,
-    /// The token's login generation this session's card connection is in step with.
-    pub seen_generation: u64,
+    /// The connection kept from a 9C operation's start to its end: the context login's
+    /// VERIFY arms the card's PIN-always status on one connection, and the signature must
+    /// run on that same one (SP 800-73-4 Part 1 §3.5.2, "PIN Always").
+    held: Option<Connection>,
     pub contents: HashMap<Slot, SlotContents>,
     pub found: Option<Vec<CK_OBJECT_HANDLE>>,
     pub sign: Option<SignOperation>,
@@ -53,19 +58,90 @@ pub struct Session {
     pub digest: Option<Hasher>,
 }
 
+/// A connection handed back after a call: a transport failure means the card went away.
+fn card_gone<T>(result: &Result<T>) -> bool {
+    matches!(result, Err(Error::DeviceRemoved))
+}
+
 impl Session {
-    pub fn new(slot_id: CK_SLOT_ID, token: Arc<Mutex<TokenState>>, card: Card) -> Session {
+    pub fn new(slot_id: CK_SLOT_ID, token: Arc<Mutex<TokenState>>) -> Session {
         Session {
             slot_id,
             token,
-            card,
-            seen_generation: 0,
+            held: None,
             contents: HashMap::new(),
             found: None,
             sign: None,
             verify: None,
             decrypt: None,
             digest: None,
+        }
+    }
+
+    fn waits_for_context_login(&self) -> bool {
+        self.sign.as_ref().is_some_and(|op| op.needs_context_login)
+            || self
+                .decrypt
+                .as_ref()
+                .is_some_and(|op| op.needs_context_login)
+    }
+
+    /// The connection for this call, with the token already locked by the caller.
+    pub fn take_connection(&mut self, token: &mut TokenState) -> Result<Connection> {
+        match self.held.take() {
+            Some(connection) => Ok(connection),
+            None => token.take(),
+        }
+    }
+
+    /// Gives a connection back: kept by the session while a 9C operation is under way,
+    /// else returned to the token.
+    pub fn give_back(&mut self, token: &mut TokenState, connection: Connection, gone: bool) {
+        if !gone && self.waits_for_context_login() {
+            self.held = Some(connection);
+        } else {
+            token.put(connection, gone);
+        }
+    }
+
+    /// Runs `call` on a connection to the card.
+    pub fn with_card<T>(&mut self, call: impl FnOnce(&mut Card) -> Result<T>) -> Result<T> {
+        let token_arc = Arc::clone(&self.token);
+        let mut connection = self.take_connection(&mut lock(&token_arc))?;
+        let result = call(&mut connection.card);
+        self.give_back(&mut lock(&token_arc), connection, card_gone(&result));
+        result
+    }
+
+    /// Runs `call` on a connection whose card knows the user's PIN, VERIFYing it first on
+    /// a connection that has not seen this login yet; `CKR_USER_NOT_LOGGED_IN` otherwise.
+    pub fn with_user_card<T>(&mut self, call: impl FnOnce(&mut Card) -> Result<T>) -> Result<T> {
+        let token_arc = Arc::clone(&self.token);
+        let (pin, generation, mut connection) = {
+            let mut token = lock(&token_arc);
+            let Login::User { pin } = &token.login else {
+                return Err(Error::UserNotLoggedIn);
+            };
+            let pin = Pin::new(&pin[..]).map_err(|_| Error::GeneralError)?;
+            let generation = token.generation;
+            (pin, generation, self.take_connection(&mut token)?)
+        };
+        let result = (|| {
+            if connection.generation != generation {
+                connection.card.verify_pin(&pin)?;
+                connection.generation = generation;
+            }
+            call(&mut connection.card)
+        })();
+        self.give_back(&mut lock(&token_arc), connection, card_gone(&result));
+        result
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(connection) = self.held.take() {
+            lock(&self.token).put(connection, false);
         }
     }
 }

@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 
 use cryptoki_sys::CK_SLOT_ID;
 use jeton_card::CardDirectory;
+use jeton_piv::{InProcessTransport, PivClient, Transport};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::session::Card;
 
 /// Where a token lives.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -84,21 +86,112 @@ fn readers() -> Vec<String> {
     Vec::new()
 }
 
+/// A new connection to a token's card, with the PIV application selected.
+pub fn connect(cards: &CardDirectory, source: &TokenSource) -> Result<Card> {
+    let transport: Box<dyn Transport> = match source {
+        TokenSource::Virtual(serial) => Box::new(InProcessTransport::new(
+            cards.open(*serial).map_err(|_| Error::TokenNotPresent)?,
+        )),
+        TokenSource::Reader(name) => reader_transport(name)?,
+    };
+    let mut card = PivClient::new(transport);
+    card.select().map_err(|_| Error::TokenNotPresent)?;
+    Ok(card)
+}
+
+/// A reader's card, through PC/SC.
+#[cfg(feature = "pcsc")]
+fn reader_transport(name: &str) -> Result<Box<dyn Transport>> {
+    Ok(Box::new(
+        jeton_piv::PcscTransport::connect(name).map_err(|_| Error::TokenNotPresent)?,
+    ))
+}
+
+#[cfg(not(feature = "pcsc"))]
+fn reader_transport(_name: &str) -> Result<Box<dyn Transport>> {
+    Err(Error::TokenNotPresent)
+}
+
 /// Who is logged in to a token, for all the application's sessions on it (PKCS#11 §6.7.6).
 #[derive(Default)]
 pub enum Login {
     #[default]
     Public,
-    /// The PIN is kept while logged in so that each session's connection to the card can
-    /// VERIFY it once; it is wiped at logout.
+    /// The PIN is kept while logged in so that each connection to the card can VERIFY it
+    /// once; it is wiped at logout.
     User { pin: Zeroizing<Vec<u8>> },
     /// The unblock code (PUK), checked at login and kept for `C_InitPIN`.
     SecurityOfficer { puk: Zeroizing<Vec<u8>> },
 }
 
-#[derive(Default)]
+/// One connection to the card (for a virtual card: its state file and lock, two file
+/// descriptors), with the card's own security status.
+pub struct Connection {
+    pub card: Card,
+    /// The token's login generation this connection's security status is in step with.
+    pub generation: u64,
+}
+
+/// Idle connections kept per token: as many as calls ran at once lately, at most this.
+const IDLE_CONNECTIONS: usize = 8;
+
+/// A token as all the application's sessions share it: the login (PKCS#11 3.0 §5.6: the
+/// sessions of an application share one login state), and the connections to its card.
+/// Sessions borrow a connection for each call, so file descriptors grow with the calls
+/// running at once, never with the sessions open.
 pub struct TokenState {
     pub login: Login,
-    /// Bumped at each login and logout, so sessions know to VERIFY again or forget.
+    /// Bumped at each login and logout, so connections know to VERIFY again or forget.
     pub generation: u64,
+    cards: CardDirectory,
+    source: TokenSource,
+    idle: Vec<Connection>,
+}
+
+impl TokenState {
+    pub fn new(cards: CardDirectory, source: TokenSource) -> TokenState {
+        TokenState {
+            login: Login::Public,
+            generation: 0,
+            cards,
+            source,
+            idle: Vec::new(),
+        }
+    }
+
+    /// An idle connection, or a new one. A connection that is behind a logout forgets its
+    /// PIN status first; one behind a login VERIFYs when a private-key operation needs it.
+    pub fn take(&mut self) -> Result<Connection> {
+        let mut connection = match self.idle.pop() {
+            Some(connection) => connection,
+            None => Connection {
+                card: connect(&self.cards, &self.source)?,
+                generation: self.generation,
+            },
+        };
+        if connection.generation != self.generation && !matches!(self.login, Login::User { .. }) {
+            connection.card.clear_verification()?;
+            connection.generation = self.generation;
+        }
+        Ok(connection)
+    }
+
+    /// Takes a connection back after a call; one whose card went away is dropped.
+    pub fn put(&mut self, connection: Connection, card_gone: bool) {
+        if !card_gone && self.idle.len() < IDLE_CONNECTIONS {
+            self.idle.push(connection);
+        }
+    }
+
+    /// Logs everybody out: the PIN status of every idle connection is cleared now, that of
+    /// connections in use when they come back (`take`).
+    pub fn log_out(&mut self) {
+        self.login = Login::Public;
+        self.generation += 1;
+        let generation = self.generation;
+        self.idle.retain_mut(|connection| {
+            connection.generation = generation;
+            connection.card.clear_verification().is_ok()
+        });
+    }
 }
