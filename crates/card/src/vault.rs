@@ -17,7 +17,21 @@
 //! whole folder gives the no-PIN keys only, and the PIN-protected keys still need an
 //! offline guess of the PIN against scrypt. A software card cannot do better than that;
 //! a hardware token can, which is why the provider issues qualified certificates on those.
+//!
+//! **Repeated unwraps in one process.** scrypt guards the file at rest; it need not be paid
+//! again for a PIN this very process has already seen open the same wrap. After a good
+//! unwrap (or a wrap), the process remembers, per wrap, a keyed hash of the secret under a
+//! random key of its own and the unwrapped vault key, both zeroized when forgotten. A later
+//! unwrap of the same wrap bytes compares the keyed hash in constant time instead of running
+//! scrypt: a match is the right secret, anything else is wrong (the wrap opens with one
+//! secret only). Nothing of this reaches the disk, so a copied card folder still costs one
+//! scrypt per guess; the retry counters, spent before each comparison, are the card's
+//! business and do not change.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::crypto::{self, CryptoError, KdfParams};
@@ -36,6 +50,7 @@ pub fn wrap(
     let kek = crypto::derive_key(secret, &salt, kdf)?;
     let mut out = salt.to_vec();
     out.extend(crypto::aead_seal(&kek, aad, vault_private)?);
+    remember(&out, secret, kdf, aad, vault_private);
     Ok(out)
 }
 
@@ -46,9 +61,86 @@ pub fn unwrap(
     kdf: KdfParams,
     aad: &[u8],
 ) -> Option<Zeroizing<Vec<u8>>> {
+    if let Some(known) = recall(wrapped, secret, kdf, aad) {
+        return known;
+    }
     let (salt, sealed) = wrapped.split_at_checked(SALT_LEN)?;
     let kek = crypto::derive_key(secret, salt, kdf).ok()?;
-    crypto::aead_open(&kek, aad, sealed).ok()
+    let opened = crypto::aead_open(&kek, aad, sealed).ok()?;
+    remember(wrapped, secret, kdf, aad, &opened);
+    Some(opened)
+}
+
+/// What this process knows of one wrap it has seen opened.
+struct Opened {
+    /// SHA-256 of the wrap bytes and the scrypt parameters.
+    wrap: [u8; 32],
+    /// The keyed hash of the secret that opened it.
+    verifier: Zeroizing<[u8; 32]>,
+    vault_private: Zeroizing<Vec<u8>>,
+}
+
+/// The wraps opened in this process, one per `aad` (a card's PIN wrap, its PUK wrap): a
+/// new wrap of the same card (a PIN change) replaces the old one's entry, so the
+/// remembered secrets are only ever the current ones.
+static OPENED: LazyLock<Mutex<HashMap<Vec<u8>, Opened>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The key of the keyed hashes: random, made once per process, never stored.
+static VERIFIER_KEY: LazyLock<Option<Zeroizing<[u8; 32]>>> =
+    LazyLock::new(|| crypto::random_bytes::<32>().ok().map(Zeroizing::new));
+
+fn wrap_fingerprint(wrapped: &[u8], kdf: KdfParams) -> [u8; 32] {
+    let params = [&[kdf.log_n][..], &kdf.r.to_be_bytes(), &kdf.p.to_be_bytes()].concat();
+    crypto::sha256(&[b"jeton vault wrap", &params, wrapped])
+}
+
+/// SHA-256 over a fixed-length secret key, the wrap's `aad` and the secret: a keyed hash
+/// of fixed-format input, where a length-extension has nothing to extend.
+fn verifier_of(aad: &[u8], secret: &[u8]) -> Option<Zeroizing<[u8; 32]>> {
+    let key = VERIFIER_KEY.as_ref()?;
+    let aad_len = (aad.len() as u64).to_be_bytes();
+    Some(Zeroizing::new(crypto::sha256(&[
+        b"jeton vault verifier",
+        &key[..],
+        &aad_len,
+        aad,
+        secret,
+    ])))
+}
+
+fn opened() -> std::sync::MutexGuard<'static, HashMap<Vec<u8>, Opened>> {
+    OPENED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `Some(answer)` when this process has seen this very wrap opened; `None` when scrypt
+/// must decide.
+fn recall(
+    wrapped: &[u8],
+    secret: &[u8],
+    kdf: KdfParams,
+    aad: &[u8],
+) -> Option<Option<Zeroizing<Vec<u8>>>> {
+    let verifier = verifier_of(aad, secret)?;
+    let fingerprint = wrap_fingerprint(wrapped, kdf);
+    let opened = opened();
+    let known = opened.get(aad).filter(|known| known.wrap == fingerprint)?;
+    let right: bool = known.verifier.ct_eq(&verifier[..]).into();
+    Some(right.then(|| known.vault_private.clone()))
+}
+
+fn remember(wrapped: &[u8], secret: &[u8], kdf: KdfParams, aad: &[u8], vault_private: &[u8]) {
+    let Some(verifier) = verifier_of(aad, secret) else {
+        return;
+    };
+    let entry = Opened {
+        wrap: wrap_fingerprint(wrapped, kdf),
+        verifier,
+        vault_private: Zeroizing::new(vault_private.to_vec()),
+    };
+    opened().insert(aad.to_vec(), entry);
 }
 
 /// Seals `plaintext` so that only the vault private key opens it.
@@ -129,6 +221,35 @@ mod tests {
         );
         assert!(unwrap(&wrapped, b"123457\xff\xff", KdfParams::DEFAULT, b"pin").is_none());
         assert!(unwrap(&wrapped, b"123456\xff\xff", KdfParams::DEFAULT, b"puk").is_none());
+    }
+
+    #[test]
+    fn a_wrap_opened_once_opens_again_without_scrypt_and_only_with_its_secret() {
+        let (private, _) = crypto::x25519_generate().unwrap();
+        let aad = b"a_wrap_opened_once pin";
+        let wrapped = wrap(&private, b"24681357", KdfParams::DEFAULT, aad).unwrap();
+        // Forget what `wrap` remembered: the first unwrap pays scrypt.
+        opened().remove(&aad[..]);
+        let timed = |secret: &[u8]| {
+            let start = std::time::Instant::now();
+            let result = unwrap(&wrapped, secret, KdfParams::DEFAULT, aad);
+            (result, start.elapsed())
+        };
+        let (first, scrypt) = timed(b"24681357");
+        assert_eq!(first.unwrap()[..], private[..]);
+        let (again, remembered) = timed(b"24681357");
+        assert_eq!(again.unwrap()[..], private[..]);
+        assert!(
+            remembered * 10 < scrypt,
+            "remembered {remembered:?}, scrypt {scrypt:?}"
+        );
+        let (wrong, _) = timed(b"24681358");
+        assert!(wrong.is_none(), "a wrong secret stays wrong");
+        assert!(timed(b"24681357").0.is_some(), "and forgets nothing");
+        // Altered wrap bytes are not the remembered wrap: scrypt decides, and refuses.
+        let mut altered = wrapped.clone();
+        *altered.last_mut().unwrap() ^= 1;
+        assert!(unwrap(&altered, b"24681357", KdfParams::DEFAULT, aad).is_none());
     }
 
     #[test]
