@@ -488,11 +488,16 @@ pub struct AuditArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the audit log's hash chain and signatures; name any entry changed, removed,
-    /// inserted or moved.
+    /// Check the audit log's hash chain and signatures, the certificates and revocations
+    /// against it, and the log against the archived signed heads; name any entry or record
+    /// changed, removed, inserted or moved.
     Verify {
         #[arg(long)]
         json: bool,
+        /// The archived signed heads to check the log against (default: the provider's
+        /// audit-heads.log, when there is one).
+        #[arg(long, value_name = "FILE")]
+        heads: Option<PathBuf>,
     },
 }
 

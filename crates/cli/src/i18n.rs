@@ -181,6 +181,15 @@ pub enum Msg<'a> {
         signed: usize,
         key: bool,
     },
+    AuditUnsigned {
+        from: i64,
+        to: i64,
+    },
+    AuditHeadsArchive {
+        path: &'a str,
+        heads: usize,
+    },
+    AuditNoHeadsArchive,
 }
 
 /// The steps of the first-use guide's story, as `jeton demo` tells it.
@@ -470,6 +479,21 @@ impl Msg<'_> {
                 lang,
                 "Audit log chain intact: {entries} entries (no audit public key here: signatures not checked).",
                 "Chaîne du journal d'audit intacte : {entries} entrées (pas de clé publique d'audit ici : signatures non vérifiées)."
+            ),
+            Msg::AuditUnsigned { from, to } => tr!(
+                lang,
+                "Unsigned: entries {from} to {to} come after the last signed head; nothing outside the database vouches for them until the next command that holds the audit key.",
+                "Non signées : les entrées {from} à {to} suivent la dernière tête signée ; rien hors de la base n'en répond avant la prochaine commande qui détient la clé d'audit."
+            ),
+            Msg::AuditHeadsArchive { path, heads } => tr!(
+                lang,
+                "Checked against the {heads} signed head(s) archived in {path}.",
+                "Vérifié d'après les {heads} tête(s) signée(s) archivée(s) dans {path}."
+            ),
+            Msg::AuditNoHeadsArchive => tr!(
+                lang,
+                "No archive of signed heads here (audit-heads.log, or --heads FILE): a cut tail of the log cannot be detected.",
+                "Pas d'archive des têtes signées ici (audit-heads.log, ou --heads FICHIER) : une fin de journal coupée ne peut pas être détectée."
             ),
         }
     }
@@ -1400,6 +1424,54 @@ pub fn finding(f: &jeton_tsp::audit::Finding, lang: Lang) -> String {
             lang,
             "the chain is broken before entry {seq}",
             "la chaîne est rompue avant l'entrée {seq}"
+        ),
+        Finding::CertificateUnlogged { ref ca, ref serial } => tr!(
+            lang,
+            "certificate {serial} of {ca} is in the database but no issuance entry records it",
+            "le certificat {serial} de {ca} est dans la base mais aucune entrée d'émission ne l'enregistre"
+        ),
+        Finding::CertificateDeleted { ref ca, ref serial } => tr!(
+            lang,
+            "certificate {serial} of {ca}, issued according to the log, was deleted from the database",
+            "le certificat {serial} de {ca}, émis selon le journal, a été supprimé de la base"
+        ),
+        Finding::CertificateEdited { ref ca, ref serial } => tr!(
+            lang,
+            "certificate {serial} of {ca} in the database is not the one the log records",
+            "le certificat {serial} de {ca} dans la base n'est pas celui qu'enregistre le journal"
+        ),
+        Finding::RevocationUnlogged { ref ca, ref serial } => tr!(
+            lang,
+            "the revocation of certificate {serial} of {ca} is in the database but no entry records it",
+            "la révocation du certificat {serial} de {ca} est dans la base mais aucune entrée ne l'enregistre"
+        ),
+        Finding::RevocationDeleted { ref ca, ref serial, ref reason, revoked_at } => {
+            let at = crate::commands::ca::show_time(jeton_tsp::store::time_of(revoked_at));
+            tr!(
+                lang,
+                "the revocation of certificate {serial} of {ca} ({reason}, from {at}) was deleted from the database: it now looks good",
+                "la révocation du certificat {serial} de {ca} ({reason}, à partir du {at}) a été supprimée de la base : il paraît valide"
+            )
+        }
+        Finding::RevocationEdited { ref ca, ref serial, ref field, ref logged, ref stored } => tr!(
+            lang,
+            "the revocation of certificate {serial} of {ca} was edited: {field} is {stored} in the database, {logged} in the log",
+            "la révocation du certificat {serial} de {ca} a été modifiée : {field} vaut {stored} dans la base, {logged} dans le journal"
+        ),
+        Finding::CutBelowArchivedHead { from, to } => tr!(
+            lang,
+            "entries {from} to {to} are missing from the database, though an archived signed head covers them: the log's tail was cut",
+            "les entrées {from} à {to} manquent dans la base alors qu'une tête signée archivée les couvre : la fin du journal a été coupée"
+        ),
+        Finding::ArchivedHeadMismatch { seq } => tr!(
+            lang,
+            "entry {seq} is not the one the archived signed head at that position covers",
+            "l'entrée {seq} n'est pas celle que couvre la tête signée archivée à cette position"
+        ),
+        Finding::BadArchivedHead { line } => tr!(
+            lang,
+            "line {line} of the heads archive is not a head signed by the audit key",
+            "la ligne {line} de l'archive des têtes n'est pas une tête signée par la clé d'audit"
         ),
     }
 }

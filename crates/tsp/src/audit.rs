@@ -13,6 +13,8 @@ use jeton_pki::alg::{verify as verify_signature, SignatureAlg};
 use serde::{Deserialize, Serialize};
 use spki::SubjectPublicKeyInfoOwned;
 
+use crate::store::{CertificateRecord, RevocationRecord};
+
 /// What happened, as recorded. The details are stored as JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -173,8 +175,10 @@ pub fn head_message(seq: i64, hash: &[u8]) -> Vec<u8> {
 /// The signature algorithm of the audit key.
 pub const AUDIT_KEY_ALGORITHM: SignatureAlg = SignatureAlg::EcdsaSha256;
 
-/// A fault found in the log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A fault found in the log, or between the log and the records it vouches for. `--json`
+/// carries it with its stable `code`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "code", rename_all = "kebab-case")]
 pub enum Finding {
     /// The entry's content no longer matches its hash.
     Changed {
@@ -216,6 +220,76 @@ pub enum Finding {
         /// The entry.
         seq: i64,
     },
+    /// A certificate in the database that no issuance entry records.
+    CertificateUnlogged {
+        /// The CA.
+        ca: String,
+        /// The serial.
+        serial: String,
+    },
+    /// A certificate the log records as issued is gone from the database.
+    CertificateDeleted {
+        /// The CA.
+        ca: String,
+        /// The serial.
+        serial: String,
+    },
+    /// A certificate whose stored DER is not the one the log records.
+    CertificateEdited {
+        /// The CA.
+        ca: String,
+        /// The serial.
+        serial: String,
+    },
+    /// A revocation in the database that no revocation entry records.
+    RevocationUnlogged {
+        /// The CA.
+        ca: String,
+        /// The serial.
+        serial: String,
+    },
+    /// A revocation the log records is gone from the database: the certificate looks good.
+    RevocationDeleted {
+        /// The CA.
+        ca: String,
+        /// The serial.
+        serial: String,
+        /// The reason the log records.
+        reason: String,
+        /// The revocation date the log records, seconds since the epoch.
+        revoked_at: i64,
+    },
+    /// A revocation whose field differs from what the log records.
+    RevocationEdited {
+        /// The CA.
+        ca: String,
+        /// The serial.
+        serial: String,
+        /// `reason`, `revoked_at` or `invalidity_date`.
+        field: String,
+        /// As the log records it.
+        logged: String,
+        /// As the database holds it.
+        stored: String,
+    },
+    /// Entries covered by a head kept outside the database are missing from it: the log's
+    /// tail was cut (and its head row rewritten to match).
+    CutBelowArchivedHead {
+        /// The first missing position.
+        from: i64,
+        /// The archived head's position.
+        to: i64,
+    },
+    /// The entry at an archived head's position is not the one that head signed.
+    ArchivedHeadMismatch {
+        /// The position.
+        seq: i64,
+    },
+    /// A line of the heads archive whose signature does not verify (or does not parse).
+    BadArchivedHead {
+        /// The line, from 1.
+        line: usize,
+    },
 }
 
 impl fmt::Display for Finding {
@@ -244,6 +318,42 @@ impl fmt::Display for Finding {
                 f,
                 "the chain is broken before entry {seq}: an entry before it was changed or removed"
             ),
+            Finding::CertificateUnlogged { ca, serial } => write!(
+                f,
+                "certificate {serial} of {ca} is in the database but no issuance entry records it"
+            ),
+            Finding::CertificateDeleted { ca, serial } => write!(
+                f,
+                "certificate {serial} of {ca}, issued according to the log, is gone from the database"
+            ),
+            Finding::CertificateEdited { ca, serial } => write!(
+                f,
+                "certificate {serial} of {ca} in the database is not the one the log records"
+            ),
+            Finding::RevocationUnlogged { ca, serial } => write!(
+                f,
+                "the revocation of certificate {serial} of {ca} is in the database but no entry records it"
+            ),
+            Finding::RevocationDeleted { ca, serial, reason, revoked_at } => write!(
+                f,
+                "the revocation of certificate {serial} of {ca} ({reason}, from @{revoked_at}) was deleted from the database"
+            ),
+            Finding::RevocationEdited { ca, serial, field, logged, stored } => write!(
+                f,
+                "the revocation of certificate {serial} of {ca} was edited: {field} is {stored} in the database, {logged} in the log"
+            ),
+            Finding::CutBelowArchivedHead { from, to } => write!(
+                f,
+                "entries {from} to {to} are missing: an archived signed head covers them"
+            ),
+            Finding::ArchivedHeadMismatch { seq } => write!(
+                f,
+                "entry {seq} is not the one the archived signed head at that position covers"
+            ),
+            Finding::BadArchivedHead { line } => write!(
+                f,
+                "line {line} of the heads archive is not a head signed by the audit key"
+            ),
         }
     }
 }
@@ -257,6 +367,9 @@ pub struct Verification {
     pub signed: usize,
     /// What is wrong; empty when the log is intact.
     pub findings: Vec<Finding>,
+    /// Entries after the last signed head (first and last position): chained, but nothing
+    /// outside the database vouches for them yet, so they could be cut unseen.
+    pub unsigned: Option<(i64, i64)>,
 }
 
 /// Checks the chain of `entries` (in stored order), the stored `head`, and every head
@@ -271,6 +384,7 @@ pub fn verify(
     let zero = vec![0u8; 32];
     let by_hash: HashMap<&[u8], i64> = entries.iter().map(|e| (&e.hash[..], e.seq)).collect();
     let mut flagged: Vec<i64> = Vec::new();
+    let mut last_signed = 0;
     for (i, e) in entries.iter().enumerate() {
         let content_ok = e.compute_hash() == e.hash;
         if !content_ok {
@@ -287,7 +401,15 @@ pub fn verify(
                 )
                 .is_ok();
                 signed += usize::from(ok);
+                if ok {
+                    last_signed = e.seq;
+                }
                 ok
+            }
+            // Without the key a signature cannot be told from garbage: only its presence.
+            (None, Some(_)) => {
+                last_signed = e.seq;
+                true
             }
             _ => true,
         };
@@ -315,6 +437,7 @@ pub fn verify(
         entries: entries.len(),
         signed,
         findings,
+        unsigned: (last.0 > last_signed).then_some((last_signed + 1, last.0)),
     }
 }
 
@@ -369,4 +492,239 @@ fn link(
     } else {
         findings.push(Finding::Broken { seq: e.seq });
     }
+}
+
+/// Checks the records against the log: every certificate and every revocation in the tables
+/// has its entry, and every entry its record, with the same content (the certificate's
+/// SHA-256; the revocation's reason and dates as last logged). Entries whose details do not
+/// parse are left to [`verify`], which names them.
+pub fn check_records(
+    entries: &[AuditEntry],
+    certificates: &[CertificateRecord],
+    revocations: &[RevocationRecord],
+) -> Vec<Finding> {
+    type Key = (String, String);
+    let mut issued: HashMap<Key, String> = HashMap::new();
+    let mut revoked: HashMap<Key, (String, i64, Option<i64>)> = HashMap::new();
+    let mut order: Vec<Key> = Vec::new();
+    for e in entries {
+        match serde_json::from_str::<Event>(&e.details) {
+            Ok(Event::Issuance {
+                ca, serial, sha256, ..
+            }) => {
+                issued.insert((ca, serial), sha256);
+            }
+            Ok(Event::Revocation {
+                ca,
+                serial,
+                reason,
+                revoked_at,
+                invalidity_date,
+                ..
+            }) => {
+                let key = (ca, serial);
+                if !revoked.contains_key(&key) {
+                    order.push(key.clone());
+                }
+                // The last entry is the record in force (a raise or an advance follows).
+                revoked.insert(key, (reason, revoked_at, invalidity_date));
+            }
+            _ => {}
+        }
+    }
+    let mut findings = Vec::new();
+    for c in certificates {
+        let key = (c.ca.clone(), c.serial.to_string());
+        match issued.remove(&key) {
+            None => findings.push(Finding::CertificateUnlogged {
+                ca: key.0,
+                serial: key.1,
+            }),
+            Some(sha) if sha != hex(&sha256(&c.der)) => findings.push(Finding::CertificateEdited {
+                ca: key.0,
+                serial: key.1,
+            }),
+            Some(_) => {}
+        }
+    }
+    let mut gone: Vec<Key> = issued.into_keys().collect();
+    gone.sort();
+    findings.extend(
+        gone.into_iter()
+            .map(|(ca, serial)| Finding::CertificateDeleted { ca, serial }),
+    );
+    let time = |t: Option<i64>| t.map_or_else(|| "none".to_owned(), |t| format!("@{t}"));
+    for r in revocations {
+        let key = (r.ca.clone(), r.serial.to_string());
+        let Some((reason, revoked_at, invalidity)) = revoked.remove(&key) else {
+            findings.push(Finding::RevocationUnlogged {
+                ca: key.0,
+                serial: key.1,
+            });
+            continue;
+        };
+        let stored_at = crate::store::secs(r.revoked_at);
+        let stored_invalidity = r.invalidity_date.map(crate::store::secs);
+        let edited = |field: &str, logged: String, stored: String| Finding::RevocationEdited {
+            ca: key.0.clone(),
+            serial: key.1.clone(),
+            field: field.to_owned(),
+            logged,
+            stored,
+        };
+        if reason != r.reason.name() {
+            findings.push(edited("reason", reason, r.reason.name().to_owned()));
+        }
+        if revoked_at != stored_at {
+            findings.push(edited(
+                "revoked_at",
+                time(Some(revoked_at)),
+                time(Some(stored_at)),
+            ));
+        }
+        if invalidity != stored_invalidity {
+            findings.push(edited(
+                "invalidity_date",
+                time(invalidity),
+                time(stored_invalidity),
+            ));
+        }
+    }
+    for key in order {
+        if let Some((reason, revoked_at, _)) = revoked.remove(&key) {
+            findings.push(Finding::RevocationDeleted {
+                ca: key.0,
+                serial: key.1,
+                reason,
+                revoked_at,
+            });
+        }
+    }
+    findings
+}
+
+/// The file in the provider's folder where every signed head is appended, one JSON line
+/// each, for the operator to archive outside the database.
+pub const HEADS_FILE: &str = "audit-heads.log";
+
+/// A head of the log with the audit key's signature: what `GET /audit/head` serves and
+/// each line of [`HEADS_FILE`] holds. To check one without Jeton: `signed_message` (hex) is
+/// `"jeton audit head v1\0"`, the position as 8 bytes big-endian and the entry's SHA-256,
+/// and `signature` (hex) is its ECDSA P-256 SHA-256 signature (DER), verifiable with
+/// `openssl dgst -sha256 -verify audit-key.pub.pem -signature sig.der message.bin`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedHead {
+    /// The entry's position.
+    pub seq: i64,
+    /// When the entry was appended, seconds since the epoch.
+    pub at: i64,
+    /// The entry's hash, hex.
+    pub hash: String,
+    /// The bytes signed, hex.
+    pub signed_message: String,
+    /// The signature, DER, hex.
+    pub signature: String,
+}
+
+impl SignedHead {
+    /// The head of `entry`, if its appender signed it.
+    pub fn of(entry: &AuditEntry) -> Option<SignedHead> {
+        let signature = entry.head_signature.as_ref()?;
+        Some(SignedHead {
+            seq: entry.seq,
+            at: entry.at,
+            hash: hex(&entry.hash),
+            signed_message: hex(&head_message(entry.seq, &entry.hash)),
+            signature: hex(signature),
+        })
+    }
+
+    /// The latest signed head among `entries`.
+    pub fn latest(entries: &[AuditEntry]) -> Option<SignedHead> {
+        entries.iter().rev().find_map(SignedHead::of)
+    }
+
+    /// Whether the audit key signed this position and hash (the message is rebuilt, not
+    /// trusted).
+    pub fn verifies(&self, audit_key: &SubjectPublicKeyInfoOwned) -> bool {
+        let (Some(hash), Some(signature)) = (unhex(&self.hash), unhex(&self.signature)) else {
+            return false;
+        };
+        verify_signature(
+            audit_key,
+            &AUDIT_KEY_ALGORITHM.identifier(),
+            &head_message(self.seq, &hash),
+            &signature,
+        )
+        .is_ok()
+    }
+
+    /// One line of the heads file.
+    pub fn to_line(&self) -> String {
+        let mut line =
+            serde_json::to_string(self).unwrap_or_else(|e| panic!("a head always serialises: {e}"));
+        line.push('\n');
+        line
+    }
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Appends `head` to the heads file at `path` and makes it durable (fsync) before
+/// returning.
+pub fn archive_head(path: &std::path::Path, head: &SignedHead) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(head.to_line().as_bytes())?;
+    file.sync_data()
+}
+
+/// Checks the log against heads kept outside the database (the lines of a heads file):
+/// each must be signed by the audit key (when given), and the entry at its position must
+/// be the one it covers. Whoever rewrote the database and its head row to cut the tail
+/// cannot rewrite the archive's copies: the cut entries are named.
+pub fn check_archived_heads(
+    entries: &[AuditEntry],
+    archive: &str,
+    audit_key: Option<&SubjectPublicKeyInfoOwned>,
+) -> Vec<Finding> {
+    let by_seq: HashMap<i64, &AuditEntry> = entries.iter().map(|e| (e.seq, e)).collect();
+    let last = entries.last().map_or(0, |e| e.seq);
+    let mut findings = Vec::new();
+    let mut highest: Option<i64> = None;
+    for (i, line) in archive.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let head = match serde_json::from_str::<SignedHead>(line) {
+            Ok(head) if audit_key.is_none_or(|key| head.verifies(key)) => head,
+            _ => {
+                findings.push(Finding::BadArchivedHead { line: i + 1 });
+                continue;
+            }
+        };
+        match by_seq.get(&head.seq) {
+            Some(e) if hex(&e.hash) == head.hash => {}
+            Some(_) => findings.push(Finding::ArchivedHeadMismatch { seq: head.seq }),
+            None if head.seq <= last => {
+                findings.push(Finding::ArchivedHeadMismatch { seq: head.seq })
+            }
+            None => highest = Some(highest.map_or(head.seq, |h| h.max(head.seq))),
+        }
+    }
+    if let Some(to) = highest.filter(|to| *to > last) {
+        findings.push(Finding::CutBelowArchivedHead { from: last + 1, to });
+    }
+    findings
 }

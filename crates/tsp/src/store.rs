@@ -71,6 +71,14 @@ pub enum StoreError {
     /// The audit head could not be signed.
     #[error("signing the audit log's head: {0}")]
     Sign(#[from] jeton_pki::SignerError),
+    /// The change was committed, but its signed head could not be archived.
+    #[error("the change is recorded, but its signed audit head could not be appended to {}: {error}", path.display())]
+    HeadsArchive {
+        /// The heads file.
+        path: std::path::PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
     /// A revocation dated before the certificate's notBefore.
     #[error("certificate {serial}: a revocation cannot be dated {}, before the certificate was valid (notBefore {})", utc(.at), utc(.not_before))]
     RevocationBeforeValidity {
@@ -201,6 +209,11 @@ pub(crate) fn secs(t: SystemTime) -> i64 {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
     }
+}
+
+/// A stored time (seconds since the epoch) as a `SystemTime`.
+pub fn time_of(s: i64) -> SystemTime {
+    time(s)
 }
 
 pub(crate) fn time(s: i64) -> SystemTime {
@@ -430,6 +443,20 @@ pub struct Store {
     url: String,
     notices: broadcast::Sender<RevocationNotice>,
     listening: Arc<Mutex<bool>>,
+    heads_archive: Option<Arc<std::path::PathBuf>>,
+}
+
+/// What `jeton audit verify` reads, from one snapshot of the database.
+#[derive(Clone, Debug)]
+pub struct AuditSnapshot {
+    /// The log, in stored order.
+    pub entries: Vec<AuditEntry>,
+    /// The head row.
+    pub head: audit::Head,
+    /// Every certificate issued.
+    pub certificates: Vec<CertificateRecord>,
+    /// Every revocation.
+    pub revocations: Vec<RevocationRecord>,
 }
 
 impl fmt::Debug for Store {
@@ -635,6 +662,7 @@ impl Store {
             url: url.to_owned(),
             notices,
             listening: Arc::new(Mutex::new(false)),
+            heads_archive: None,
         })
     }
 
@@ -644,6 +672,28 @@ impl Store {
             .to_str()
             .ok_or_else(|| StoreError::BadUrl(path.display().to_string()))?;
         Store::open(&format!("sqlite://{text}")).await
+    }
+
+    /// Appends every head this store signs to the file at `path` too (after its commit,
+    /// with fsync): a copy outside the database, so that cutting the log's tail and
+    /// rewriting its head row still shows ([`audit::check_archived_heads`]).
+    pub fn archive_heads_to(mut self, path: std::path::PathBuf) -> Store {
+        self.heads_archive = Some(Arc::new(path));
+        self
+    }
+
+    /// After a commit: the entries' signed heads go to the archive, if one is set.
+    fn archive(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        let Some(path) = &self.heads_archive else {
+            return Ok(());
+        };
+        for head in entries.iter().filter_map(audit::SignedHead::of) {
+            audit::archive_head(path, &head).map_err(|error| StoreError::HeadsArchive {
+                path: path.to_path_buf(),
+                error,
+            })?;
+        }
+        Ok(())
     }
 
     /// Which database this is.
@@ -682,9 +732,9 @@ impl Store {
         .bind(secs(SystemTime::now()))
         .execute(&mut *tx)
         .await?;
-        append(&mut tx, actor, event).await?;
+        let entry = append(&mut tx, actor, event).await?;
         tx.commit().await?;
-        Ok(())
+        self.archive(&[entry])
     }
 
     /// The CA of that name.
@@ -748,9 +798,9 @@ impl Store {
         .bind(secs(SystemTime::now()))
         .execute(&mut *tx)
         .await?;
-        append(&mut tx, actor, event).await?;
+        let entry = append(&mut tx, actor, event).await?;
         tx.commit().await?;
-        Ok(())
+        self.archive(&[entry])
     }
 
     /// The certificate `serial` of `ca`, if it issued one.
@@ -957,7 +1007,7 @@ impl Store {
             .await?;
         }
         let record = outcome.record().clone();
-        append(
+        let entry = append(
             &mut tx,
             actor,
             &Event::Revocation {
@@ -995,6 +1045,7 @@ impl Store {
                 serial: record.serial.clone(),
             });
         }
+        self.archive(&[entry])?;
         Ok(outcome)
     }
 
@@ -1100,7 +1151,7 @@ impl Store {
         .bind(crl.next_update.map(secs))
         .execute(&mut *tx)
         .await?;
-        append(
+        let entry = append(
             &mut tx,
             actor,
             &Event::Crl {
@@ -1113,7 +1164,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        self.archive(&[entry])
     }
 
     /// The CRL of `ca` with the highest number, if any.
@@ -1158,6 +1209,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let entry = append(&mut tx, actor, event).await?;
         tx.commit().await?;
+        self.archive(std::slice::from_ref(&entry))?;
         Ok(entry)
     }
 
@@ -1165,6 +1217,16 @@ impl Store {
     /// one snapshot: an entry appended between two separate reads (a running server
     /// publishing a CRL) would make an intact log look tampered with.
     pub async fn audit_log(&self) -> Result<(Vec<AuditEntry>, audit::Head), StoreError> {
+        let s = self.snapshot(false).await?;
+        Ok((s.entries, s.head))
+    }
+
+    /// The log, its head row and the records it vouches for, from one snapshot.
+    pub async fn audit_snapshot(&self) -> Result<AuditSnapshot, StoreError> {
+        self.snapshot(true).await
+    }
+
+    async fn snapshot(&self, with_records: bool) -> Result<AuditSnapshot, StoreError> {
         // SQLite (WAL): a transaction's reads share the snapshot its first read took.
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
@@ -1184,14 +1246,35 @@ impl Store {
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_one(&mut *tx)
             .await?;
+        let (mut certificates, mut revocations) = (Vec::new(), Vec::new());
+        if with_records {
+            certificates = sqlx::query(&format!(
+                "SELECT {CERT_COLUMNS} FROM certificates ORDER BY issued_at, ca, serial"
+            ))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(cert_row)
+            .collect::<Result<_, _>>()?;
+            revocations = sqlx::query(&format!(
+                "SELECT {REVOCATION_COLUMNS} FROM revocations ORDER BY id"
+            ))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(revocation_row)
+            .collect::<Result<_, _>>()?;
+        }
         tx.commit().await?;
-        Ok((
+        Ok(AuditSnapshot {
             entries,
-            audit::Head {
+            head: audit::Head {
                 seq: head.try_get("seq")?,
                 hash: head.try_get("hash")?,
             },
-        ))
+            certificates,
+            revocations,
+        })
     }
 
     /// A stream of revocations made by any process on this database, from now on. On

@@ -52,7 +52,9 @@ impl Provider {
             .enable_all()
             .build()
             .map_err(CliError::Runtime)?;
-        let store = runtime.block_on(Store::open(&config.database_url(&dir.0)))?;
+        let store = runtime
+            .block_on(Store::open(&config.database_url(&dir.0)))?
+            .archive_heads_to(dir.0.join(audit::HEADS_FILE));
         let operator = args
             .operator
             .clone()
