@@ -35,6 +35,18 @@ pub(crate) type Reply = Result<Vec<u8>, Fault>;
 /// The version GET VERSION reports: the YubiKey 5.7 command set this card follows.
 pub const VERSION: [u8; 3] = [5, 7, 0];
 
+/// A new PIN that the card's rules refuse: equal to the temporary PIN it replaces, or weak
+/// under the provider's policy. `6985` is what a YubiKey 5.7 with PIN complexity answers
+/// for a PIN it refuses (ykman: "PIN does not meet complexity requirement."; OpenSC:
+/// "Conditions of use not satisfied"; yubico-piv-tool: "Conditions not met to use
+/// command"), and it cannot be mistaken for a badly formed value (`6A80`).
+const NEW_PIN_REFUSED: StatusWord = StatusWord::CONDITIONS_NOT_SATISFIED;
+
+/// Jeton's own GET METADATA tags on the PIN, beside Yubico's 01–06 (which a YubiKey never
+/// sends in this range): the temporary-PIN flag, and the weak-PIN policy.
+const TAG_METADATA_TEMPORARY_PIN: u32 = 0x88;
+const TAG_METADATA_REFUSE_WEAK_PINS: u32 = 0x89;
+
 const INS_VERIFY: u8 = 0x20;
 const INS_CHANGE_REFERENCE: u8 = 0x24;
 const INS_RESET_RETRY_COUNTER: u8 = 0x2C;
@@ -277,6 +289,8 @@ impl Applet<'_> {
             return Ok(None);
         };
         self.state.pin.remaining = self.state.pin.max;
+        // Cards of format 1 did not record it: a right PIN tells.
+        self.state.pin_is_default = pin::constant_time_eq(reference, pin::FACTORY_PIN);
         self.persist()?;
         self.session.verified_pin = Some(VerifiedPin {
             reference: Zeroizing::new(*reference),
@@ -316,6 +330,7 @@ impl Applet<'_> {
         self.state.pin = RetryCounter::new(self.state.pin.max);
         // Whoever sets a PIN chose it: it is no longer the temporary one sent by SMS.
         self.state.temporary_pin = false;
+        self.state.pin_is_default = pin::constant_time_eq(new_pin, pin::FACTORY_PIN);
         self.session.verified_pin = Some(VerifiedPin {
             reference: Zeroizing::new(*new_pin),
             wrap_fingerprint: crypto::sha256(&[&self.state.pin_wrap]),
@@ -343,6 +358,14 @@ impl Applet<'_> {
             StatusWord::INCORRECT_DATA,
         )?;
         if is_pin {
+            // The guide: the temporary PIN received by SMS must really change. Both values
+            // come from the host, so this check reveals nothing and, being refused anyway,
+            // spends no try; the flag stays.
+            expect(
+                !(self.state.temporary_pin && pin::constant_time_eq(&old, &new)),
+                NEW_PIN_REFUSED,
+            )?;
+            self.refuse_weak_pin(&new)?;
             let Some(vault_private) = self.check_pin(&old)? else {
                 self.session.clear_pin_status();
                 return Err(StatusWord::tries_left(self.state.pin.remaining).into());
@@ -365,6 +388,14 @@ impl Applet<'_> {
         Ok(Vec::new())
     }
 
+    /// The provider's weak-PIN policy, checked before any try is spent.
+    fn refuse_weak_pin(&self, new_pin: &[u8; REFERENCE_LEN]) -> Result<(), Fault> {
+        expect(
+            !(self.state.refuse_weak_pins && pin::weakness_of_reference(new_pin).is_some()),
+            NEW_PIN_REFUSED,
+        )
+    }
+
     /// RESET RETRY COUNTER (§3.2.3): PUK ‖ new PIN; success restores both counters.
     fn reset_retry_counter(&mut self, command: &Command) -> Reply {
         expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
@@ -374,6 +405,10 @@ impl Applet<'_> {
         )?;
         let (puk, new_pin) = old_and_new(&command.data)?;
         expect(pin::is_valid_pin(&new_pin), StatusWord::INCORRECT_DATA)?;
+        // The new PIN is the unblock-code holder's own choice, so it ends a temporary PIN
+        // like a change does; it is not compared with the PIN it replaces (that would make
+        // this command an oracle for the old PIN).
+        self.refuse_weak_pin(&new_pin)?;
         let Some(vault_private) = self.check_puk(&puk)? else {
             return Err(StatusWord::tries_left(self.state.puk.remaining).into());
         };
@@ -661,20 +696,38 @@ impl Applet<'_> {
         Ok(public_template)
     }
 
-    /// GET METADATA (YubiKey INS F7). On the PIN, tag 05 ("default value") is the card's
-    /// temporary-PIN flag: 01 while the PIN received by SMS has not been changed.
+    /// GET METADATA (YubiKey INS F7), with the tags and values yubikit's `PivSession`
+    /// reads. Tag 05 ("default value") is 01 while the PIN is the factory one or the
+    /// temporary one sent by SMS (both known to someone else: ykman then warns), while the
+    /// PUK is the factory one, and while the management key is the default; the PIN also
+    /// carries Jeton's temporary flag (88) and weak-PIN policy (89). A key reference with
+    /// no key answers 6A88 (reference data not found), as a YubiKey does: ykman's key
+    /// listing (`ykman piv info`) skips exactly that status and fails on any other.
     fn metadata(&mut self, command: &Command) -> Reply {
         expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
         let mut out = Vec::new();
         match command.p2 {
-            slot::PIN_REFERENCE | slot::PUK_REFERENCE => {
-                let (counter, default) = if command.p2 == slot::PIN_REFERENCE {
-                    (self.state.pin, self.state.temporary_pin)
-                } else {
-                    (self.state.puk, self.state.puk_is_default)
-                };
+            slot::PIN_REFERENCE => {
+                let counter = self.state.pin;
+                let default = self.state.pin_is_default || self.state.temporary_pin;
                 tlv::write(&mut out, 0x01, &[0xFF]);
                 tlv::write(&mut out, 0x05, &[u8::from(default)]);
+                tlv::write(&mut out, 0x06, &[counter.max, counter.remaining]);
+                tlv::write(
+                    &mut out,
+                    TAG_METADATA_TEMPORARY_PIN,
+                    &[u8::from(self.state.temporary_pin)],
+                );
+                tlv::write(
+                    &mut out,
+                    TAG_METADATA_REFUSE_WEAK_PINS,
+                    &[u8::from(self.state.refuse_weak_pins)],
+                );
+            }
+            slot::PUK_REFERENCE => {
+                let counter = self.state.puk;
+                tlv::write(&mut out, 0x01, &[0xFF]);
+                tlv::write(&mut out, 0x05, &[u8::from(self.state.puk_is_default)]);
                 tlv::write(&mut out, 0x06, &[counter.max, counter.remaining]);
             }
             slot::MANAGEMENT_KEY_REFERENCE => {
@@ -689,7 +742,11 @@ impl Applet<'_> {
             reference => {
                 let slot =
                     KeySlot::from_reference(reference).ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
-                let key = self.state.keys.get(&slot).ok_or(StatusWord::NOT_FOUND)?;
+                let key = self
+                    .state
+                    .keys
+                    .get(&slot)
+                    .ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
                 tlv::write(&mut out, 0x01, &[key.algorithm.id()]);
                 tlv::write(&mut out, 0x02, &[slot.pin_policy().metadata_byte(), 0x01]);
                 tlv::write(&mut out, 0x03, &[key.origin as u8]);
@@ -759,6 +816,8 @@ impl Applet<'_> {
         )
         .map_err(crypto_failed)?;
         self.state.puk_is_default = true;
+        // Under the weak-PIN policy the factory PIN put back must be changed before use.
+        self.state.temporary_pin = self.state.refuse_weak_pins;
         // The PIN just changed under the session: it must be verified again.
         self.session.clear_pin_status();
         self.persist()?;
@@ -813,7 +872,11 @@ impl Applet<'_> {
             self.state.is_terminated(),
             StatusWord::CONDITIONS_NOT_SATISFIED,
         )?;
-        let factory = crate::Personalisation::factory(self.state.serial);
+        // The provider's policy is the device's, not the holder's: it survives the RESET, and
+        // the factory PIN it brings back must then be changed before use.
+        let mut factory = crate::Personalisation::factory(self.state.serial);
+        factory.refuse_weak_pins = self.state.refuse_weak_pins;
+        factory.temporary_pin = self.state.refuse_weak_pins;
         let fresh =
             crate::new_state(&factory, self.state.kdf, self.device).map_err(|e| match e {
                 CardError::Crypto => Fault::Status(StatusWord::UNKNOWN),

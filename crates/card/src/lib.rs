@@ -24,8 +24,12 @@
 //! - The guide's policy: PIN of 6–8 printable characters, PUK of 8, 3 tries each; both
 //!   blocked means the card is dead for good until a RESET destroys every key.
 //! - A temporary-PIN flag set at personalisation: private-key operations answer `6985`
-//!   until the PIN is changed (or set anew with the PUK). GET METADATA on the PIN (`00 F7
-//!   00 80`) reports it in tag `05` ("default value"), beside the retry counters in `06`.
+//!   until the PIN is changed to another value (or set anew with the PUK). GET METADATA on
+//!   the PIN (`00 F7 00 80`) reports it in Jeton's tag `88`, and in tag `05` ("default
+//!   value", also set while the PIN is 123456), beside the retry counters in `06`.
+//! - The provider's PIN policy, set at personalisation (`Personalisation::refuse_weak_pins`,
+//!   tag `89` of the PIN's metadata): new PINs that [`pin_weakness`] finds weak are
+//!   refused with `6985`, before any try is spent.
 //!
 //! # Durability
 //! See `storage` (atomic replace under a lock, re-read when changed) and `vault` (how
@@ -110,6 +114,10 @@ pub struct Personalisation {
     /// Tries before the PIN / the PUK block (3 in the guide; at most 15).
     pub pin_tries: u8,
     pub puk_tries: u8,
+    /// The provider's PIN policy: the card refuses a new PIN that `pin_weakness` finds weak
+    /// (CHANGE REFERENCE DATA and RESET RETRY COUNTER answer `6985`). Off as the card leaves
+    /// the factory; it survives a RESET.
+    pub refuse_weak_pins: bool,
 }
 
 impl Personalisation {
@@ -125,6 +133,7 @@ impl Personalisation {
             temporary_pin: false,
             pin_tries: pin::DEFAULT_TRIES,
             puk_tries: pin::DEFAULT_TRIES,
+            refuse_weak_pins: false,
         }
     }
 }
@@ -159,6 +168,13 @@ pub(crate) fn new_state(
             "the management key does not fit its algorithm",
         ));
     }
+    // A weak PIN under the weak-PIN policy is acceptable only as a temporary one, which the
+    // holder must change before the card signs anything.
+    if p.refuse_weak_pins && !p.temporary_pin && pin::pin_weakness(&p.pin).is_some() {
+        return Err(CardError::InvalidPersonalisation(
+            "a card that refuses weak PINs cannot be given a weak PIN unless it is temporary",
+        ));
+    }
     let tries_ok = |t: u8| (1..=pin::MAX_TRIES).contains(&t);
     if !tries_ok(p.pin_tries) || !tries_ok(p.puk_tries) {
         return Err(CardError::InvalidPersonalisation(
@@ -183,6 +199,8 @@ pub(crate) fn new_state(
         kdf,
         vault_public,
         temporary_pin: p.temporary_pin,
+        pin_is_default: pin::constant_time_eq(&pin[..], pin::FACTORY_PIN),
+        refuse_weak_pins: p.refuse_weak_pins,
         puk_is_default: pin::constant_time_eq(&puk[..], pin::FACTORY_PUK),
         management_algorithm: p.management_key_algorithm,
         management_sealed: device

@@ -12,6 +12,7 @@ pub const CCC: u32 = 0x5FC107;
 pub const SECURITY_OBJECT: u32 = 0x5FC106;
 pub const KEY_HISTORY: u32 = 0x5FC10C;
 pub const PRINTED_INFORMATION: u32 = 0x5FC109;
+pub const PAIRING_CODE: u32 = 0x5FC123;
 
 /// The full PIV AID with version (SP 800-73-4 Part 1 §2.2).
 pub const PIV_AID: [u8; 11] = [
@@ -28,14 +29,16 @@ pub enum ReadAccess {
 /// The access rule of a writable data object tag, or `None` if the tag is no PIV object.
 pub fn read_access(tag: u32) -> Option<ReadAccess> {
     match tag {
-        // Fingerprints, facial image, printed information, iris images.
-        0x5FC103 | 0x5FC108 | 0x5FC109 | 0x5FC121 => Some(ReadAccess::Pin),
+        // Fingerprints, facial image, printed information, iris images, and the pairing
+        // code reference data container, whose access rule is "PIN or OCC" (Table 3): the
+        // pairing code is a secret of the VCI secure channel.
+        0x5FC103 | 0x5FC108 | 0x5FC109 | 0x5FC121 | PAIRING_CODE => Some(ReadAccess::Pin),
         // CHUID, certificates 9E/9A/9C/9D, security object, CCC, key history,
-        // retired certificates, BIT group template, SM signer, pairing code reference.
+        // retired certificates, BIT group template, SM signer.
         0x5FC101 | 0x5FC102 | 0x5FC105 | 0x5FC106 | 0x5FC107 | 0x5FC10A | 0x5FC10B | 0x5FC10C => {
             Some(ReadAccess::Always)
         }
-        0x5FC10D..=0x5FC120 | 0x5FC122 | 0x5FC123 | 0x7F61 => Some(ReadAccess::Always),
+        0x5FC10D..=0x5FC120 | 0x5FC122 | 0x7F61 => Some(ReadAccess::Always),
         // The attestation key's certificate (YubiKey).
         crate::attestation::CERTIFICATE_OBJECT => Some(ReadAccess::Always),
         _ => None,

@@ -74,6 +74,12 @@ pub fn pin_weakness(value: &[u8]) -> Option<PinWeakness> {
     }
 }
 
+/// `pin_weakness` of reference data as it comes on the wire (the PIN padded with FF).
+pub(crate) fn weakness_of_reference(reference: &[u8]) -> Option<PinWeakness> {
+    let len = value_len(reference)?;
+    pin_weakness(&reference[..len])
+}
+
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }

@@ -3,6 +3,12 @@
 //! Format: `JETONPIV` magic, a big-endian `u16` format version, then records of
 //! `tag u8 ‖ length u32 BE ‖ value`, then the SHA-256 of everything before it. A file that
 //! is truncated, altered, foreign or from a newer Jeton is refused with a typed error.
+//!
+//! Versions: 1, the first; 2 adds two flags, "the PIN is the factory value" and the
+//! provider's "refuse weak PINs" policy. Version 1 files are read with both off (the policy
+//! did not exist when they were personalised; the PIN flag is learnt at the next right PIN)
+//! and written back as version 2. A Jeton that knows only version 1 refuses a version 2
+//! file instead of silently dropping the policy.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +17,8 @@ use crate::pin::RetryCounter;
 use crate::slot::{management_key_length, KeyAlgorithm, KeySlot};
 
 const MAGIC: &[u8; 8] = b"JETONPIV";
-const FORMAT_VERSION: u16 = 1;
+const FORMAT_VERSION: u16 = 2;
+const OLDEST_FORMAT_VERSION: u16 = 1;
 const CHECKSUM_LEN: usize = 32;
 
 /// Why a card file could not be read.
@@ -55,7 +62,12 @@ pub struct CardState {
     pub vault_public: Vec<u8>,
     /// Set at personalisation: the PIN must be changed before any private-key operation.
     pub temporary_pin: bool,
+    /// The PIN is the factory 123456 (GET METADATA tag 05).
+    pub pin_is_default: bool,
     pub puk_is_default: bool,
+    /// The provider's personalisation policy: new PINs for which `pin::pin_weakness` finds
+    /// a weakness are refused.
+    pub refuse_weak_pins: bool,
     pub management_algorithm: u8,
     /// Sealed with the device key.
     pub management_sealed: Vec<u8>,
@@ -93,6 +105,8 @@ mod tag {
 const FLAG_TEMPORARY_PIN: u8 = 0x01;
 const FLAG_PUK_DEFAULT: u8 = 0x02;
 const FLAG_MANAGEMENT_DEFAULT: u8 = 0x04;
+const FLAG_PIN_DEFAULT: u8 = 0x08;
+const FLAG_REFUSE_WEAK_PINS: u8 = 0x10;
 
 fn put(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
     out.push(tag);
@@ -167,6 +181,12 @@ impl CardState {
         if self.management_is_default {
             flags |= FLAG_MANAGEMENT_DEFAULT;
         }
+        if self.pin_is_default {
+            flags |= FLAG_PIN_DEFAULT;
+        }
+        if self.refuse_weak_pins {
+            flags |= FLAG_REFUSE_WEAK_PINS;
+        }
         put(&mut body, tag::FLAGS, &[flags]);
         put(
             &mut body,
@@ -206,7 +226,7 @@ impl CardState {
         if crypto::sha256(&[content])[..] != *checksum {
             return Err(StateError::Corrupt);
         }
-        if version != FORMAT_VERSION {
+        if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(if version > FORMAT_VERSION {
                 StateError::NewerFormat(version)
             } else {
@@ -272,6 +292,10 @@ impl CardState {
             }
         }
         let flags = flags.ok_or(StateError::Corrupt)?;
+        // Version 1 had no such flags: a set bit there is damage, not a policy.
+        if version == 1 && flags & (FLAG_PIN_DEFAULT | FLAG_REFUSE_WEAK_PINS) != 0 {
+            return Err(StateError::Corrupt);
+        }
         Ok(CardState {
             serial: serial.ok_or(StateError::Corrupt)?,
             pin: pin.ok_or(StateError::Corrupt)?,
@@ -281,7 +305,9 @@ impl CardState {
             kdf: kdf.ok_or(StateError::Corrupt)?,
             vault_public: vault_public.ok_or(StateError::Corrupt)?,
             temporary_pin: flags & FLAG_TEMPORARY_PIN != 0,
+            pin_is_default: flags & FLAG_PIN_DEFAULT != 0,
             puk_is_default: flags & FLAG_PUK_DEFAULT != 0,
+            refuse_weak_pins: flags & FLAG_REFUSE_WEAK_PINS != 0,
             management_is_default: flags & FLAG_MANAGEMENT_DEFAULT != 0,
             management_algorithm: management_algorithm.ok_or(StateError::Corrupt)?,
             management_sealed: management_sealed.ok_or(StateError::Corrupt)?,

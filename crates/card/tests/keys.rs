@@ -179,7 +179,7 @@ fn generate_needs_the_management_key() {
         0x6982,
         "the PIN is not enough"
     );
-    assert_eq!(sw(&mut t.card, "00 F7 00 9A"), 0x6A82, "no key");
+    assert_eq!(sw(&mut t.card, "00 F7 00 9A"), 0x6A88, "no key");
 }
 
 #[test]
@@ -550,7 +550,7 @@ fn metadata_of_slots_tells_algorithm_policy_origin_and_public_key() {
     assert_eq!(sw(&mut t.card, "00 F7 00 42"), 0x6A88, "no such reference");
     assert_eq!(
         sw(&mut t.card, "00 F7 00 95"),
-        0x6A82,
+        0x6A88,
         "retired slot without a key"
     );
 }

@@ -390,7 +390,7 @@ fn reset_of_a_dead_card_destroys_keys_and_certificates_and_brings_the_factory_pi
     for slot in ["9A", "9E"] {
         assert_eq!(
             sw(&mut t.card, &format!("00 F7 00 {slot}")),
-            0x6A82,
+            0x6A88,
             "key {slot} destroyed"
         );
     }
@@ -401,7 +401,11 @@ fn reset_of_a_dead_card_destroys_keys_and_certificates_and_brings_the_factory_pi
     );
     assert_eq!(get_object(&mut t.card, KEY_HISTORY).sw, 0x6A82);
     assert_eq!(get_object(&mut t.card, CHUID).sw, SW_OK, "a fresh CHUID");
-    assert_eq!(tries_and_default(&mut t.card, 0x80), ((3, 3), 0));
+    assert_eq!(
+        tries_and_default(&mut t.card, 0x80),
+        ((3, 3), 1),
+        "factory PIN"
+    );
     assert_eq!(
         tries_and_default(&mut t.card, 0x81),
         ((3, 3), 1),

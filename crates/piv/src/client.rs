@@ -145,6 +145,12 @@ impl<T: Transport> PivClient<T> {
     pub fn metadata(&mut self, reference: KeyReference) -> Result<Metadata, Error> {
         let command = Command::new(INS_GET_METADATA, 0x00, reference.id()).expecting_response();
         let response = self.transceive(&command)?;
+        // A YubiKey, and a Jeton card, say "reference data not found" for an empty slot.
+        if response.status == StatusWord::REFERENCE_NOT_FOUND
+            && matches!(reference, KeyReference::Slot(_))
+        {
+            return Err(Error::NotFound);
+        }
         if !response.status.is_success() {
             return Err(from_status(response.status, Context::Read));
         }
@@ -169,7 +175,7 @@ impl<T: Transport> PivClient<T> {
                 .retries
                 .ok_or(Error::MalformedResponse("no retry counter in PIN metadata"))?,
             puk,
-            temporary_pin: pin.is_default == Some(true),
+            temporary_pin: pin.temporary == Some(true),
         })
     }
 

@@ -33,7 +33,7 @@ pub enum Error {
     NoKeyInSlot,
     #[error("the PIN must be verified first")]
     PinRequired,
-    #[error("the card refused the new PIN or PUK (a PIN has 6 to 8 printable ASCII characters, a PUK exactly 8)")]
+    #[error("the card refused the new PIN or PUK: a PIN has 6 to 8 printable ASCII characters, a PUK exactly 8, a temporary PIN must change, and the card may refuse trivial PINs")]
     RejectedByPolicy,
 
     // Administration.
@@ -169,6 +169,11 @@ pub(crate) fn from_status(status: StatusWord, context: Context) -> Error {
         }
         (StatusWord::SECURITY_STATUS_NOT_SATISFIED, _) => Error::PinRequired,
         (StatusWord::CONDITIONS_NOT_SATISFIED, Context::PrivateKey) => Error::TemporaryPin,
+        // How a card with PIN rules (a YubiKey with PIN complexity, a Jeton card refusing a
+        // weak or an unchanged temporary PIN) refuses a new PIN.
+        (StatusWord::CONDITIONS_NOT_SATISFIED, Context::Pin | Context::Puk) => {
+            Error::RejectedByPolicy
+        }
         (StatusWord::CONDITIONS_NOT_SATISFIED, Context::Reset) => Error::ResetRefused,
         (StatusWord::CONDITIONS_NOT_SATISFIED, _) => Error::ConditionsNotSatisfied,
         (StatusWord::INCORRECT_DATA, Context::Pin | Context::Puk) => Error::RejectedByPolicy,
@@ -226,6 +231,7 @@ mod tests {
                 "rejected the management key",
             ),
             (0x6A80, Context::Pin, "refused the new PIN"),
+            (0x6985, Context::Pin, "refused the new PIN"),
         ];
         for (sw, context, words) in cases {
             let message = from_status(StatusWord(sw), context).to_string();

@@ -649,11 +649,15 @@ pub struct Metadata {
     pub touch_policy: Option<u8>,
     pub origin: Option<KeyOrigin>,
     pub public_key: Option<PublicKey>,
-    /// Tag 05. On the PIN (80) of a Jeton card: set while the temporary PIN has not been
-    /// changed; elsewhere: the factory default value is still in place.
+    /// Tag 05: the value is known to someone else, so tools warn: the factory default (PIN,
+    /// PUK, management key) or, on a Jeton card's PIN, the temporary PIN sent by SMS.
     pub is_default: Option<bool>,
     /// Tag 06, on the PIN and the PUK.
     pub retries: Option<RetryCounter>,
+    /// Tag 88, Jeton's, on the PIN: the temporary PIN has not been changed yet.
+    pub temporary: Option<bool>,
+    /// Tag 89, Jeton's, on the PIN: the card refuses weak new PINs (the provider's policy).
+    pub refuses_weak_pins: Option<bool>,
 }
 
 impl Metadata {
@@ -666,6 +670,8 @@ impl Metadata {
             public_key: None,
             is_default: None,
             retries: None,
+            temporary: None,
+            refuses_weak_pins: None,
         };
         let tlvs = tlv::parse_all(bytes)?;
         for t in &tlvs {
@@ -695,13 +701,15 @@ impl Metadata {
                     })
                 }
                 (0x05, [flag]) => metadata.is_default = Some(*flag != 0),
+                (0x88, [flag]) => metadata.temporary = Some(*flag != 0),
+                (0x89, [flag]) => metadata.refuses_weak_pins = Some(*flag != 0),
                 (0x06, [max, remaining]) => {
                     metadata.retries = Some(RetryCounter {
                         remaining: *remaining,
                         max: *max,
                     })
                 }
-                (0x01 | 0x02 | 0x03 | 0x05 | 0x06, _) => {
+                (0x01 | 0x02 | 0x03 | 0x05 | 0x06 | 0x88 | 0x89, _) => {
                     return Err(Error::MalformedResponse("metadata field of the wrong size"))
                 }
                 _ => {}
