@@ -1221,6 +1221,22 @@ impl Store {
         Ok((s.entries, s.head))
     }
 
+    /// The latest entry whose head the audit key signed, as published.
+    pub async fn latest_signed_head(&self) -> Result<Option<audit::SignedHead>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE head_signature IS NOT NULL \
+             ORDER BY seq DESC LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .as_ref()
+            .map(audit_row)
+            .transpose()?
+            .as_ref()
+            .and_then(audit::SignedHead::of))
+    }
+
     /// The log, its head row and the records it vouches for, from one snapshot.
     pub async fn audit_snapshot(&self) -> Result<AuditSnapshot, StoreError> {
         self.snapshot(true).await

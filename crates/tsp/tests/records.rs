@@ -280,6 +280,14 @@ async fn a_cut_tail_with_a_rewritten_head_row_is_caught_by_the_archived_heads() 
         );
         let s = store.audit_snapshot().await.unwrap();
         assert_eq!(all_findings(&s, &key, Some(&archive)), [], "{}", db.name);
+        // What GET /audit/head serves is the archive's last line.
+        let latest = store.latest_signed_head().await.unwrap().unwrap();
+        assert_eq!(
+            Some(latest.to_line().trim_end()),
+            archive.lines().last(),
+            "{}",
+            db.name
+        );
         // Whoever holds the database removes the revocation, its entry (the last), and
         // rewrites the head row to the entry before: the database alone looks intact.
         tamper(

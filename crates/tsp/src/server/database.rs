@@ -169,6 +169,10 @@ impl StatusRecords for DatabaseRecords {
         serial_number(n)
     }
 
+    async fn audit_head(&self) -> Result<Option<crate::audit::SignedHead>, RecordsError> {
+        self.store.latest_signed_head().await.map_err(unavailable)
+    }
+
     async fn revocations(&self) -> Result<mpsc::Receiver<RevocationEvent>, RecordsError> {
         let mut notices = self
             .store

@@ -48,7 +48,8 @@ struct App<S> {
     limits: Limits,
 }
 
-/// The router: `/ocsp` (POST and GET), `/crl/{ca}.crl`, `/ca/{ca}.crt`, `/tsa`, `/healthz`.
+/// The router: `/ocsp` (POST and GET), `/crl/{ca}.crl`, `/ca/{ca}.crt`, `/tsa`, `/healthz`,
+/// `/audit/head`.
 pub fn router<S: StatusRecords>(services: Arc<Services<S>>, limits: Limits) -> Router {
     let app = Arc::new(App { services, limits });
     let timeout = limits.timeout;
@@ -62,6 +63,7 @@ pub fn router<S: StatusRecords>(services: Arc<Services<S>>, limits: Limits) -> R
         .route("/ca/{file}", get(ca_certificate::<S>))
         .route("/tsa", post(tsa::<S>))
         .route("/healthz", get(healthz::<S>))
+        .route("/audit/head", get(audit_head::<S>))
         .with_state(app)
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             time_limit(request, next, timeout)
@@ -315,6 +317,24 @@ async fn tsa<S: StatusRecords>(State(app): State<Arc<App<S>>>, request: Request)
             )
                 .into_response()
         }
+    }
+}
+
+/// The audit log's latest signed head as JSON ([`crate::audit::SignedHead`]): a copy outside
+/// the database that anyone may keep, so that a log cut below it shows. Never cached.
+async fn audit_head<S: StatusRecords>(State(app): State<Arc<App<S>>>) -> Response {
+    match app.services.records.audit_head().await {
+        Ok(Some(head)) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            head.to_line(),
+        )
+            .into_response(),
+        Ok(None) => not_found("signed audit head"),
+        Err(_) => unavailable(),
     }
 }
 

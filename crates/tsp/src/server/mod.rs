@@ -6,6 +6,8 @@
 //! - `GET /crl/{ca}.crl`: the CA's latest CRL. A fresh one is published within
 //!   `crl_interval` of a revocation taking effect (a revocation dated in the future too).
 //! - `GET /ca/{ca}.crt`: CA certificates. `POST /tsa`: RFC 3161 time-stamps. `/healthz`.
+//! - `GET /audit/head`: the audit log's latest signed head ([`crate::audit::SignedHead`],
+//!   JSON), for anyone to keep outside the database.
 //!
 //! Revocation is never late: every process follows the store's revocation feed (PostgreSQL
 //! LISTEN/NOTIFY, and a poll of the revocation cursor for what a notification missed) and

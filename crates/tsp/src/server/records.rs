@@ -117,6 +117,11 @@ pub trait StatusRecords: Send + Sync + 'static {
     /// A serial number never given to another time-stamp.
     fn next_tsa_serial(&self) -> impl Future<Output = Result<SerialNumber, RecordsError>> + Send;
 
+    /// The audit log's latest signed head, for `GET /audit/head`.
+    fn audit_head(
+        &self,
+    ) -> impl Future<Output = Result<Option<crate::audit::SignedHead>, RecordsError>> + Send;
+
     /// Revocations as they are committed, by this process or any other on the same database.
     /// The channel closes when the feed is lost; the server then resubscribes and rescans.
     fn revocations(

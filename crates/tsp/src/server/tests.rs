@@ -35,6 +35,7 @@ struct Memory {
     crls: Mutex<Vec<StoredCrl>>,
     tsa: Mutex<u64>,
     down: Mutex<bool>,
+    head: Mutex<Option<crate::audit::SignedHead>>,
 }
 
 impl Memory {
@@ -96,6 +97,10 @@ impl StatusRecords for Memory {
         let mut n = self.tsa.lock().unwrap();
         *n += 1;
         Ok(SerialNumber::new(&[0, *n as u8 + 1]).unwrap())
+    }
+    async fn audit_head(&self) -> Result<Option<crate::audit::SignedHead>, RecordsError> {
+        self.check()?;
+        Ok(self.head.lock().unwrap().clone())
     }
     async fn revocations(&self) -> Result<mpsc::Receiver<RevocationEvent>, RecordsError> {
         Ok(mpsc::channel(1).1)
@@ -604,4 +609,38 @@ fn the_ca_key_must_be_the_certificates() {
         error.to_string().contains("not its certificate's"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn the_latest_signed_audit_head_is_served_as_json_that_verifies() {
+    let s = story();
+    let get = || Request::get("/audit/head").body(Body::empty()).unwrap();
+    let (code, _, _) = call(s.router(), get()).await;
+    assert_eq!(code, StatusCode::NOT_FOUND, "no signed head yet");
+    let key = SoftwareKey::generate(KeyKind::P256).unwrap();
+    let mut entry = crate::audit::AuditEntry {
+        seq: 12,
+        at: 1_800_000_000,
+        kind: "revocation".into(),
+        actor: "officer".into(),
+        details: "{}".into(),
+        prev_hash: vec![0; 32],
+        hash: Vec::new(),
+        head_signature: None,
+    };
+    entry.hash = entry.compute_hash();
+    entry.head_signature = Some(
+        key.sign(&crate::audit::head_message(12, &entry.hash))
+            .unwrap(),
+    );
+    *s.services.records.head.lock().unwrap() = crate::audit::SignedHead::of(&entry);
+    let (code, headers, body) = call(s.router(), get()).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    let head: crate::audit::SignedHead = serde_json::from_slice(&body).unwrap();
+    assert_eq!(head.seq, 12);
+    assert!(head.verifies(&key.public_key()));
+    *s.services.records.down.lock().unwrap() = true;
+    let (code, _, _) = call(s.router(), get()).await;
+    assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
 }
