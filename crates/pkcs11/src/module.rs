@@ -17,7 +17,7 @@ use crate::mechanisms::{
     self, DecryptScheme, Mechanism, MessageBuffer, Parameter, SignScheme, MECHANISMS,
 };
 use crate::objects::{self, CertificateInfo, Curve, ObjectKind, PublicParts, SlotContents};
-use crate::session::{Card, DecryptOperation, Session, SignOperation};
+use crate::session::{Card, DecryptOperation, DigestOperation, Parts, Session, SignOperation};
 use crate::slots::{self, Login, SlotTable, TokenSource, TokenState};
 
 /// A result for the two-call length convention: the bytes, or how many the caller needs.
@@ -457,7 +457,7 @@ impl Module {
                         pin: Zeroizing::new(secret.to_vec()),
                     };
                     token.generation += 1;
-                    connection.generation = token.generation;
+                    connection.generation = Some(token.generation);
                 }
                 let gone = result == Err(Error::DeviceRemoved);
                 session.give_back(&mut token, connection, gone);
@@ -489,7 +489,7 @@ impl Module {
                         puk: Zeroizing::new(secret.to_vec()),
                     };
                     token.generation += 1;
-                    connection.generation = token.generation;
+                    connection.generation = Some(token.generation);
                 }
                 let gone = result == Err(Error::DeviceRemoved);
                 session.give_back(&mut token, connection, gone);
@@ -977,7 +977,7 @@ impl Module {
             } else {
                 Some(MessageBuffer::new(scheme)?)
             },
-            multipart: false,
+            parts: Parts::Undecided,
             // The 9C key needs the PIN again for each signature (sole control).
             needs_context_login: signing && slot == Slot::SIGNATURE,
             context_login_done: false,
@@ -1023,16 +1023,17 @@ impl Module {
         let mut session = lock(&entry.session);
         let op = session
             .sign
-            .as_ref()
+            .as_mut()
             .ok_or(Error::OperationNotInitialized)?;
+        if let Err(error) = op.parts.settle(Parts::Single) {
+            session.sign = None;
+            return Err(error);
+        }
         let needed = op.scheme.signature_len(&op.key);
         if capacity.is_none_or(|c| c < needed) {
             return Ok(Output::Needed(needed));
         }
         let op = session.sign.take().ok_or(Error::OperationNotInitialized)?;
-        if op.multipart {
-            return Err(Error::OperationActive);
-        }
         let message = match op.scheme.message_hash() {
             Some(hash) => Zeroizing::new(hash.digest(data).map_err(|_| Error::FunctionFailed)?),
             None => Zeroizing::new(data.to_vec()),
@@ -1047,11 +1048,13 @@ impl Module {
             .sign
             .as_mut()
             .ok_or(Error::OperationNotInitialized)?;
-        op.multipart = true;
-        if op.message.is_none() {
-            op.message = Some(MessageBuffer::new(op.scheme)?);
-        }
-        let result = op.message.as_mut().map_or(Ok(()), |m| m.update(data));
+        let result = op.parts.settle(Parts::Multiple).and_then(|()| {
+            let message = match &mut op.message {
+                Some(message) => message,
+                empty => empty.insert(MessageBuffer::new(op.scheme)?),
+            };
+            message.update(data)
+        });
         if result.is_err() {
             session.sign = None;
         }
@@ -1067,8 +1070,12 @@ impl Module {
         let mut session = lock(&entry.session);
         let op = session
             .sign
-            .as_ref()
+            .as_mut()
             .ok_or(Error::OperationNotInitialized)?;
+        if let Err(error) = op.parts.settle(Parts::Multiple) {
+            session.sign = None;
+            return Err(error);
+        }
         let needed = op.scheme.signature_len(&op.key);
         if capacity.is_none_or(|c| c < needed) {
             return Ok(Output::Needed(needed));
@@ -1105,9 +1112,7 @@ impl Module {
             .verify
             .take()
             .ok_or(Error::OperationNotInitialized)?;
-        if op.multipart {
-            return Err(Error::OperationActive);
-        }
+        op.parts.settle(Parts::Single)?;
         let mut buffer = op.message.take().ok_or(Error::OperationNotInitialized)?;
         buffer.update(data)?;
         op.scheme.verify(&buffer.finish()?, signature, &op.key)
@@ -1120,8 +1125,10 @@ impl Module {
             .verify
             .as_mut()
             .ok_or(Error::OperationNotInitialized)?;
-        op.multipart = true;
-        let result = op.message.as_mut().map_or(Ok(()), |m| m.update(data));
+        let result = op
+            .parts
+            .settle(Parts::Multiple)
+            .and_then(|()| op.message.as_mut().map_or(Ok(()), |m| m.update(data)));
         if result.is_err() {
             session.verify = None;
         }
@@ -1325,17 +1332,34 @@ impl Module {
         if session.digest.is_some() {
             return Err(Error::OperationActive);
         }
-        session.digest = Some(mechanisms::digest_hasher(mechanism)?);
+        session.digest = Some(DigestOperation {
+            hasher: mechanisms::digest_hasher(mechanism)?,
+            parts: Parts::Undecided,
+        });
         Ok(())
     }
 
-    fn digest_len(session: &Session) -> Result<usize> {
-        // A digest's size is known from its hasher only once finished: ask a clone.
-        let mut probe = session
+    /// The digest operation, in the form this call needs; a call of the other form ends it.
+    fn digest_operation(session: &mut Session, form: Parts) -> Result<&mut DigestOperation> {
+        let op = session
             .digest
-            .clone()
+            .as_mut()
             .ok_or(Error::OperationNotInitialized)?;
-        Ok(probe.finish()?.len())
+        if let Err(error) = op.parts.settle(form) {
+            session.digest = None;
+            return Err(error);
+        }
+        session
+            .digest
+            .as_mut()
+            .ok_or(Error::OperationNotInitialized)
+    }
+
+    /// The digest's length, or `None` when the caller has room for it. A digest's size is
+    /// known from its hasher only once finished: a clone is asked.
+    fn digest_room(op: &DigestOperation, capacity: Option<usize>) -> Result<Option<usize>> {
+        let needed = op.hasher.clone().finish()?.len();
+        Ok(capacity.is_none_or(|c| c < needed).then_some(needed))
     }
 
     pub fn digest(
@@ -1346,26 +1370,23 @@ impl Module {
     ) -> Result<Output<Vec<u8>>> {
         let entry = self.entry(handle)?;
         let mut session = lock(&entry.session);
-        let needed = Self::digest_len(&session)?;
-        if capacity.is_none_or(|c| c < needed) {
+        let op = Self::digest_operation(&mut session, Parts::Single)?;
+        if let Some(needed) = Self::digest_room(op, capacity)? {
             return Ok(Output::Needed(needed));
         }
-        let mut hasher = session
+        let mut op = session
             .digest
             .take()
             .ok_or(Error::OperationNotInitialized)?;
-        hasher.update(data)?;
-        Ok(Output::Done(hasher.finish()?.to_vec()))
+        op.hasher.update(data)?;
+        Ok(Output::Done(op.hasher.finish()?.to_vec()))
     }
 
     pub fn digest_update(&self, handle: CK_SESSION_HANDLE, data: &[u8]) -> Result<()> {
         let entry = self.entry(handle)?;
         let mut session = lock(&entry.session);
-        let hasher = session
-            .digest
-            .as_mut()
-            .ok_or(Error::OperationNotInitialized)?;
-        if hasher.update(data).is_err() {
+        let op = Self::digest_operation(&mut session, Parts::Multiple)?;
+        if op.hasher.update(data).is_err() {
             session.digest = None;
             return Err(Error::FunctionFailed);
         }
@@ -1379,15 +1400,15 @@ impl Module {
     ) -> Result<Output<Vec<u8>>> {
         let entry = self.entry(handle)?;
         let mut session = lock(&entry.session);
-        let needed = Self::digest_len(&session)?;
-        if capacity.is_none_or(|c| c < needed) {
+        let op = Self::digest_operation(&mut session, Parts::Multiple)?;
+        if let Some(needed) = Self::digest_room(op, capacity)? {
             return Ok(Output::Needed(needed));
         }
-        let mut hasher = session
+        let mut op = session
             .digest
             .take()
             .ok_or(Error::OperationNotInitialized)?;
-        Ok(Output::Done(hasher.finish()?.to_vec()))
+        Ok(Output::Done(op.hasher.finish()?.to_vec()))
     }
 
     pub fn generate_random(&self, handle: CK_SESSION_HANDLE, out: &mut [u8]) -> Result<()> {

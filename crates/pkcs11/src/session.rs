@@ -20,14 +20,38 @@ use crate::slots::{Connection, Login, TokenState};
 /// A connection to the token's card: in-process, or through a PC/SC reader.
 pub type Card = PivClient<Box<dyn Transport>>;
 
+/// Whether an operation runs in one call (`C_Sign`, `C_Digest`) or in several (`*Update`
+/// then `*Final`): its first call decides, a length query included. A call of the other
+/// form is then `CKR_OPERATION_ACTIVE`, and ends the operation as any failed call does
+/// (PKCS#11 3.0 §5.12–5.14: "C_Sign cannot be used to terminate a multi-part operation").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parts {
+    Undecided,
+    Single,
+    Multiple,
+}
+
+impl Parts {
+    /// Settles the form on the first call, or refuses the other form.
+    pub fn settle(&mut self, form: Parts) -> Result<()> {
+        match *self {
+            Parts::Undecided => {
+                *self = form;
+                Ok(())
+            }
+            current if current == form => Ok(()),
+            _ => Err(Error::OperationActive),
+        }
+    }
+}
+
 /// A signature being made or checked.
 pub struct SignOperation {
     pub scheme: SignScheme,
     pub slot: Slot,
     pub key: PublicParts,
     pub message: Option<MessageBuffer>,
-    /// `C_SignUpdate` was called: `C_Sign` is no longer allowed.
-    pub multipart: bool,
+    pub parts: Parts,
     /// The 9C key needs `C_Login(CKU_CONTEXT_SPECIFIC)` for this very operation.
     pub needs_context_login: bool,
     pub context_login_done: bool,
@@ -43,6 +67,11 @@ pub struct DecryptOperation {
     pub context_login_done: bool,
 }
 
+pub struct DigestOperation {
+    pub hasher: Hasher,
+    pub parts: Parts,
+}
+
 pub struct Session {
     pub slot_id: CK_SLOT_ID,
     pub token: Arc<Mutex<TokenState>>,
@@ -55,7 +84,7 @@ pub struct Session {
     pub sign: Option<SignOperation>,
     pub verify: Option<SignOperation>,
     pub decrypt: Option<DecryptOperation>,
-    pub digest: Option<Hasher>,
+    pub digest: Option<DigestOperation>,
 }
 
 /// A connection handed back after a call: a transport failure means the card went away.
@@ -127,9 +156,9 @@ impl Session {
             (pin, generation, self.take_connection(&mut token)?)
         };
         let result = (|| {
-            if connection.generation != generation {
+            if connection.generation != Some(generation) {
                 connection.card.verify_pin(&pin)?;
-                connection.generation = generation;
+                connection.generation = Some(generation);
             }
             call(&mut connection.card)
         })();

@@ -128,8 +128,9 @@ pub enum Login {
 /// descriptors), with the card's own security status.
 pub struct Connection {
     pub card: Card,
-    /// The token's login generation this connection's security status is in step with.
-    pub generation: u64,
+    /// The token's login generation this connection's security status is in step with;
+    /// `None` for a new connection while the user is logged in (it has not VERIFYed yet).
+    pub generation: Option<u64>,
 }
 
 /// Idle connections kept per token: as many as calls ran at once lately, at most this.
@@ -162,16 +163,17 @@ impl TokenState {
     /// An idle connection, or a new one. A connection that is behind a logout forgets its
     /// PIN status first; one behind a login VERIFYs when a private-key operation needs it.
     pub fn take(&mut self) -> Result<Connection> {
+        let user = matches!(self.login, Login::User { .. });
         let mut connection = match self.idle.pop() {
             Some(connection) => connection,
             None => Connection {
                 card: connect(&self.cards, &self.source)?,
-                generation: self.generation,
+                generation: (!user).then_some(self.generation),
             },
         };
-        if connection.generation != self.generation && !matches!(self.login, Login::User { .. }) {
+        if connection.generation != Some(self.generation) && !user {
             connection.card.clear_verification()?;
-            connection.generation = self.generation;
+            connection.generation = Some(self.generation);
         }
         Ok(connection)
     }
@@ -190,7 +192,7 @@ impl TokenState {
         self.generation += 1;
         let generation = self.generation;
         self.idle.retain_mut(|connection| {
-            connection.generation = generation;
+            connection.generation = Some(generation);
             connection.card.clear_verification().is_ok()
         });
     }

@@ -1126,6 +1126,104 @@ fn operations_in_the_wrong_state_are_answered() {
 }
 
 #[test]
+fn single_part_and_multi_part_calls_do_not_mix() {
+    let loaded = Loaded::new();
+    let session = loaded.user_session();
+    let (_, private) = generate(session, 1, false);
+    let mut buffer = [0u8; 64];
+    let data = buffer.as_mut_ptr();
+    let mut out = [0u8; 64];
+    let mut len: CK_ULONG = 64;
+    let mut sha256 = mechanism(CKM_SHA256);
+
+    // C_DigestUpdate, then C_Digest: refused, and the refusal ends the operation
+    // (PKCS#11 3.0 §5.12: a failed C_Digest terminates it).
+    assert_eq!(call!(C_DigestInit(session, &mut sha256)), CKR_OK);
+    assert_eq!(call!(C_DigestUpdate(session, data, 3)), CKR_OK);
+    assert_eq!(
+        call!(C_Digest(session, data, 3, out.as_mut_ptr(), &mut len)),
+        CKR_OPERATION_ACTIVE
+    );
+    assert_eq!(
+        call!(C_DigestFinal(session, out.as_mut_ptr(), &mut len)),
+        CKR_OPERATION_NOT_INITIALIZED
+    );
+    // A C_DigestFinal length query is a multi-part call too.
+    assert_eq!(call!(C_DigestInit(session, &mut sha256)), CKR_OK);
+    assert_eq!(call!(C_DigestUpdate(session, data, 1)), CKR_OK);
+    assert_eq!(call!(C_DigestFinal(session, null_mut(), &mut len)), CKR_OK);
+    assert_eq!(len, 32);
+    assert_eq!(
+        call!(C_Digest(session, data, 3, out.as_mut_ptr(), &mut len)),
+        CKR_OPERATION_ACTIVE
+    );
+    // A C_Digest length query makes it single-part: C_DigestFinal is refused.
+    assert_eq!(call!(C_DigestInit(session, &mut sha256)), CKR_OK);
+    assert_eq!(
+        call!(C_Digest(session, data, 3, null_mut(), &mut len)),
+        CKR_OK
+    );
+    len = 64;
+    assert_eq!(
+        call!(C_DigestFinal(session, out.as_mut_ptr(), &mut len)),
+        CKR_OPERATION_ACTIVE
+    );
+    assert_eq!(
+        call!(C_Digest(session, data, 3, out.as_mut_ptr(), &mut len)),
+        CKR_OPERATION_NOT_INITIALIZED
+    );
+    // Unmixed, both forms still work.
+    assert_eq!(call!(C_DigestInit(session, &mut sha256)), CKR_OK);
+    assert_eq!(
+        call!(C_Digest(session, data, 3, null_mut(), &mut len)),
+        CKR_OK
+    );
+    assert_eq!(
+        call!(C_Digest(session, data, 3, out.as_mut_ptr(), &mut len)),
+        CKR_OK
+    );
+    assert_eq!(&out[..32], &openssl::sha::sha256(&buffer[..3])[..]);
+
+    // A C_Sign length query after C_SignUpdate, and C_SignUpdate after a C_Sign query.
+    let mut ecdsa_sha256 = mechanism(CKM_ECDSA_SHA256);
+    assert_eq!(
+        call!(C_SignInit(session, &mut ecdsa_sha256, private)),
+        CKR_OK
+    );
+    assert_eq!(call!(C_SignUpdate(session, data, 32)), CKR_OK);
+    assert_eq!(
+        call!(C_Sign(session, data, 32, null_mut(), &mut len)),
+        CKR_OPERATION_ACTIVE
+    );
+    len = 64;
+    assert_eq!(
+        call!(C_SignFinal(session, out.as_mut_ptr(), &mut len)),
+        CKR_OPERATION_NOT_INITIALIZED
+    );
+    assert_eq!(
+        call!(C_SignInit(session, &mut ecdsa_sha256, private)),
+        CKR_OK
+    );
+    assert_eq!(
+        call!(C_Sign(session, data, 32, null_mut(), &mut len)),
+        CKR_OK
+    );
+    assert_eq!(len, 64);
+    assert_eq!(call!(C_SignUpdate(session, data, 32)), CKR_OPERATION_ACTIVE);
+    assert_eq!(
+        call!(C_SignInit(session, &mut ecdsa_sha256, private)),
+        CKR_OK,
+        "the refused call ended the operation"
+    );
+    assert_eq!(call!(C_SignUpdate(session, data, 32)), CKR_OK);
+    len = 64;
+    assert_eq!(
+        call!(C_SignFinal(session, out.as_mut_ptr(), &mut len)),
+        CKR_OK
+    );
+}
+
+#[test]
 fn buffer_too_small_tells_the_needed_length() {
     let loaded = Loaded::new();
     let session = loaded.user_session();
