@@ -508,7 +508,8 @@ pub struct ServerArgs {
     pub provider: ProviderArgs,
     #[command(flatten)]
     pub secrets: SecretInput,
-    /// Address and port to listen on (port 0: any free port), instead of the configured one.
-    #[arg(long, value_name = "ADDRESS:PORT")]
-    pub listen: Option<std::net::SocketAddr>,
+    /// Address or host name and port to listen on, e.g. localhost:8080 (port 0: any free
+    /// port), instead of the configured one.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub listen: Option<String>,
 }

@@ -128,6 +128,14 @@ pub enum Msg<'a> {
         subject: &'a str,
     },
     CaReady(&'a str),
+    /// After `ca init`: where things are, what to back up, what to run next.
+    CaNextSteps {
+        dir: &'a str,
+        config: &'a str,
+        wrote_config: bool,
+        pkcs11: bool,
+    },
+    CaFinishedEarlierRun,
     CaIssued {
         serial: &'a str,
         profile: &'a str,
@@ -419,6 +427,29 @@ impl Msg<'_> {
                 lang,
                 "The provider is set up; its keys and database are in {dir}.",
                 "Le prestataire est en place ; ses clés et sa base sont dans {dir}."
+            ),
+            Msg::CaNextSteps { dir, config, wrote_config, pkcs11 } => {
+                let wrote = match (wrote_config, lang) {
+                    (false, _) => String::new(),
+                    (true, Lang::En) => format!("\n{config} did not exist: a commented default was written there and used. Edit it before issuing for real (the CAs' names are set; the rest can change).\n"),
+                    (true, Lang::Fr) => format!("\n{config} n'existait pas : une configuration par défaut commentée y a été écrite et utilisée. Modifiez-la avant d'émettre pour de bon (les noms des AC sont fixés ; le reste peut changer).\n"),
+                };
+                let keys = match (pkcs11, lang) {
+                    (true, Lang::En) => "the keys are on the token: keep its PIN and, if it allows, a backup of the token".to_owned(),
+                    (true, Lang::Fr) => "les clés sont sur le jeton : gardez son PIN et, s'il le permet, une sauvegarde du jeton".to_owned(),
+                    (false, Lang::En) => format!("{dir}/keys/ (the encrypted keys) and the passphrase, kept apart"),
+                    (false, Lang::Fr) => format!("{dir}/keys/ (les clés chiffrées) et la phrase secrète, conservées séparément"),
+                };
+                tr!(
+                    lang,
+                    "{wrote}\nNext steps:\n  Back up: {keys}; {dir}/tsp.sqlite (or your database), {dir}/audit-key.pub.pem and {config}.\n  Issue a holder's certificate:\n    jeton ca issue --profile qualified-signing --public-key 9c.pub.pem --subject 'C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont' --out 9c.crt\n  Serve OCSP, CRLs and time-stamps (the [server] table of {config}):\n    jeton server --listen localhost:8080\n  See what was issued: jeton ca list",
+                    "{wrote}\nÉtapes suivantes :\n  Sauvegardez : {keys} ; {dir}/tsp.sqlite (ou votre base), {dir}/audit-key.pub.pem et {config}.\n  Émettez le certificat d'un titulaire :\n    jeton ca issue --profile qualified-signing --public-key 9c.pub.pem --subject 'C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont' --out 9c.crt\n  Servez OCSP, LCR et horodatage (la table [server] de {config}) :\n    jeton server --listen localhost:8080\n  Voyez ce qui a été émis : jeton ca list"
+                )
+            }
+            Msg::CaFinishedEarlierRun => tr!(
+                lang,
+                "An earlier `jeton ca init` was interrupted after its records were written: its set-up is now in place.",
+                "Un `jeton ca init` précédent a été interrompu après l'écriture de ses enregistrements : sa mise en place est maintenant terminée."
             ),
             Msg::CaIssued { serial, profile, subject } => tr!(
                 lang,
@@ -1061,6 +1092,22 @@ impl CliError {
                 "the root CA issues only CA certificates: issue the {profile} certificate from the issuing CA (--ca issuing)",
                 "l'AC racine n'émet que des certificats d'AC : émettez le certificat {profile} depuis l'AC émettrice (--ca issuing)"
             ),
+            CliError::Ca(jeton_tsp::ca::CaError::Incomplete(missing)) => {
+                let missing = missing.join("\n  ");
+                tr!(
+                    lang,
+                    "no complete provider here; missing:\n  {missing}\nRun `jeton ca init` to set it up, or to finish an interrupted set-up.",
+                    "pas de prestataire complet ici ; il manque :\n  {missing}\nLancez `jeton ca init` pour le mettre en place, ou pour terminer une mise en place interrompue."
+                )
+            }
+            CliError::Ca(jeton_tsp::ca::CaError::InTheWay(path)) => {
+                let path = path.display();
+                tr!(
+                    lang,
+                    "{path} exists but holds no provider: move it away, then run `jeton ca init` again",
+                    "{path} existe mais ne contient pas de prestataire : déplacez-le, puis relancez `jeton ca init`"
+                )
+            }
             CliError::Ca(error) => tr!(lang, "CA: {error}", "AC : {error}"),
             CliError::Store(jeton_tsp::StoreError::RevocationBeforeValidity { serial, at, not_before }) => {
                 let (at, not_before) = (jeton_tsp::store::utc(at), jeton_tsp::store::utc(not_before));

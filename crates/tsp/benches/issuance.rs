@@ -61,19 +61,7 @@ async fn set_up(home: &Path, secret: &[u8]) -> Result<(), Error> {
     std::fs::write(home.join("provider.toml"), PROVIDER_TOML)?;
     let (config, text) = ProviderConfig::load(&home.join("provider.toml"), |_| None)?;
     let dir = ProviderDir(home.join("provider"));
-    std::fs::create_dir_all(&dir.0)?;
-    let store = Store::open(&config.database_url(&dir.0)).await?;
-    ca::init(
-        &store,
-        &dir,
-        &config,
-        &text,
-        &KeyStore::Software,
-        secret,
-        "bench",
-    )
-    .await?;
-    store.close().await;
+    ca::init(&dir, &config, &text, &KeyStore::Software, secret, "bench").await?;
     Ok(())
 }
 
@@ -82,7 +70,7 @@ async fn run(home: PathBuf, secret: Zeroizing<Vec<u8>>, count: usize) -> Result<
         ProviderConfig::load(&home.join("provider.toml"), |name| std::env::var(name).ok())?;
     let dir = ProviderDir(home.join("provider"));
     let store = Store::open(&config.database_url(&dir.0)).await?;
-    let issuing = ca::load_ca(&store, "issuing", &secret).await?;
+    let issuing = ca::load_ca(&store, &dir, "issuing", &secret).await?;
     let audit_key = ca::audit_key(&dir, &secret)?;
     let actor = Actor {
         name: "bench",

@@ -18,7 +18,9 @@ use zeroize::Zeroizing;
 
 use crate::audit::{self, Event};
 use crate::config::{ConfigError, ProviderConfig};
-use crate::store::{Actor, CaRecord, CertificateRecord, CrlRecord, Serial, Store, StoreError};
+use crate::store::{
+    Actor, CaRecord, CertificateRecord, CrlRecord, Serial, SetupStep, Store, StoreError,
+};
 
 /// The names `ca init` gives to what it makes.
 pub const ROOT: &str = "root";
@@ -108,6 +110,12 @@ pub enum CaError {
     /// DER encoding failed.
     #[error("DER: {0}")]
     Der(#[from] der::Error),
+    /// Something that is not a provider is where `ca init` would put it.
+    #[error("{0} exists but holds no provider: move it away, then run `jeton ca init` again")]
+    InTheWay(PathBuf),
+    /// The provider folder has no complete provider.
+    #[error("the provider is not complete; missing: {}. Run `jeton ca init` to set it up (or to finish an interrupted set-up)", .0.join(", "))]
+    Incomplete(Vec<String>),
     /// The passphrase for new key files is too weak.
     #[error("{0}")]
     WeakPassphrase(WeakPassphrase),
@@ -423,6 +431,23 @@ impl ProviderDir {
     pub fn audit_public_key(&self) -> PathBuf {
         self.0.join("audit-key.pub.pem")
     }
+    /// Where `ca init` builds the provider before renaming it into place: a sibling, so
+    /// that the rename is atomic (same file system).
+    pub fn staging(&self) -> PathBuf {
+        let name = self
+            .0
+            .file_name()
+            .map_or_else(|| "provider".into(), |n| n.to_string_lossy().into_owned());
+        self.0.with_file_name(format!(".{name}.init"))
+    }
+    /// A key reference as the records keep it, made usable from here: key files are
+    /// recorded relative to the provider folder, so that the folder can move.
+    pub fn resolve(&self, key_ref: KeyRef) -> KeyRef {
+        match key_ref {
+            KeyRef::File(path) if path.is_relative() => KeyRef::File(self.0.join(path)),
+            other => other,
+        }
+    }
 }
 
 /// How `ca init` keeps the keys.
@@ -434,11 +459,13 @@ pub enum KeyStore {
     Pkcs11(KeyRef),
 }
 
-/// What `ca init` made.
+/// What `ca init` did.
 #[derive(Clone, Debug)]
 pub struct InitReport {
-    /// The CAs, responder and TSA recorded, in order.
+    /// The CAs, responder and TSA recorded.
     pub made: Vec<CaRecord>,
+    /// True when it finished a set-up an earlier run had committed but not moved into place.
+    pub finished_earlier_run: bool,
 }
 
 fn period(now: SystemTime, days: u32) -> Period {
@@ -450,16 +477,71 @@ fn period(now: SystemTime, days: u32) -> Period {
     }
 }
 
-/// Sets the provider up: root CA, issuing CA, OCSP responder and TSA certificates, and the
-/// audit key, each key generated where `keys` says and protected by `secret`.
 /// The provider's keys on a PKCS#11 token take CKA_IDs 0x10–0x14. On an HSM any id would
 /// do; on a Jeton PIV token, ids 01–04 are the holder's slots (02 = 9C asks for the PIN
 /// before every signature, 04 = 9E for none), while 0x10–0x14 are retired slots that want
 /// the PIN once per session, as a CA key should.
 const PKCS11_KEY_ID_BASE: u8 = 0x0F;
 
+/// What a complete provider has: these four, with their certificates, the audit key files
+/// and every key file the records name.
+pub const PARTS: [&str; 4] = [ROOT, ISSUING, OCSP, TSA];
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CaError + '_ {
+    move |error| CaError::Io {
+        path: path.to_owned(),
+        error,
+    }
+}
+
+fn sync_dir(path: &Path) -> Result<(), CaError> {
+    std::fs::File::open(path)
+        .and_then(|d| d.sync_all())
+        .map_err(io(path))
+}
+
+/// What is missing from the provider in `dir` whose database is `store`: nothing when it
+/// is complete. `jeton server` refuses to start unless it is empty.
+pub async fn missing(store: &Store, dir: &ProviderDir) -> Result<Vec<String>, CaError> {
+    let mut missing = Vec::new();
+    if !dir.0.is_dir() {
+        missing.push(dir.0.display().to_string());
+        return Ok(missing);
+    }
+    for path in [dir.audit_key_ref(), dir.audit_public_key()] {
+        if !path.is_file() {
+            missing.push(path.display().to_string());
+        }
+    }
+    let cas = store.cas().await?;
+    for name in PARTS {
+        let Some(ca) = cas.iter().find(|c| c.name == name) else {
+            missing.push(format!("CA {name:?} in the database"));
+            continue;
+        };
+        let serial = Serial::of(&certificate_of(ca)?.tbs_certificate.serial_number);
+        let issuer = ca.issuer.as_deref().unwrap_or(name);
+        if store.certificate(issuer, &serial).await?.is_none() {
+            missing.push(format!("the certificate of {name:?} in the database"));
+        }
+        if let KeyRef::File(path) = dir.resolve(KeyRef::parse(&ca.key_ref)?) {
+            if !path.is_file() {
+                missing.push(path.display().to_string());
+            }
+        }
+    }
+    Ok(missing)
+}
+
+/// Sets the provider up in `dir`: root CA, issuing CA, OCSP responder and TSA
+/// certificates, and the audit key, each key generated where `keys` says and protected by
+/// `secret`; the database is `config`'s (default: SQLite in `dir`).
+///
+/// All or nothing, whenever it is interrupted: everything is built in [`ProviderDir::staging`]
+/// and recorded in the database in one transaction, then the folder is renamed into place.
+/// A rerun after an interruption before that transaction starts again from nothing; after
+/// it, it finishes the rename.
 pub async fn init(
-    store: &Store,
     dir: &ProviderDir,
     config: &ProviderConfig,
     config_text: &str,
@@ -467,51 +549,138 @@ pub async fn init(
     secret: &[u8],
     operator: &str,
 ) -> Result<InitReport, CaError> {
-    if let Some(ca) = store.cas().await?.first() {
-        return Err(CaError::AlreadyInitialised(ca.name.clone()));
+    let staging = ProviderDir(dir.staging());
+    if dir.0.exists() {
+        clear_empty_folder(dir, config).await?;
+    }
+    if staging.0.exists() {
+        let store = Store::open(&config.database_url(&staging.0)).await?;
+        let made = store.cas().await?;
+        store.close().await;
+        if !made.is_empty() {
+            move_into_place(&staging, dir)?;
+            return Ok(InitReport {
+                made,
+                finished_earlier_run: true,
+            });
+        }
+        // Interrupted before its records were committed: nothing of it counts.
+        std::fs::remove_dir_all(&staging.0).map_err(io(&staging.0))?;
     }
     if matches!(keys, KeyStore::Software) {
         check_passphrase(secret).map_err(CaError::WeakPassphrase)?;
     }
-    std::fs::create_dir_all(dir.keys()).map_err(|error| CaError::Io {
-        path: dir.keys(),
-        error,
-    })?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .recursive(true)
+            .create(staging.keys())
+            .map_err(io(&staging.keys()))?;
+    }
+    let store = Store::open(&config.database_url(&staging.0)).await?;
+    if let Some(ca) = store.cas().await?.first() {
+        store.close().await;
+        std::fs::remove_dir_all(&staging.0).map_err(io(&staging.0))?;
+        return Err(CaError::AlreadyInitialised(ca.name.clone()));
+    }
+    let made = build(
+        &store,
+        &staging,
+        config,
+        config_text,
+        keys,
+        secret,
+        operator,
+    )
+    .await;
+    store.close().await;
+    let made = made?;
+    move_into_place(&staging, dir)?;
+    Ok(InitReport {
+        made,
+        finished_earlier_run: false,
+    })
+}
+
+/// A provider folder that holds nothing but an empty database (made by a command run
+/// before `ca init`) is removed; anything else in the way is refused, never deleted.
+async fn clear_empty_folder(dir: &ProviderDir, config: &ProviderConfig) -> Result<(), CaError> {
+    let store = Store::open(&config.database_url(&dir.0)).await?;
+    let cas = store.cas().await?;
+    let (entries, _) = store.audit_log().await?;
+    store.close().await;
+    if let Some(ca) = cas.first() {
+        return Err(CaError::AlreadyInitialised(ca.name.clone()));
+    }
+    let names: Vec<_> = std::fs::read_dir(&dir.0)
+        .map_err(io(&dir.0))?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()
+        .map_err(io(&dir.0))?;
+    let database_only = names.iter().all(|n| n.starts_with("tsp.sqlite"));
+    if !entries.is_empty() || !database_only {
+        return Err(CaError::InTheWay(dir.0.clone()));
+    }
+    for name in names {
+        let path = dir.0.join(name);
+        std::fs::remove_file(&path).map_err(io(&path))?;
+    }
+    std::fs::remove_dir(&dir.0).map_err(io(&dir.0))
+}
+
+fn move_into_place(staging: &ProviderDir, dir: &ProviderDir) -> Result<(), CaError> {
+    sync_dir(&staging.keys())?;
+    sync_dir(&staging.0)?;
+    std::fs::rename(&staging.0, &dir.0).map_err(io(&dir.0))?;
+    match dir.0.parent() {
+        Some(parent) => sync_dir(parent),
+        None => Ok(()),
+    }
+}
+
+/// Generates the keys in `staging`, makes the certificates, and records them all in one
+/// transaction.
+async fn build(
+    store: &Store,
+    staging: &ProviderDir,
+    config: &ProviderConfig,
+    config_text: &str,
+    keys: &KeyStore,
+    secret: &[u8],
+    operator: &str,
+) -> Result<Vec<CaRecord>, CaError> {
+    // Key files are recorded relative to the provider folder (so it can move).
     let key_ref = |name: &str, id: u8| match keys {
-        KeyStore::Software => KeyRef::File(dir.keys().join(format!("{name}.key.pem"))),
+        KeyStore::Software => KeyRef::File(PathBuf::from(format!("keys/{name}.key.pem"))),
         KeyStore::Pkcs11(token) => token.with_id(PKCS11_KEY_ID_BASE + id),
     };
-    // The audit key first, so that every later entry's head is signed.
     let audit_ref = key_ref("audit", 5);
-    let audit_key = generate_key(&audit_ref, KeyKind::P256, "jeton audit", secret)?;
+    let audit_key = generate_key(
+        &staging.resolve(audit_ref.clone()),
+        KeyKind::P256,
+        "jeton audit",
+        secret,
+    )?;
     let audit_pub = openssl::pkey::PKey::public_key_from_der(&audit_key.public_key().to_der()?)
         .and_then(|k| k.public_key_to_pem())
         .map_err(|e| CaError::Subject(e.to_string()))?;
-    write_new(&dir.audit_public_key(), &audit_pub)?;
-    write_new(&dir.audit_key_ref(), format!("{audit_ref}\n").as_bytes())?;
-    let actor = Actor {
-        name: operator,
-        audit_key: Some(audit_key.as_ref()),
-    };
-    store
-        .audit(
-            actor,
-            &Event::Configuration {
-                change: "provider set up".into(),
-                sha256: audit::hex(&audit::sha256(config_text.as_bytes())),
-            },
-        )
-        .await?;
-    store
-        .audit(
-            actor,
-            &Event::KeyGeneration {
-                owner: "audit".into(),
-                key_ref: audit_ref.to_string(),
-                spki_sha256: spki_sha256(&audit_key.public_key())?,
-            },
-        )
-        .await?;
+    write_new(&staging.audit_public_key(), &audit_pub)?;
+    write_new(
+        &staging.audit_key_ref(),
+        format!("{audit_ref}\n").as_bytes(),
+    )?;
+    let mut steps = vec![
+        SetupStep::Audit(Event::Configuration {
+            change: "provider set up".into(),
+            sha256: audit::hex(&audit::sha256(config_text.as_bytes())),
+        }),
+        SetupStep::Audit(Event::KeyGeneration {
+            owner: "audit".into(),
+            key_ref: audit_ref.to_string(),
+            spki_sha256: spki_sha256(&audit_key.public_key())?,
+        }),
+    ];
 
     let now = SystemTime::now();
     let mut made = Vec::new();
@@ -548,19 +717,19 @@ pub async fn init(
     for (name, profile_name, issuer, kind, id, cn) in plan {
         let profile = profile(profile_name)?;
         let kref = key_ref(name, id);
-        let key = generate_key(&kref, kind, &format!("jeton {name}"), secret)?;
-        store
-            .audit(
-                actor,
-                &Event::KeyGeneration {
-                    owner: name.into(),
-                    key_ref: kref.to_string(),
-                    spki_sha256: spki_sha256(&key.public_key())?,
-                },
-            )
-            .await?;
+        let key = generate_key(
+            &staging.resolve(kref.clone()),
+            kind,
+            &format!("jeton {name}"),
+            secret,
+        )?;
+        steps.push(SetupStep::Audit(Event::KeyGeneration {
+            owner: name.into(),
+            key_ref: kref.to_string(),
+            spki_sha256: spki_sha256(&key.public_key())?,
+        }));
         let subject = config.service(&format!("{} {cn}", config.organization_name))?;
-        let cert = match issuer {
+        let cert = match issuer.and_then(|i| signers.iter().find(|(n, _, _)| n == i)) {
             None => issue_self_signed(
                 &profile,
                 &config.provider,
@@ -568,11 +737,7 @@ pub async fn init(
                 key.as_ref(),
                 period(now, profile.max_validity_days),
             )?,
-            Some(issuer) => {
-                let (_, issuer_key, issuer_cert) = signers
-                    .iter()
-                    .find(|(n, _, _)| n == issuer)
-                    .unwrap_or_else(|| panic!("the plan lists issuers first"));
+            Some((issuer, issuer_key, issuer_cert)) => {
                 let not_after = issuer_cert
                     .tbs_certificate
                     .validity
@@ -602,36 +767,35 @@ pub async fn init(
             certificate: der.clone(),
             key_ref: kref.to_string(),
         };
-        store
-            .record_ca(
-                &record,
-                actor,
-                &Event::Configuration {
-                    change: format!("{profile_name} {name:?} set up"),
-                    sha256: audit::hex(&audit::sha256(&der)),
-                },
-            )
-            .await?;
+        steps.push(SetupStep::Ca(
+            record.clone(),
+            Event::Configuration {
+                change: format!("{profile_name} {name:?} set up"),
+                sha256: audit::hex(&audit::sha256(&der)),
+            },
+        ));
         let issuer_name = issuer.unwrap_or(name);
-        store
-            .record_certificate(
-                &CertificateRecord {
-                    ca: issuer_name.into(),
-                    serial: Serial::of(&cert.tbs_certificate.serial_number),
-                    profile: profile_name.into(),
-                    subject: cert.tbs_certificate.subject.to_string(),
-                    der: der.clone(),
-                    not_before: cert.tbs_certificate.validity.not_before.to_system_time(),
-                    not_after: cert.tbs_certificate.validity.not_after.to_system_time(),
-                },
-                actor,
-                &issuance_event(issuer_name, &cert, profile_name, &der),
-            )
-            .await?;
+        steps.push(SetupStep::Certificate(
+            CertificateRecord {
+                ca: issuer_name.into(),
+                serial: Serial::of(&cert.tbs_certificate.serial_number),
+                profile: profile_name.into(),
+                subject: cert.tbs_certificate.subject.to_string(),
+                der: der.clone(),
+                not_before: cert.tbs_certificate.validity.not_before.to_system_time(),
+                not_after: cert.tbs_certificate.validity.not_after.to_system_time(),
+            },
+            issuance_event(issuer_name, &cert, profile_name, &der),
+        ));
         made.push(record);
         signers.push((name.into(), key, cert));
     }
-    Ok(InitReport { made })
+    let actor = Actor {
+        name: operator,
+        audit_key: Some(audit_key.as_ref()),
+    };
+    store.record_setup(actor, &steps).await?;
+    Ok(made)
 }
 
 fn issuance_event(ca: &str, cert: &Certificate, profile: &str, der: &[u8]) -> Event {
@@ -648,7 +812,7 @@ fn issuance_event(ca: &str, cert: &Certificate, profile: &str, der: &[u8]) -> Ev
 pub fn audit_key(dir: &ProviderDir, secret: &[u8]) -> Result<Box<dyn Signer>, CaError> {
     let path = dir.audit_key_ref();
     let text = std::fs::read_to_string(&path).map_err(|error| CaError::Io { path, error })?;
-    load_key(&KeyRef::parse(text.trim())?, secret)
+    load_key(&dir.resolve(KeyRef::parse(text.trim())?), secret)
 }
 
 /// A CA with its key, ready to sign.
@@ -661,11 +825,16 @@ pub struct LoadedCa {
     pub key: Box<dyn Signer>,
 }
 
-/// Loads CA `name` and its key with `secret`.
-pub async fn load_ca(store: &Store, name: &str, secret: &[u8]) -> Result<LoadedCa, CaError> {
+/// Loads CA `name` of the provider in `dir` and its key with `secret`.
+pub async fn load_ca(
+    store: &Store,
+    dir: &ProviderDir,
+    name: &str,
+    secret: &[u8],
+) -> Result<LoadedCa, CaError> {
     let record = store.ca(name).await?;
     let certificate = certificate_of(&record)?;
-    let key = load_key(&KeyRef::parse(&record.key_ref)?, secret)?;
+    let key = load_key(&dir.resolve(KeyRef::parse(&record.key_ref)?), secret)?;
     if key.public_key() != certificate.tbs_certificate.subject_public_key_info {
         return Err(CaError::KeyMismatch(record.key_ref, record.name));
     }

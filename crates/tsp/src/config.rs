@@ -67,6 +67,81 @@ pub enum ConfigError {
     /// The provider's name is wrong.
     #[error("provider name: {0}")]
     Name(#[from] NameError),
+    /// The default configuration could not be written.
+    #[error("cannot write the default provider configuration {path}: {error}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
+/// What `jeton ca init` writes when there is no configuration yet: every setting, commented.
+pub const DEFAULT: &str = r#"# The provider's settings, read by `jeton ca` and `jeton server`
+# (README, "Provider (CA)" and "Server"). JETON_DATABASE_URL, JETON_PROVIDER_BASE_URL and
+# JETON_PROVIDER_POLICY override what is here.
+
+[provider]
+# organizationName in every CA, responder and TSA certificate (at most 64 characters).
+# Set it before `jeton ca init`: the CAs' names cannot change afterwards.
+organization = "Example Trust Services"
+# EN 319 412-1 §5.1.4: VATxx-… or NTRxx-… (optional).
+# organization_identifier = "NTRFR-123456789"
+# ISO 3166-1 alpha-2.
+country = "FR"
+# The provider's certificate policy OID (its CP): replace with your own arc.
+policy = "1.3.6.1.4.1.99999.1.1"
+# Where `jeton server` is reached: the AIA, CRL and OCSP URLs in certificates start here.
+base_url = "http://localhost:8080"
+
+# PKI disclosure statements (EN 319 412-5 §4.3.4: https, two-letter language); the
+# qualified profiles need one.
+[[provider.pds]]
+url = "https://pki.example.org/pds/en.pdf"
+language = "en"
+
+# [storage]
+# url = "postgres://jeton@db/jeton"   # default: SQLite in the provider folder
+
+[server]
+# An address or a host name, and a port (0: any free port, printed at start).
+listen = "localhost:8080"
+# cas = ["issuing"]            # CAs answered for (default: every issuing CA)
+# tsa = "tsa"                  # the TSA at /tsa (default: the provider's TSA)
+# crl_interval_secs = 60       # 1 to 43200, at most half of crl_validity_secs
+# crl_validity_secs = 86400    # 60 to 604800
+# ocsp_validity_secs = 14400   # 60 to 604800
+# resync_interval_secs = 30    # 1 to 3600
+# poll_interval_ms = 250       # 10 to 60000
+# request_timeout_secs = 10    # 1 to 300
+# max_body_bytes = 65536       # 1024 to 1048576
+# tsa_accuracy_ms = 1000       # 1 to 1000
+"#;
+
+/// Writes [`DEFAULT`] at `path`, whole or not at all (a temporary file renamed into
+/// place), never over an existing file.
+pub fn write_default(path: &Path) -> Result<(), ConfigError> {
+    use std::io::Write;
+    let error = |error| ConfigError::Write {
+        path: path.to_owned(),
+        error,
+    };
+    let temporary = path.with_extension("toml.new");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&temporary)
+        .map_err(error)?;
+    file.write_all(DEFAULT.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(error)?;
+    // hard_link + remove refuses an existing file where rename would replace it.
+    let linked = std::fs::hard_link(&temporary, path);
+    let removed = std::fs::remove_file(&temporary);
+    linked.map_err(error)?;
+    removed.map_err(error)
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,5 +304,33 @@ impl ProviderConfig {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", provider_dir.join("tsp.sqlite").display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_configuration_is_valid_for_the_provider_and_the_server() {
+        let config = ProviderConfig::parse(DEFAULT, |_| None).unwrap();
+        assert_eq!(config.base_url, "http://localhost:8080");
+        assert!(config.provider.policy.is_some() && !config.provider.pds.is_empty());
+        let server = crate::server::ServerConfig::parse(DEFAULT, |_| None).unwrap();
+        assert!(server.listen.ip().is_loopback());
+    }
+
+    #[test]
+    fn the_default_is_written_whole_and_never_over_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("provider.toml");
+        write_default(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), DEFAULT);
+        assert!(matches!(
+            write_default(&path),
+            Err(ConfigError::Write { .. })
+        ));
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
     }
 }

@@ -17,6 +17,22 @@ use crate::error::CliError;
 use crate::i18n::Msg;
 use crate::secrets::{SecretKind, Stage};
 
+/// $JETON_HOME: the cards folder's parent.
+pub fn provider_home(ctx: &Ctx) -> Result<std::path::PathBuf, CliError> {
+    ctx.home
+        .cards_dir()
+        .parent()
+        .map(Path::to_path_buf)
+        .ok_or(CliError::NoHome)
+}
+
+fn operator_of(args: &ProviderArgs) -> String {
+    args.operator
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "operator".into())
+}
+
 /// What every provider command works with: its folder, settings and database.
 pub struct Provider {
     pub dir: ProviderDir,
@@ -31,23 +47,20 @@ impl Provider {
     /// Reads the configuration and opens the database (`$JETON_HOME/provider/tsp.sqlite`
     /// unless the configuration or JETON_DATABASE_URL names another).
     pub fn open(ctx: &Ctx, args: &ProviderArgs) -> Result<Provider, CliError> {
-        // The cards folder's parent is $JETON_HOME.
-        let home = ctx
-            .home
-            .cards_dir()
-            .parent()
-            .map(Path::to_path_buf)
-            .ok_or(CliError::NoHome)?;
+        let home = provider_home(ctx)?;
         let dir = ProviderDir(home.join("provider"));
         let path = args
             .config
             .clone()
             .unwrap_or_else(|| home.join("provider.toml"));
         let (config, config_text) = ProviderConfig::load(&path, |name| std::env::var(name).ok())?;
-        std::fs::create_dir_all(&dir.0).map_err(|error| CliError::Io {
-            path: dir.0.clone(),
-            error,
-        })?;
+        // Only `ca init` makes the folder, whole (an empty one would look like a provider).
+        if !dir.0.is_dir() {
+            return Err(CliError::Ca(provider_ca::CaError::Incomplete(vec![dir
+                .0
+                .display()
+                .to_string()])));
+        }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -55,11 +68,7 @@ impl Provider {
         let store = runtime
             .block_on(Store::open(&config.database_url(&dir.0)))?
             .archive_heads_to(dir.0.join(audit::HEADS_FILE));
-        let operator = args
-            .operator
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "operator".into());
+        let operator = operator_of(args);
         Ok(Provider {
             dir,
             config,
@@ -93,9 +102,13 @@ impl Provider {
 }
 
 pub fn run(ctx: &mut Ctx, args: CaArgs) -> Result<(), CliError> {
+    // `ca init` makes the provider; every other command needs a complete one.
+    if let CaCommand::Init { pkcs11 } = &args.command {
+        return init(ctx, &args.provider, pkcs11.as_deref());
+    }
     let provider = Provider::open(ctx, &args.provider)?;
     match args.command {
-        CaCommand::Init { pkcs11 } => init(ctx, &provider, pkcs11.as_deref()),
+        CaCommand::Init { .. } => Ok(()),
         CaCommand::Issue {
             profile,
             csr,
@@ -139,7 +152,23 @@ pub fn run(ctx: &mut Ctx, args: CaArgs) -> Result<(), CliError> {
     }
 }
 
-fn init(ctx: &mut Ctx, p: &Provider, pkcs11: Option<&str>) -> Result<(), CliError> {
+fn init(ctx: &mut Ctx, args: &ProviderArgs, pkcs11: Option<&str>) -> Result<(), CliError> {
+    let home = provider_home(ctx)?;
+    let dir = ProviderDir(home.join("provider"));
+    let path = args
+        .config
+        .clone()
+        .unwrap_or_else(|| home.join("provider.toml"));
+    // A newcomer starts from a commented default (as `step ca init` does), written whole.
+    let wrote_config = args.config.is_none() && !path.exists();
+    if wrote_config {
+        std::fs::create_dir_all(&home).map_err(|error| CliError::Io {
+            path: home.clone(),
+            error,
+        })?;
+        jeton_tsp::config::write_default(&path)?;
+    }
+    let (config, config_text) = ProviderConfig::load(&path, |name| std::env::var(name).ok())?;
     let keys = match pkcs11 {
         Some(uri) => {
             let key_ref = KeyRef::parse(uri)?;
@@ -154,15 +183,22 @@ fn init(ctx: &mut Ctx, p: &Provider, pkcs11: Option<&str>) -> Result<(), CliErro
         KeyStore::Software => ctx.secrets.read_new(SecretKind::ProviderKey)?,
         KeyStore::Pkcs11(_) => ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?,
     };
-    let report = p.runtime.block_on(provider_ca::init(
-        &p.store,
-        &p.dir,
-        &p.config,
-        &p.config_text,
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    let report = runtime.block_on(provider_ca::init(
+        &dir,
+        &config,
+        &config_text,
         &keys,
         &secret,
-        &p.operator,
+        &operator_of(args),
     ))?;
+    drop(secret);
+    if report.finished_earlier_run {
+        ctx.say(Msg::CaFinishedEarlierRun)?;
+    }
     for ca in &report.made {
         let cert = provider_ca::certificate_of(ca)?;
         let serial = Serial::of(&cert.tbs_certificate.serial_number);
@@ -174,7 +210,13 @@ fn init(ctx: &mut Ctx, p: &Provider, pkcs11: Option<&str>) -> Result<(), CliErro
             subject: &subject,
         })?;
     }
-    ctx.say(Msg::CaReady(&p.dir.0.display().to_string()))
+    ctx.say(Msg::CaReady(&dir.0.display().to_string()))?;
+    ctx.say(Msg::CaNextSteps {
+        dir: &dir.0.display().to_string(),
+        config: &path.display().to_string(),
+        wrote_config,
+        pkcs11: pkcs11.is_some(),
+    })
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CliError> {
@@ -193,7 +235,7 @@ fn unlock(
     let secret = ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?;
     let loaded = p
         .runtime
-        .block_on(provider_ca::load_ca(&p.store, ca, &secret))?;
+        .block_on(provider_ca::load_ca(&p.store, &p.dir, ca, &secret))?;
     let audit_key = provider_ca::audit_key(&p.dir, &secret)?;
     Ok((loaded, audit_key))
 }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use jeton_tsp::ca::{self as provider_ca, ProviderDir};
 use jeton_tsp::config::ProviderConfig;
 use jeton_tsp::server::{self, Server, ServerConfig, Timing};
 use jeton_tsp::store::Store;
@@ -29,8 +30,9 @@ pub fn run(ctx: &mut Ctx, args: &ServerArgs) -> Result<(), CliError> {
     let env = |name: &str| std::env::var(name).ok();
     let (provider, _) = ProviderConfig::load(&path, env)?;
     let mut config = ServerConfig::load(&path, env).map_err(server::ServerError::from)?;
-    if let Some(listen) = args.listen {
-        config.listen = listen;
+    if let Some(listen) = &args.listen {
+        config.listen =
+            server::config::listen_address(listen).map_err(server::ServerError::from)?;
     }
     // What the server does (CRLs published, revocations applied, failures) goes to stderr.
     let _ = tracing_subscriber::fmt()
@@ -46,7 +48,25 @@ pub fn run(ctx: &mut Ctx, args: &ServerArgs) -> Result<(), CliError> {
         .build()
         .map_err(CliError::Runtime)?;
     runtime.block_on(async {
-        let store = Store::open(&provider.database_url(&home.join("provider"))).await?;
+        let dir = ProviderDir(home.join("provider"));
+        if !dir.0.is_dir() {
+            let missing = vec![dir.0.display().to_string()];
+            return Err(CliError::Ca(provider_ca::CaError::Incomplete(missing)));
+        }
+        let store = Store::open(&provider.database_url(&dir.0)).await?;
+        // Never serve a half-made provider: its status answers would be wrong or missing.
+        let missing = provider_ca::missing(&store, &dir).await?;
+        if !missing.is_empty() {
+            return Err(CliError::Ca(provider_ca::CaError::Incomplete(missing)));
+        }
+        // Key files are recorded relative to the provider folder, which may have moved.
+        for ca in store.cas().await? {
+            let key_ref = dir.resolve(provider_ca::KeyRef::parse(&ca.key_ref)?);
+            config
+                .keys
+                .entry(ca.name)
+                .or_insert_with(|| key_ref.to_string());
+        }
         let services = server::database::services(store, &config, &secret).await?;
         drop(secret);
         let (listener, address) =

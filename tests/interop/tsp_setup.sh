@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# The provider's set-up as a newcomer does it, and `jeton ca init` interrupted:
+#  - `jeton ca init` with no provider.toml writes a commented default, sets the provider up
+#    and prints the next steps; key files are recorded relative to the provider folder, so
+#    the whole JETON_HOME can be moved and still issues and serves; `--listen localhost:0`
+#    works; `jeton server` refuses an incomplete provider and names what is missing;
+#  - `jeton ca init` killed with SIGKILL at random instants: every time the provider folder
+#    is either absent or complete (its records, certificates, key files, an intact audit
+#    log), and a rerun finishes or starts clean, after which the provider issues.
+# On SQLite, and on PostgreSQL when JETON_TEST_POSTGRES_URL names a server (.ci/run sets it).
+# Bounded loops only; everything on loopback.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+J=${JETON:-$ROOT/target/debug/jeton}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/jeton-setup.XXXXXX")
+PIDS=()
+cleanup() {
+    local pid db
+    for pid in "${PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
+    if [[ -s $WORK/pgdbs ]]; then
+        while read -r db; do
+            psql -q "$JETON_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+        done <"$WORK/pgdbs"
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+source "$HERE/checks.bash"
+[[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
+unset JETON_DATABASE_URL JETON_PROVIDER_BASE_URL JETON_PROVIDER_POLICY
+export LANG=C LC_ALL=C
+
+PASS="setup-test passphrase"
+printf '%s\n%s\n' "$PASS" "$PASS" >"$WORK/pass2"
+printf '%s\n' "$PASS" >"$WORK/pass"
+SQLITE_KILLS=24
+PG_KILLS=12
+
+init() { "$J" --lang en ca init <"$WORK/pass2"; }
+
+# holder_key NAME: an EC key pair, its public half in $WORK/NAME.pub
+holder_key() {
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/$1.key" 2>/dev/null &&
+        openssl pkey -in "$WORK/$1.key" -pubout -out "$WORK/$1.pub"
+}
+holder_key holder
+issue() { # issue OUT: a qualified certificate for the holder's key, from the issuing CA
+    "$J" --lang en ca issue --profile qualified-signing --public-key "$WORK/holder.pub" \
+        --subject "C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont" \
+        --out "$1" <"$WORK/pass"
+}
+
+# complete: the provider in $JETON_HOME has its four CAs with key files named relative to
+# the folder, their certificates, and an intact audit log.
+complete() {
+    local dir="$JETON_HOME/provider" list name key
+    list=$("$J" --lang en ca list --json) || { echo "$list"; return 1; }
+    for name in root issuing ocsp tsa; do
+        key=$(jq -r --arg n "$name" '.cas[] | select(.name == $n) | .key' <<<"$list")
+        [[ $key == "keys/$name.key.pem" ]] || { echo "CA $name: key '$key'"; return 1; }
+        [[ -s $dir/$key ]] || { echo "$dir/$key is missing"; return 1; }
+    done
+    (($(jq '.certificates | length' <<<"$list") == 4)) || { echo "$list"; return 1; }
+    [[ -s $dir/audit-key.ref && -s $dir/audit-key.pub.pem ]] || { echo "no audit key files"; return 1; }
+    local verdict
+    verdict=$("$J" --lang en audit verify 2>&1) && grep -q "Audit log intact" <<<"$verdict" ||
+        { echo "$verdict"; return 1; }
+}
+
+# start_server [OPTIONS...]: `jeton server` for $JETON_HOME in the background; sets SERVER, URL.
+start_server() {
+    local out="$WORK/server.out" tries=0
+    : >"$out"
+    "$J" --lang en server "$@" <"$WORK/pass" >"$out" 2>"$WORK/server.log" &
+    SERVER=$!
+    PIDS+=("$SERVER")
+    until grep -q "listening on" "$out" 2>/dev/null; do
+        if ((tries++ > 300)) || ! kill -0 "$SERVER" 2>/dev/null; then
+            echo "the server did not start:"
+            sed 's/^/     | /' "$WORK/server.log" | tail -20
+            return 1
+        fi
+        sleep 0.1
+    done
+    URL=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$out")
+}
+stop_server() {
+    kill -TERM "$SERVER" 2>/dev/null
+    wait "$SERVER" 2>/dev/null
+}
+
+# --- A newcomer: no provider.toml at all.
+export JETON_HOME="$WORK/first"
+init >"$WORK/first.out" 2>&1
+check "ca init without provider.toml prints the next steps" grep -q "Next steps" "$WORK/first.out"
+check "... it wrote a commented provider.toml" grep -q "^# The provider's settings" "$JETON_HOME/provider.toml"
+check "... and says what to back up, how to issue and serve" bash -c \
+    'grep -q "Back up:.*keys/" "$1" && grep -q "jeton ca issue" "$1" && grep -q "jeton server" "$1"' _ "$WORK/first.out"
+check "the provider is complete, its key files named relative to its folder" complete
+check "a second ca init refuses: the provider is set up" \
+    fails_with "already set up" init
+check "ca issue from the issuing CA" issue "$WORK/first.pem"
+check "ca issue from the root CA is refused" fails_with "root CA issues only CA certificates" \
+    "$J" --lang en ca issue --ca root --profile qualified-signing --public-key "$WORK/holder.pub" \
+    --subject "C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont" \
+    --out "$WORK/root-ee.pem" <"$WORK/pass"
+check "ca issue --days 0 is refused" expect_fail \
+    "$J" --lang en ca issue --days 0 --profile qualified-signing --public-key "$WORK/holder.pub" \
+    --subject "C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont" \
+    --out "$WORK/zero.pem" <"$WORK/pass"
+
+# --- The whole JETON_HOME moved: it issues and serves from the new place.
+mv "$WORK/first" "$WORK/moved"
+export JETON_HOME="$WORK/moved"
+check "moved: ca issue" issue "$WORK/moved.pem"
+check "moved: jeton server --listen localhost:0 starts" start_server --listen localhost:0
+check "moved: it serves the issuing CA's certificate" curl -sf -o "$WORK/issuing.der" "$URL/ca/issuing.crt"
+check "moved: /healthz is ok" contains "^ok" curl -sf "$URL/healthz"
+stop_server
+
+# --- Incomplete providers are refused by name.
+cp -a "$WORK/moved" "$WORK/broken"
+rm "$WORK/broken/provider/keys/tsa.key.pem"
+export JETON_HOME="$WORK/broken"
+check "jeton server refuses a provider missing a key file, naming it" \
+    fails_with "tsa.key.pem" "$J" --lang en server --listen 127.0.0.1:0 <"$WORK/pass"
+check "... in French too" fails_with "il manque" \
+    "$J" --lang fr server --listen 127.0.0.1:0 <"$WORK/pass"
+export JETON_HOME="$WORK/nothing"
+mkdir -p "$JETON_HOME"
+cp "$WORK/moved/provider.toml" "$JETON_HOME/"
+check "jeton server refuses a home without a provider" \
+    fails_with "jeton ca init" "$J" --lang en server --listen 127.0.0.1:0 <"$WORK/pass"
+check "jeton ca list there says so and makes no folder" bash -c \
+    '! "$1" --lang en ca list >/dev/null 2>&1 && [[ ! -e $2/provider ]]' _ "$J" "$JETON_HOME"
+check "... and ca init then sets it up" contains "Next steps" init
+
+# --- ca init killed at random instants.
+# provider_toml HOME [STORAGE TOML]
+provider_toml() {
+    mkdir -p "$1"
+    cat >"$1/provider.toml" <<EOF
+[provider]
+organization = "Jeton Trust Services"
+organization_identifier = "NTRFR-123456789"
+country = "FR"
+policy = "1.3.6.1.4.1.99999.1.1"
+base_url = "http://127.0.0.1"
+[[provider.pds]]
+url = "https://pki.jeton.example/pds/en.pdf"
+language = "en"
+$2
+EOF
+}
+
+# absent_or_complete: after a kill, no provider folder, or a complete one.
+absent_or_complete() {
+    [[ ! -e $JETON_HOME/provider ]] && return
+    complete
+}
+
+# kills LABEL COUNT [STORAGE-FOR-ITERATION-COMMAND]
+kills() {
+    local label=$1 count=$2 storage=${3:-} i start took delay storage_toml
+    local absent=0 finished=0 whole=0
+    export JETON_HOME="$WORK/$label-timing"
+    provider_toml "$JETON_HOME" "$([[ -n $storage ]] && $storage)"
+    start=$(date +%s%N)
+    init >/dev/null 2>&1
+    took=$((($(date +%s%N) - start) / 1000000))
+    echo "     one ca init takes $took ms here ($label)"
+    for ((i = 1; i <= count; i++)); do
+        export JETON_HOME="$WORK/$label-$i"
+        storage_toml=$([[ -n $storage ]] && $storage)
+        provider_toml "$JETON_HOME" "$storage_toml"
+        # Up to a third beyond a whole run: kills land before, inside and after the work.
+        delay=$((RANDOM % (took * 4 / 3 + 1)))
+        # jeton itself in the background (not a shell function's subshell), so that the
+        # SIGKILL reaches it.
+        "$J" --lang en ca init <"$WORK/pass2" >"$WORK/init.out" 2>&1 &
+        local pid=$!
+        PIDS+=("$pid")
+        sleep "$(printf '0.%03d' "$delay")"
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        check "$label kill #$i after ${delay} ms: the provider folder is absent or complete" absent_or_complete
+        if [[ -e $JETON_HOME/provider ]]; then
+            ((whole++))
+            check "$label kill #$i: a rerun says it is set up" fails_with "already set up" init
+        else
+            init >"$WORK/rerun.out" 2>&1
+            check "$label kill #$i: the rerun succeeds" bash -c 'cat "$1" && grep -q "Next steps" "$1"' _ "$WORK/rerun.out"
+            if grep -q "interrupted after its records" "$WORK/rerun.out"; then
+                ((finished++))
+            else
+                ((absent++))
+            fi
+        fi
+        check "$label kill #$i: then the provider is complete" complete
+        check "$label kill #$i: and issues (its keys match its records)" issue "$WORK/kill.pem"
+        rm -rf "$JETON_HOME"
+    done
+    echo "     $label: $absent kills left nothing, $finished left a set-up the rerun finished, $whole came after it was complete"
+}
+
+kills sqlite "$SQLITE_KILLS"
+
+if [[ -z ${JETON_TEST_POSTGRES_URL:-} ]]; then
+    echo "skip the same on PostgreSQL: JETON_TEST_POSTGRES_URL is not set (.ci/run sets it)"
+else
+    # pg_storage: a fresh database for each provider, as [storage] TOML.
+    pg_storage() {
+        local db="jeton_setup_$$_$RANDOM$RANDOM"
+        psql -q "$JETON_TEST_POSTGRES_URL" -c "CREATE DATABASE $db" >/dev/null || return 1
+        echo "$db" >>"$WORK/pgdbs"
+        printf '[storage]\nurl = "%s"\n' "${JETON_TEST_POSTGRES_URL%/*}/$db"
+    }
+    kills postgres "$PG_KILLS" pg_storage
+fi
+
+finish
