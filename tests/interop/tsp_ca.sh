@@ -68,24 +68,41 @@ check "certtool --verify-chain accepts it" bash -c \
     'cat "$1" "$2" "$3" | certtool --verify-chain' _ "$WORK/holder.pem" "$WORK/issuing.pem" "$WORK/root.pem"
 
 SERIAL=$(openssl x509 -in "$WORK/holder.pem" -noout -serial | cut -d= -f2)
-check "ca revoke (key compromise)" contains "revoked \(key-compromise\)" \
-    "$J" --lang en ca revoke "$SERIAL" --reason key-compromise
-check "revoking again keeps the first record" contains "already revoked" \
-    "$J" --lang en ca revoke "$SERIAL" --reason superseded
+# RFC 5280 §5.1.2.6: the revocation date is when the provider processes it; never backdated.
+check "a revocation dated before the certificate existed is refused" fails_with "before the certificate was valid" \
+    ca revoke "$SERIAL" --reason key-compromise --at 2000-01-01
+check "a revocation dated in the past is refused, pointing to --invalidity-date" fails_with "in the past.*--invalidity-date" \
+    ca revoke "$SERIAL" --reason key-compromise --at "@$(($(date +%s) - 20))"
+check "... in French too" fails_with "dans le passé" bash -c \
+    'printf "%s\n" "$1" | "$2" --lang fr ca revoke "$3" --reason key-compromise --at "@$(($(date +%s) - 20))"' _ "$PASS" "$J" "$SERIAL"
+check "an invalidity date in the future is refused" fails_with "invalidity date .* is in the future" \
+    ca revoke "$SERIAL" --reason key-compromise --invalidity-date 2099-01-01
+check "nothing was recorded by the refused revocations" bash -c \
+    '[ "$(sqlite3 "$1" "SELECT count(*) FROM revocations")" = 0 ]' _ "$JETON_HOME/provider/tsp.sqlite"
+check "ca revoke (superseded), the suspected compromise as invalidity date" contains "revoked \(superseded\)" \
+    ca revoke "$SERIAL" --reason superseded --invalidity-date "@$(($(date +%s) - 7200))"
+check "revoking again for another reason and date changes nothing, and says so" contains "Nothing changed.*has been revoked \(superseded\) since" \
+    ca revoke "$SERIAL" --reason cessation-of-operation --at 2099-01-01
+check "the reason raised to key-compromise keeps the date" contains "raised from superseded to key-compromise; it stays revoked from" \
+    ca revoke "$SERIAL" --reason key-compromise
+check "... and is never lowered again" contains "Nothing changed.*\(key-compromise\)" \
+    ca revoke "$SERIAL" --reason superseded
 check "an unknown serial cannot be revoked" fails_with "never issued" \
-    "$J" --lang en ca revoke DEADBEEF --reason key-compromise
+    ca revoke DEADBEEF --reason key-compromise
 check "a bad reason is refused" fails_with "unknown revocation reason" \
-    "$J" --lang en ca revoke "$SERIAL" --reason on-hold
+    ca revoke "$SERIAL" --reason on-hold
+OCSP_SERIAL=$(openssl x509 -in "$WORK/ocsp.pem" -noout -serial | cut -d= -f2)
 check "a leaving date in the future is accepted" contains "will be revoked" \
-    "$J" --lang en ca revoke "$(openssl x509 -in "$WORK/ocsp.pem" -noout -serial | cut -d= -f2)" \
-    --reason affiliation-changed --at 2099-12-31 --ca issuing
+    ca revoke "$OCSP_SERIAL" --reason affiliation-changed --at 2099-12-31 --ca issuing
+check "a later date never postpones it, and it is not called revoked yet" contains "Nothing changed.*is already to be revoked" \
+    ca revoke "$OCSP_SERIAL" --reason superseded --at 2100-06-30 --ca issuing
 check "ca list --json shows the revocation" contains "\"status\": \"revoked\"" "$J" ca list --json
 check "ca crl" ca crl --out "$WORK/issuing.crl"
 check "openssl crl -verify" contains "verify OK" openssl crl -in "$WORK/issuing.crl" \
     -CAfile "$WORK/chain.pem" -noout
-check "the CRL lists the revoked serial with its reason" bash -c '
-    openssl crl -in "$1" -noout -text >"$2" && grep -q "$3" "$2" && grep -q "Key Compromise" "$2"' \
-    _ "$WORK/issuing.crl" "$WORK/text" "$SERIAL"
+check "the CRL lists the revoked serial with its reason and invalidity date" bash -c '
+    openssl crl -in "$1" -noout -text >"$2" && grep -q "$3" "$2" && grep -q "Key Compromise" "$2" &&
+    grep -q "Invalidity Date" "$2"' _ "$WORK/issuing.crl" "$WORK/text" "$SERIAL"
 check "the CRL does not list the one revoked from 2099" bash -c '
     [ "$(openssl crl -in "$1" -noout -text | grep -c "Serial Number")" = 1 ]' _ "$WORK/issuing.crl"
 # The root's CRL, for -crl_check_all.
@@ -116,7 +133,7 @@ check "audit verify in French" contains "Journal d'audit intact" "$J" --lang fr 
 DB="$JETON_HOME/provider/tsp.sqlite"
 cp "$DB" "$WORK/pristine.sqlite"
 SEQ=$(sqlite3 "$DB" "SELECT seq FROM audit_log WHERE kind = 'revocation' ORDER BY seq LIMIT 1")
-sqlite3 "$DB" "UPDATE audit_log SET details = replace(details, 'key-compromise', 'superseded') WHERE seq = $SEQ"
+sqlite3 "$DB" "UPDATE audit_log SET details = replace(details, 'superseded', 'unspecified') WHERE seq = $SEQ"
 check "audit verify names the changed entry" fails_with "entry $SEQ was changed" "$J" --lang en audit verify
 cp "$WORK/pristine.sqlite" "$DB"
 sqlite3 "$DB" "DELETE FROM audit_log WHERE seq = $SEQ"
@@ -130,6 +147,57 @@ sqlite3 "$DB" "UPDATE audit_log SET hash = zeroblob(32) WHERE seq = 2"
 check "audit verify names an entry whose hash was altered" fails_with "entry 2" "$J" --lang en audit verify
 cp "$WORK/pristine.sqlite" "$DB"
 check "audit verify passes again on the untouched copy" contains "intact" "$J" --lang en audit verify
+
+# The records against the log: a revocation deleted or edited in the database is named.
+sqlite3 "$DB" "DELETE FROM revocations WHERE serial = '$SERIAL'"
+check "audit verify names the revocation deleted from the database" fails_with \
+    "revocation of certificate $SERIAL of issuing \(key-compromise, from .*\) was deleted" "$J" --lang en audit verify
+check "... in French" fails_with "la révocation du certificat $SERIAL de issuing .* a été supprimée" \
+    "$J" --lang fr audit verify
+check "... and by its stable code in --json" contains '"code": "revocation-deleted"' bash -c \
+    '"$1" audit verify --json; true' _ "$J"
+cp "$WORK/pristine.sqlite" "$DB"
+sqlite3 "$DB" "UPDATE revocations SET reason = 'superseded' WHERE serial = '$SERIAL'"
+check "audit verify names the revocation edited in the database, and what changed" fails_with \
+    "revocation of certificate $SERIAL of issuing was edited: reason is superseded in the database, key-compromise in the log" \
+    "$J" --lang en audit verify
+cp "$WORK/pristine.sqlite" "$DB"
+sqlite3 "$DB" "DELETE FROM certificates WHERE serial NOT IN (SELECT serial FROM revocations) AND profile = 'qualified-signing' AND subject LIKE '%Paul%'"
+check "audit verify names a certificate deleted from the database" fails_with "certificate [0-9A-F]* of issuing, issued according to the log, was deleted" \
+    "$J" --lang en audit verify
+cp "$WORK/pristine.sqlite" "$DB"
+
+# Every signed head is also appended to audit-heads.log, in a format openssl can check.
+HEADS="$JETON_HOME/provider/audit-heads.log"
+check "every signed head is in audit-heads.log, one line each" bash -c \
+    '[ "$(wc -l <"$1")" = "$(sqlite3 "$2" "SELECT count(*) FROM audit_log WHERE head_signature IS NOT NULL")" ]' _ "$HEADS" "$DB"
+check "the last archived head verifies with openssl and the audit public key" bash -c '
+    tail -n 1 "$1" | python3 -c "import json, sys; h = json.load(sys.stdin)
+open(sys.argv[1], \"wb\").write(bytes.fromhex(h[\"signed_message\"]))
+open(sys.argv[2], \"wb\").write(bytes.fromhex(h[\"signature\"]))" "$2.msg" "$2.sig" &&
+    openssl dgst -sha256 -verify "$3" -signature "$2.sig" "$2.msg"' \
+    _ "$HEADS" "$WORK/head" "$JETON_HOME/provider/audit-key.pub.pem"
+
+# The attack the archive is for: a revocation, then whoever holds the database deletes it,
+# cuts its entry off the log's tail and rewrites the head row to match.
+OTHER=$(openssl x509 -in "$WORK/other.pem" -noout -serial | cut -d= -f2)
+check "ca revoke the second holder (signed at once)" contains "revoked \(key-compromise\)" \
+    ca revoke "$OTHER" --reason key-compromise
+LAST=$(sqlite3 "$DB" "SELECT max(seq) FROM audit_log")
+check "the revocation's head is signed and archived" bash -c \
+    'tail -n 1 "$1" | grep -q "\"seq\":$2,"' _ "$HEADS" "$LAST"
+cp "$HEADS" "$WORK/archived-heads.log"
+sqlite3 "$DB" "DELETE FROM revocations WHERE serial = '$OTHER'; DELETE FROM audit_log WHERE seq = $LAST;
+    UPDATE audit_head SET seq = $((LAST - 1)), hash = (SELECT hash FROM audit_log WHERE seq = $((LAST - 1)))"
+mv "$HEADS" "$WORK/moved-heads.log"
+check "without the archive, the cut database looks intact (what the archive is for)" contains "No archive of signed heads" \
+    "$J" --lang en audit verify
+check "with the archived heads, the cut entry is named" fails_with "entries $LAST to $LAST are missing from the database, though an archived signed head covers them" \
+    "$J" --lang en audit verify --heads "$WORK/archived-heads.log"
+mv "$WORK/moved-heads.log" "$HEADS"
+check "... and with the provider's own audit-heads.log by default" fails_with "entries $LAST to $LAST are missing" \
+    "$J" --lang en audit verify
+check "... in French" fails_with "les entrées $LAST à $LAST manquent dans la base" "$J" --lang fr audit verify
 
 # The same provider with its keys generated on a PKCS#11 token (SoftHSMv2): they never
 # leave it; the secret read is the token's PIN.

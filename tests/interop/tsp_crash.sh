@@ -181,7 +181,7 @@ scenario() {
         name="s$i"
         check "$label #$i: $name is good before" is_good "$name" -no_nonce
         "$J" --lang en ca revoke "$(cat "$WORK/$name.serial")" --reason key-compromise \
-            >"$WORK/revoke.out" 2>&1
+            <"$WORK/pass" >"$WORK/revoke.out" 2>&1
         local status=$?
         kill_server
         check "$label #$i: jeton ca revoke acknowledged (the server then got SIGKILL)" bash -c \
@@ -199,13 +199,13 @@ scenario() {
     # acknowledgement.
     local start took acked=0 unacked=0 stored_unacked=0
     start=$(date +%s%N)
-    "$J" --lang en ca revoke "$(cat "$WORK/r0.serial")" --reason key-compromise >/dev/null 2>&1
+    "$J" --lang en ca revoke "$(cat "$WORK/r0.serial")" --reason key-compromise <"$WORK/pass" >/dev/null 2>&1
     took=$((($(date +%s%N) - start) / 1000000 + 1))
     echo "     jeton ca revoke takes ${took} ms here: kills up to $((took * 4 / 3)) ms after the start"
     for ((i = 1; i <= REVOKE_KILLS; i++)); do
         name="r$i"
         "$J" --lang en ca revoke "$(cat "$WORK/$name.serial")" --reason key-compromise \
-            >"$WORK/revoke.out" 2>&1 &
+            <"$WORK/pass" >"$WORK/revoke.out" 2>&1 &
         local revoker=$!
         local ms=$((RANDOM % (took * 4 / 3 + 1)))
         sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
@@ -227,8 +227,8 @@ scenario() {
             else
                 check "$label kill #$i: not committed, so still good" is_good "$name" -no_nonce
                 check "$label kill #$i: ... and it can be revoked now" bash -c \
-                    '"$1" --lang en ca revoke "$2" --reason key-compromise 2>&1 | grep -q revoked' \
-                    _ "$J" "$(cat "$WORK/$name.serial")"
+                    '"$1" --lang en ca revoke "$2" --reason key-compromise <"$3" 2>&1 | grep -q revoked' \
+                    _ "$J" "$(cat "$WORK/$name.serial")" "$WORK/pass"
                 check "$label kill #$i: ... OCSP says revoked within a second" \
                     within 1000 is_revoked "$name" -no_nonce
             fi
