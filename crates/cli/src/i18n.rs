@@ -81,6 +81,15 @@ pub enum Msg<'a> {
         not_after: &'a str,
     },
     StatusNoCertificate,
+    StatusCertificateId {
+        serial: &'a str,
+        fingerprint: &'a str,
+    },
+    StatusExpired(&'a str),
+    StatusNotYetValid(&'a str),
+    StatusKeyMismatch(Slot),
+    StatusFactoryPuk,
+    StatusFactoryManagementKey,
 
     PinCorrect,
     PinChanged,
@@ -283,8 +292,8 @@ impl Msg<'_> {
             ),
             Msg::StatusTemporaryPin => tr!(
                 lang,
-                "  Temporary PIN: change it with `jeton pin change` before the first signature.",
-                "  PIN temporaire : changez-le avec `jeton pin change` avant la première signature."
+                "  Warning: the PIN is still the temporary (or factory) value: change it with `jeton pin change` before the first signature.",
+                "  Attention : le PIN a encore sa valeur temporaire (ou d'usine) : changez-le avec `jeton pin change` avant la première signature."
             ),
             Msg::StatusNoKeys => tr!(lang, "  No key on the card.", "  Aucune clé sur la carte."),
             Msg::StatusSlot { slot, key, pin_policy } => {
@@ -308,6 +317,36 @@ impl Msg<'_> {
                 "    certificat : {subject}\n    émis par :   {issuer}\n    valide du {not_before} au {not_after}"
             ),
             Msg::StatusNoCertificate => tr!(lang, "    no certificate", "    pas de certificat"),
+            Msg::StatusCertificateId { serial, fingerprint } => tr!(
+                lang,
+                "    serial {serial}\n    SHA-256 fingerprint {fingerprint}",
+                "    numéro de série {serial}\n    empreinte SHA-256 {fingerprint}"
+            ),
+            Msg::StatusExpired(until) => tr!(
+                lang,
+                "    EXPIRED since {until}: have a new certificate issued",
+                "    EXPIRÉ depuis le {until} : faites émettre un nouveau certificat"
+            ),
+            Msg::StatusNotYetValid(from) => tr!(
+                lang,
+                "    NOT YET VALID: valid only from {from}",
+                "    PAS ENCORE VALIDE : valide seulement à partir du {from}"
+            ),
+            Msg::StatusKeyMismatch(slot) => tr!(
+                lang,
+                "    does NOT match the key of slot {slot}: signatures will be rejected; import the new key's certificate",
+                "    ne correspond PAS à la clé de l'emplacement {slot} : les signatures seront rejetées ; importez le certificat de la nouvelle clé"
+            ),
+            Msg::StatusFactoryPuk => tr!(
+                lang,
+                "  Warning: the unblock code (PUK) is still the factory value 12345678: change it with `jeton puk change`.",
+                "  Attention : le code de déblocage (PUK) a encore sa valeur d'usine 12345678 : changez-le avec `jeton puk change`."
+            ),
+            Msg::StatusFactoryManagementKey => tr!(
+                lang,
+                "  Warning: the management key is still the factory value: change it with `jeton mgmt-key change`.",
+                "  Attention : la clé d'administration a encore sa valeur d'usine : changez-la avec `jeton mgmt-key change`."
+            ),
 
             Msg::PinCorrect => tr!(lang, "PIN correct.", "PIN correct."),
             Msg::PinChanged => tr!(lang, "PIN changed.", "PIN changé."),

@@ -8,14 +8,13 @@ mod bench;
 mod cli;
 mod commands;
 mod error;
+mod help;
 mod home;
 mod i18n;
 mod secrets;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
-
-use clap::Parser;
 
 use crate::cli::{
     CardCommand, CertCommand, Cli, Command, KeyCommand, MgmtKeyCommand, PinCommand, Pkcs11Command,
@@ -28,8 +27,13 @@ use crate::i18n::Lang;
 use crate::secrets::Secrets;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = help::lang_in_args(&args).unwrap_or_else(Lang::from_env);
+    let cli = match help::parse(args, lang) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let lang = cli.lang.unwrap_or(lang);
     match run(cli, lang) {
         Ok(()) => ExitCode::SUCCESS,
         // `jeton status | head -1`: the reader has gone, nobody is left to tell.

@@ -390,6 +390,15 @@ fn status_json_describes_counters_keys_and_certificates() {
 /// A self-signed-looking certificate for a public key held by the card: signed by a throwaway
 /// key under the same name, as a CA would.
 fn certificate_for(public_pem: &str, common_name: &str) -> Vec<u8> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    certificate_valid(public_pem, common_name, now - 60, now + 30 * 86_400)
+}
+
+/// As [`certificate_for`], valid between these Unix times.
+fn certificate_valid(public_pem: &str, common_name: &str, from: i64, until: i64) -> Vec<u8> {
     use openssl::asn1::Asn1Time;
     use openssl::ec::{EcGroup, EcKey};
     use openssl::nid::Nid;
@@ -407,10 +416,10 @@ fn certificate_for(public_pem: &str, common_name: &str) -> Vec<u8> {
     builder.set_issuer_name(&name).unwrap();
     builder.set_pubkey(&subject_key).unwrap();
     builder
-        .set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .set_not_before(&Asn1Time::from_unix(from).unwrap())
         .unwrap();
     builder
-        .set_not_after(&Asn1Time::days_from_now(30).unwrap())
+        .set_not_after(&Asn1Time::from_unix(until).unwrap())
         .unwrap();
     builder.sign(&ca, MessageDigest::sha256()).unwrap();
     builder.build().to_pem().unwrap()
@@ -971,4 +980,170 @@ fn a_signature_is_streamed_and_never_written_to_a_terminal() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("--out FILE"), "{text}");
     assert_eq!(output.status.code(), Some(1), "{text}");
+}
+
+#[test]
+fn status_shows_what_support_needs_to_see() {
+    let jeton = Jeton::new();
+    jeton.run(&["card", "create", "--serial", "55"], "").ok();
+    let (a, c) = (jeton.generate("9a", "p256"), jeton.generate("9c", "p256"));
+    let (a, c) = (
+        std::fs::read_to_string(a).unwrap(),
+        std::fs::read_to_string(c).unwrap(),
+    );
+    let expired = certificate_valid(&a, "Old Holder", 1_600_000_000, 1_700_000_000);
+    std::fs::write(jeton.path("9a.crt"), &expired).unwrap();
+    jeton
+        .run(&["cert", "import", "--slot", "9a", "9a.crt"], "\n")
+        .ok();
+    let later = certificate_valid(&c, "Future Holder", 4_000_000_000, 4_100_000_000);
+    std::fs::write(jeton.path("9c.crt"), &later).unwrap();
+    jeton
+        .run(&["cert", "import", "--slot", "9c", "9c.crt"], "\n")
+        .ok();
+    // A certificate for another key, written as another PIV tool could.
+    let other = jeton.path("other.pem");
+    let key = openssl::ec::EcKey::generate(
+        &openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(&other, key.public_key_to_pem().unwrap()).unwrap();
+    let foreign = openssl::x509::X509::from_pem(&certificate_for(
+        &std::fs::read_to_string(&other).unwrap(),
+        "Someone Else",
+    ))
+    .unwrap();
+    jeton.generate("9d", "p256");
+    {
+        let card = jeton_card::CardDirectory::new(jeton.path("cards"))
+            .open(55)
+            .unwrap();
+        let mut piv = jeton_piv::PivClient::open(jeton_piv::InProcessTransport::new(card)).unwrap();
+        piv.authenticate(&jeton_piv::ManagementKey::factory_default())
+            .unwrap();
+        piv.write_certificate(jeton_piv::Slot::KEY_MANAGEMENT, &foreign.to_der().unwrap())
+            .unwrap();
+    }
+
+    let status = jeton.status();
+    let warnings: Vec<&str> = status["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    for code in [
+        "puk_default",
+        "management_key_default",
+        "certificate_expired",
+        "certificate_not_yet_valid",
+        "certificate_key_mismatch",
+    ] {
+        assert!(warnings.contains(&code), "{code} not in {warnings:?}");
+    }
+    let slots = status["slots"].as_array().unwrap();
+    let by_slot = |id: &str| slots.iter().find(|s| s["slot"] == id).unwrap();
+    let cert = openssl::x509::X509::from_pem(&expired).unwrap();
+    let fingerprint = cert
+        .digest(MessageDigest::sha256())
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":");
+    let serial = cert
+        .serial_number()
+        .to_bn()
+        .unwrap()
+        .to_hex_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        by_slot("9a")["certificate"]["sha256_fingerprint"],
+        fingerprint.as_str()
+    );
+    assert_eq!(by_slot("9a")["certificate"]["serial"], serial.as_str());
+    assert_eq!(by_slot("9a")["certificate"]["validity"], "expired");
+    assert_eq!(by_slot("9a")["certificate_matches_key"], true);
+    assert_eq!(by_slot("9c")["certificate"]["validity"], "not_yet_valid");
+    assert_eq!(by_slot("9d")["certificate_matches_key"], false);
+
+    let text = jeton.run(&["status"], "").ok().stdout;
+    for words in [
+        fingerprint.as_str(),
+        "EXPIRED since 2023-11-14T22:13:20Z",
+        "NOT YET VALID",
+        "does NOT match the key of slot 9d",
+        "PUK) is still the factory value",
+        "management key is still the factory value",
+    ] {
+        assert!(text.contains(words), "{words:?} not in {text}");
+    }
+    let french = Jeton::french();
+    std::fs::create_dir_all(french.path("cards")).unwrap();
+    for name in ["55.card", "device.key"] {
+        std::fs::copy(
+            jeton.path(&format!("cards/{name}")),
+            french.path(&format!("cards/{name}")),
+        )
+        .unwrap();
+    }
+    let texte = french.run(&["status"], "").ok().stdout;
+    for words in [
+        "empreinte SHA-256",
+        "EXPIRÉ depuis le",
+        "PAS ENCORE VALIDE",
+        "ne correspond PAS",
+    ] {
+        assert!(texte.contains(words), "{words:?} not in {texte}");
+    }
+}
+
+#[test]
+fn help_and_command_line_errors_in_french() {
+    let jeton = Jeton::french();
+    let help = jeton.run(&["key", "sign", "--help"], "").ok().stdout;
+    for words in [
+        "Utilisation : jeton key sign",
+        "Options :",
+        "Affiche cette aide",
+        "Le fichier à signer",
+        "Exemple, puis la vérification avec OpenSSL :",
+        "--card <NUMÉRO>",
+    ] {
+        assert!(help.contains(words), "{words:?} not in {help}");
+    }
+    assert!(
+        !help.contains("Print help") && !help.contains("possible values"),
+        "{help}"
+    );
+    let english = Jeton::new().run(&["key", "sign", "--help"], "").ok().stdout;
+    assert!(
+        english.contains("Example, then the check with OpenSSL:"),
+        "{english}"
+    );
+    // The language comes from --lang too, before clap has parsed anything.
+    let forced = Jeton::new()
+        .run(&["--lang", "fr", "pin", "--help"], "")
+        .ok()
+        .stdout;
+    assert!(forced.contains("Commandes :"), "{forced}");
+
+    jeton
+        .run(&["status", "--bogus"], "")
+        .usage_error("erreur : l'option « --bogus » n'existe pas ici");
+    jeton
+        .run(&["staus"], "")
+        .usage_error("vouliez-vous dire la commande « status » ?");
+    jeton
+        .run(&["pin", "change", "--numeric", "--alphanumeric"], "")
+        .usage_error("ne peuvent pas être donnés ensemble");
+    jeton
+        .run(&["key", "generate", "--slot", "9b", "--alg", "p256"], "")
+        .usage_error("emplacement inconnu \"9b\"");
+    jeton
+        .run(&["mgmt-key", "change", "--alg", "des"], "")
+        .usage_error("n'est pas une valeur possible de --alg");
+    let help = jeton.run(&["help", "pin", "change"], "").ok().stdout;
+    assert!(help.contains("Changer le PIN"), "{help}");
 }

@@ -187,7 +187,8 @@ mod tests {
 
     #[test]
     fn the_pin_rule_says_what_is_wrong() {
-        let cases: &[(&str, fn(&CliError) -> bool)] = &[
+        type Expected = fn(&CliError) -> bool;
+        let cases: &[(&str, Expected)] = &[
             ("", |e| matches!(e, CliError::NothingTyped(SecretKind::Pin))),
             ("\u{e9}t\u{e9}2024", |e| {
                 matches!(e, CliError::NotAscii(SecretKind::Pin))

@@ -1,8 +1,9 @@
 //! `jeton status`: what the holder needs to know about their card, read without spending
 //! a try: counters, temporary PIN, and each slot's key and certificate.
 
-use jeton_piv::{Error as PivError, KeyReference, MetadataAlgorithm, PinPolicy, Slot};
-use openssl::asn1::Asn1TimeRef;
+use jeton_piv::{Error as PivError, KeyReference, Metadata, MetadataAlgorithm, PinPolicy, Slot};
+use openssl::asn1::{Asn1Time, Asn1TimeRef};
+use openssl::hash::MessageDigest;
 use openssl::x509::{X509NameRef, X509};
 use serde::Serialize;
 
@@ -23,6 +24,10 @@ pub struct StatusReport {
     /// PIN and PUK both blocked: a new certificate must be ordered.
     pub dead: bool,
     pub temporary_pin: bool,
+    /// Stable codes, never translated: `pin_default` (GET METADATA tag 05 on the PIN: the
+    /// factory or the temporary value), `puk_default`, `management_key_default`,
+    /// `certificate_key_mismatch`, `certificate_expired`, `certificate_not_yet_valid`.
+    pub warnings: Vec<&'static str>,
     pub slots: Vec<SlotReport>,
 }
 
@@ -35,14 +40,23 @@ pub struct SlotReport {
     /// "never", "once" or "always".
     pub pin_policy: Option<String>,
     pub certificate: Option<CertificateReport>,
+    /// Whether the certificate is for the slot's key (None: no key and certificate to
+    /// compare, or a card that does not tell its public keys).
+    pub certificate_matches_key: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct CertificateReport {
     pub subject: String,
     pub issuer: String,
+    /// Hexadecimal, as `openssl x509 -serial` prints it.
+    pub serial: String,
+    /// SHA-256 of the DER, as `openssl x509 -fingerprint -sha256` prints it.
+    pub sha256_fingerprint: String,
     pub not_before: String,
     pub not_after: String,
+    /// `valid`, `expired`, `not_yet_valid`, or `unreadable`.
+    pub validity: &'static str,
 }
 
 pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<(), CliError> {
@@ -57,24 +71,65 @@ pub fn run(ctx: &mut Ctx, args: &StatusArgs) -> Result<(), CliError> {
 
 pub fn report(piv: &mut Piv) -> Result<StatusReport, CliError> {
     let status = piv.status()?;
+    let mut warnings = Vec::new();
+    // A card without these metadata says nothing about them: no warning rather than a guess.
+    let is_default = |piv: &mut Piv, reference| {
+        matches!(
+            piv.metadata(reference),
+            Ok(Metadata {
+                is_default: Some(true),
+                ..
+            })
+        )
+    };
+    if status.temporary_pin || is_default(piv, KeyReference::Pin) {
+        warnings.push("pin_default");
+    }
+    if is_default(piv, KeyReference::Puk) {
+        warnings.push("puk_default");
+    }
+    if is_default(piv, KeyReference::ManagementKey) {
+        warnings.push("management_key_default");
+    }
     let mut slots = Vec::new();
     for slot in Slot::all() {
-        let (key, pin_policy) = match piv.metadata(KeyReference::Slot(slot)) {
+        let (key, pin_policy, public_key) = match piv.metadata(KeyReference::Slot(slot)) {
             Ok(metadata) => (
                 match metadata.algorithm {
                     Some(MetadataAlgorithm::Key(algorithm)) => Some(algorithm.to_string()),
                     _ => None,
                 },
                 metadata.pin_policy.and_then(policy_name).map(str::to_owned),
+                metadata.public_key,
             ),
-            Err(PivError::NotFound | PivError::ReferenceNotFound) => (None, None),
+            Err(PivError::NotFound | PivError::ReferenceNotFound) => (None, None, None),
             Err(error) => return Err(error.into()),
         };
-        let certificate = match piv.read_certificate(slot) {
-            Ok(der) => Some(describe_certificate(&der)),
+        let der = match piv.read_certificate(slot) {
+            Ok(der) => Some(der),
             Err(PivError::NotFound) => None,
             Err(error) => return Err(error.into()),
         };
+        let certificate = der.as_deref().map(describe_certificate);
+        let certificate_matches_key = match (&der, &public_key) {
+            (Some(der), Some(public_key)) => {
+                let key = public_key.to_pkey()?;
+                Some(
+                    X509::from_der(der)
+                        .and_then(|cert| cert.public_key())
+                        .is_ok_and(|cert_key| cert_key.public_eq(&key)),
+                )
+            }
+            _ => None,
+        };
+        if certificate_matches_key == Some(false) {
+            warnings.push("certificate_key_mismatch");
+        }
+        match certificate.as_ref().map(|c| c.validity) {
+            Some("expired") => warnings.push("certificate_expired"),
+            Some("not_yet_valid") => warnings.push("certificate_not_yet_valid"),
+            _ => {}
+        }
         if key.is_some() || certificate.is_some() {
             slots.push(SlotReport {
                 id: slot,
@@ -82,9 +137,11 @@ pub fn report(piv: &mut Piv) -> Result<StatusReport, CliError> {
                 key,
                 pin_policy,
                 certificate,
+                certificate_matches_key,
             });
         }
     }
+    warnings.dedup();
     Ok(StatusReport {
         serial: status.serial,
         pin_tries_left: status.pin.remaining,
@@ -95,6 +152,7 @@ pub fn report(piv: &mut Piv) -> Result<StatusReport, CliError> {
         puk_blocked: status.puk_blocked(),
         dead: status.dead(),
         temporary_pin: status.temporary_pin,
+        warnings,
         slots,
     })
 }
@@ -111,20 +169,55 @@ fn policy_name(policy: PinPolicy) -> Option<&'static str> {
 /// Subject, issuer and validity; a certificate that does not parse is shown as such
 /// rather than hiding the slot.
 fn describe_certificate(der: &[u8]) -> CertificateReport {
+    let fingerprint = openssl::hash::hash(MessageDigest::sha256(), der)
+        .map(|digest| colon_hex(&digest))
+        .unwrap_or_else(|_| "?".into());
     match X509::from_der(der) {
         Ok(cert) => CertificateReport {
             subject: name(cert.subject_name()),
             issuer: name(cert.issuer_name()),
+            serial: cert
+                .serial_number()
+                .to_bn()
+                .and_then(|bn| bn.to_hex_str().map(|hex| hex.to_string()))
+                .unwrap_or_else(|_| "?".into()),
+            sha256_fingerprint: fingerprint,
             not_before: iso_time(cert.not_before()),
             not_after: iso_time(cert.not_after()),
+            validity: validity(&cert),
         },
         Err(_) => CertificateReport {
             subject: "?".into(),
             issuer: "?".into(),
+            serial: "?".into(),
+            sha256_fingerprint: fingerprint,
             not_before: "?".into(),
             not_after: "?".into(),
+            validity: "unreadable",
         },
     }
+}
+
+/// RFC 5280 §4.1.2.5: valid from notBefore to notAfter, both included.
+fn validity(cert: &X509) -> &'static str {
+    let Ok(now) = Asn1Time::days_from_now(0) else {
+        return "valid";
+    };
+    if cert.not_after() < now {
+        "expired"
+    } else if cert.not_before() > now {
+        "not_yet_valid"
+    } else {
+        "valid"
+    }
+}
+
+fn colon_hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// ISO 8601 in UTC, the same in every language. OpenSSL prints `Nov 25 23:34:48 2026 GMT`
@@ -183,6 +276,12 @@ pub fn print(ctx: &mut Ctx, report: &StatusReport) -> Result<(), CliError> {
     if report.temporary_pin && !report.dead {
         ctx.say(Msg::StatusTemporaryPin)?;
     }
+    if report.warnings.contains(&"puk_default") && !report.puk_blocked {
+        ctx.say(Msg::StatusFactoryPuk)?;
+    }
+    if report.warnings.contains(&"management_key_default") {
+        ctx.say(Msg::StatusFactoryManagementKey)?;
+    }
     if report.slots.is_empty() {
         return ctx.say(Msg::StatusNoKeys);
     }
@@ -193,12 +292,26 @@ pub fn print(ctx: &mut Ctx, report: &StatusReport) -> Result<(), CliError> {
             pin_policy: slot.pin_policy.as_deref(),
         })?;
         match &slot.certificate {
-            Some(cert) => ctx.say(Msg::StatusCertificate {
-                subject: &cert.subject,
-                issuer: &cert.issuer,
-                not_before: &cert.not_before,
-                not_after: &cert.not_after,
-            })?,
+            Some(cert) => {
+                ctx.say(Msg::StatusCertificate {
+                    subject: &cert.subject,
+                    issuer: &cert.issuer,
+                    not_before: &cert.not_before,
+                    not_after: &cert.not_after,
+                })?;
+                ctx.say(Msg::StatusCertificateId {
+                    serial: &cert.serial,
+                    fingerprint: &cert.sha256_fingerprint,
+                })?;
+                match cert.validity {
+                    "expired" => ctx.say(Msg::StatusExpired(&cert.not_after))?,
+                    "not_yet_valid" => ctx.say(Msg::StatusNotYetValid(&cert.not_before))?,
+                    _ => {}
+                }
+                if slot.certificate_matches_key == Some(false) {
+                    ctx.say(Msg::StatusKeyMismatch(slot.id))?;
+                }
+            }
             None => ctx.say(Msg::StatusNoCertificate)?,
         }
     }
