@@ -111,6 +111,8 @@ pub enum Error {
     RandomNoRng,
     #[error("CKR_FUNCTION_CANCELED")]
     FunctionCanceled,
+    #[error("CKR_HOST_MEMORY")]
+    HostMemory,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -170,6 +172,7 @@ impl Error {
             Error::NoEvent => CKR_NO_EVENT,
             Error::RandomNoRng => CKR_RANDOM_NO_RNG,
             Error::FunctionCanceled => CKR_FUNCTION_CANCELED,
+            Error::HostMemory => CKR_HOST_MEMORY,
         }
     }
 }

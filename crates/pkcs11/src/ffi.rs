@@ -128,13 +128,24 @@ unsafe fn template(
     }
     std::slice::from_raw_parts(attributes, count as usize)
         .iter()
-        .map(|a| {
-            Ok((
-                a.type_,
-                input(a.pValue as *const CK_BYTE, a.ulValueLen)?.to_vec(),
-            ))
-        })
+        .map(|a| Ok((a.type_, owned(a.pValue as *const CK_BYTE, a.ulValueLen)?)))
         .collect()
+}
+
+/// A copy of the caller's bytes. The room is reserved before the bytes are looked at, and
+/// a length no allocation can hold is `CKR_HOST_MEMORY` (PKCS#11 3.0 §5.1.1), not an abort.
+unsafe fn owned(data: *const CK_BYTE, len: CK_ULONG) -> Result<Vec<u8>> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    if data.is_null() || len > isize::MAX as CK_ULONG {
+        return Err(Error::ArgumentsBad);
+    }
+    let mut copy = Vec::new();
+    copy.try_reserve_exact(len as usize)
+        .map_err(|_| Error::HostMemory)?;
+    copy.extend_from_slice(input(data, len)?);
+    Ok(copy)
 }
 
 unsafe fn parameter<T: Copy>(mechanism: &CK_MECHANISM) -> Result<T> {
@@ -533,7 +544,11 @@ pub unsafe extern "C" fn C_GetAttributeValue(
     count: CK_ULONG,
 ) -> CK_RV {
     guard(|| {
-        if attributes.is_null() || count == 0 || count > 4096 {
+        if count == 0 {
+            // Nothing asked, nothing to say, once the session and object are known.
+            return module()?.attribute_values(session, object, &[]).map(drop);
+        }
+        if attributes.is_null() || count > 4096 {
             return Err(Error::ArgumentsBad);
         }
         let attributes = std::slice::from_raw_parts_mut(attributes, count as usize);

@@ -407,7 +407,9 @@ fn key_attribute(
             (true, false) => CKM_EC_KEY_PAIR_GEN,
         }),
         CKA_START_DATE | CKA_END_DATE => Vec::new(),
-        CKA_DERIVE => boolean(is_private && !is_rsa && key_management),
+        // Both halves of a key-agreement pair say so (PKCS#11 3.0 §4.8: CKA_DERIVE on
+        // CKO_PUBLIC_KEY and CKO_PRIVATE_KEY alike), as p11test's usage_test checks.
+        CKA_DERIVE => boolean(!is_rsa && key_management),
         CKA_SUBJECT => contents
             .certificate
             .as_ref()

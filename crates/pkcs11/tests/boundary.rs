@@ -31,6 +31,7 @@ extern "C" {
         flags: CK_FLAGS,
     ) -> CK_RV;
     fn C_SessionCancel(session: CK_SESSION_HANDLE, flags: CK_FLAGS) -> CK_RV;
+    fn C_MessageSignFinal(session: CK_SESSION_HANDLE) -> CK_RV;
 }
 
 /// The 2.40 function list, whose entries are the module's own `C_` functions.
@@ -591,6 +592,73 @@ fn functions_before_initialize_and_after_finalize_answer_not_initialized() {
 }
 
 #[test]
+fn unsupported_functions_check_initialisation_session_and_arguments_first() {
+    let loaded = Loaded::uninitialized();
+    let mut mech = mechanism(CKM_AES_KEY_GEN);
+    let mut key = 0;
+    let mut buffer = [0u8; 16];
+    let data = buffer.as_mut_ptr();
+    let label = [b' '; 32].as_ptr() as *mut CK_UTF8CHAR;
+    let pin = PIN.as_ptr() as *mut CK_UTF8CHAR;
+    let everything = |slot: CK_SLOT_ID, session: CK_SESSION_HANDLE, mech: *mut CK_MECHANISM| {
+        let mut key = 0;
+        let mut len: CK_ULONG = 16;
+        [
+            ("C_InitToken", call!(C_InitToken(slot, pin, 6, label))),
+            ("C_EncryptInit", call!(C_EncryptInit(session, mech, 1))),
+            (
+                "C_Encrypt",
+                call!(C_Encrypt(session, data, 3, null_mut(), &mut len)),
+            ),
+            (
+                "C_GenerateKey",
+                call!(C_GenerateKey(session, mech, null_mut(), 0, &mut key)),
+            ),
+            ("C_DigestKey", call!(C_DigestKey(session, 1))),
+            ("C_MessageSignFinal", unsafe { C_MessageSignFinal(session) }),
+        ]
+    };
+    for (name, rv) in everything(0, 1, &mut mech) {
+        assert_eq!(rv, CKR_CRYPTOKI_NOT_INITIALIZED, "{name}");
+    }
+
+    assert_eq!(unsafe { C_Initialize(null_mut()) }, CKR_OK);
+    let slot = loaded.slot();
+    let session = loaded.session();
+    for (name, rv) in everything(slot + 100, session + 1000, &mut mech) {
+        let expected = if name == "C_InitToken" {
+            CKR_SLOT_ID_INVALID
+        } else {
+            CKR_SESSION_HANDLE_INVALID
+        };
+        assert_eq!(rv, expected, "{name}");
+    }
+    assert_eq!(
+        call!(C_EncryptInit(session, null_mut(), 1)),
+        CKR_ARGUMENTS_BAD
+    );
+    assert_eq!(
+        call!(C_Encrypt(session, data, 3, null_mut(), null_mut())),
+        CKR_ARGUMENTS_BAD
+    );
+    assert_eq!(
+        call!(C_GenerateKey(session, &mut mech, null_mut(), 0, null_mut())),
+        CKR_ARGUMENTS_BAD
+    );
+    assert_eq!(
+        call!(C_InitToken(slot, pin, 6, null_mut())),
+        CKR_ARGUMENTS_BAD
+    );
+    for (name, rv) in everything(slot, session, &mut mech) {
+        assert_eq!(rv, CKR_FUNCTION_NOT_SUPPORTED, "{name}");
+    }
+    assert_eq!(
+        call!(C_GenerateKey(session, &mut mech, null_mut(), 0, &mut key)),
+        CKR_FUNCTION_NOT_SUPPORTED
+    );
+}
+
+#[test]
 fn stale_and_random_handles_are_answered() {
     let loaded = Loaded::new();
     let session = loaded.user_session();
@@ -961,6 +1029,7 @@ fn zero_and_huge_lengths_are_answered() {
         )),
         CKR_ARGUMENTS_BAD
     );
+    // No attribute asked: nothing to answer, once the object is known.
     assert_eq!(
         call!(C_GetAttributeValue(
             session,
@@ -968,7 +1037,15 @@ fn zero_and_huge_lengths_are_answered() {
             template.as_mut_ptr(),
             0
         )),
-        CKR_ARGUMENTS_BAD
+        CKR_OK
+    );
+    assert_eq!(
+        call!(C_GetAttributeValue(session, private, null_mut(), 0)),
+        CKR_OK
+    );
+    assert_eq!(
+        call!(C_GetAttributeValue(session, 0x7777, null_mut(), 0)),
+        CKR_OBJECT_HANDLE_INVALID
     );
     let mut big_value = [CK_ATTRIBUTE {
         type_: CKA_ID,
@@ -979,6 +1056,16 @@ fn zero_and_huge_lengths_are_answered() {
         call!(C_FindObjectsInit(session, big_value.as_mut_ptr(), 1)),
         CKR_ARGUMENTS_BAD
     );
+    // A length no allocation can hold is CKR_HOST_MEMORY: the module never allocates what
+    // ulValueLen claims before it knows it can, and never aborts.
+    for claimed in [1 << 46, isize::MAX as CK_ULONG] {
+        big_value[0].ulValueLen = claimed;
+        assert_eq!(
+            call!(C_FindObjectsInit(session, big_value.as_mut_ptr(), 1)),
+            CKR_HOST_MEMORY,
+            "{claimed}"
+        );
+    }
 
     // An empty message has a digest; a find with room for none finds none.
     let mut sha256 = mechanism(CKM_SHA256);
@@ -1650,6 +1737,7 @@ const KNOWN_RVS: &[CK_RV] = &[
     CKR_ENCRYPTED_DATA_LEN_RANGE,
     CKR_SIGNATURE_INVALID,
     CKR_SIGNATURE_LEN_RANGE,
+    CKR_HOST_MEMORY,
     CKR_PIN_INCORRECT,
     CKR_PIN_INVALID,
     CKR_PIN_LEN_RANGE,

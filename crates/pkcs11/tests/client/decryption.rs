@@ -13,7 +13,7 @@ use openssl::pkey::PKey;
 use openssl::pkey_ctx::PkeyCtx;
 use openssl::rsa::Padding;
 
-use crate::support::{bytes, digest, exported_public_key, generate, rv, KeyKind, Token};
+use crate::support::{boolean, bytes, digest, exported_public_key, generate, rv, KeyKind, Token};
 
 const SESSION_KEY: &[u8] = b"an AES-256 key, 32 bytes long!!!";
 
@@ -90,6 +90,26 @@ fn only_the_key_management_key_decrypts() {
         rv(session.decrypt(&Mechanism::RsaPkcs, private, &[1; 256])),
         RvError::KeyFunctionNotPermitted
     );
+}
+
+#[test]
+fn both_halves_of_a_key_agreement_pair_can_derive() {
+    let token = Token::factory();
+    let session = token.user_session();
+    let (public_9d, private_9d) = generate(&session, 3, KeyKind::P256);
+    let (public_retired, private_retired) = generate(&session, 5, KeyKind::P384);
+    for object in [public_9d, private_9d, public_retired, private_retired] {
+        assert!(boolean(&session, object, AttributeType::Derive), "{object}");
+    }
+    // 9A signs, it does not agree on keys; nor does an RSA key.
+    let (public_9a, private_9a) = generate(&session, 1, KeyKind::P256);
+    let (public_rsa, private_rsa) = generate(&session, 6, KeyKind::Rsa2048);
+    for object in [public_9a, private_9a, public_rsa, private_rsa] {
+        assert!(
+            !boolean(&session, object, AttributeType::Derive),
+            "{object}"
+        );
+    }
 }
 
 #[test]
