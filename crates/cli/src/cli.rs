@@ -37,7 +37,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create, list, delete or reset virtual cards, or serve them to PC/SC readers.
+    /// Create, list, delete, reset, back up or restore virtual cards, or serve them to PC/SC readers.
     #[command(subcommand)]
     Card(CardCommand),
     /// Show a card's serial, PIN and PUK tries, keys and certificates.
@@ -157,6 +157,25 @@ pub enum CardCommand {
         #[command(flatten)]
         confirmation: Confirmation,
     },
+    /// Write one archive of a virtual card and of its folder's device key, without which
+    /// the card file cannot be opened (refused if FILE exists; private to its owner).
+    Backup {
+        /// Serial number of the card (default: the only card there is).
+        #[arg(long = "card", value_name = "SERIAL")]
+        serial: Option<u32>,
+        /// The archive to write.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Put a card back from an archive made by `jeton card backup`; asks before replacing a
+    /// card with the same serial.
+    Restore {
+        /// The archive to read.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        confirmation: Confirmation,
+    },
     /// Put virtual cards in PC/SC readers through the vsmartcard vpcd driver of pcscd,
     /// until Ctrl-C: every smart-card program then sees them.
     Serve(ServeArgs),
@@ -200,6 +219,11 @@ pub struct CreateArgs {
     /// Mark the PIN as temporary: the card signs nothing until it has been changed.
     #[arg(long)]
     pub temporary_pin: bool,
+    /// Let the card accept trivial new PINs (123456, one repeated character, a run). By
+    /// default it refuses them, whoever asks, unless its own PIN is such a PIN that is not
+    /// temporary (the factory card).
+    #[arg(long)]
+    pub allow_weak_pins: bool,
     #[command(flatten)]
     pub secrets: SecretInput,
 }

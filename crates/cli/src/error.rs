@@ -73,6 +73,12 @@ pub enum CliError {
     NoCertificate(Slot),
     CorruptCertificate(Slot),
     ResetNotAllowed,
+    /// `jeton card backup` never writes over a file.
+    BackupExists(PathBuf),
+    /// Not an archive of `jeton card backup`, or a damaged one.
+    NotABackup(PathBuf),
+    /// The archive's device key is not the one this folder's other cards are sealed with.
+    DeviceKeyConflict(PathBuf),
 
     /// `--reader` in a build without the `pcsc` feature.
     #[cfg_attr(feature = "pcsc", allow(dead_code))]

@@ -57,6 +57,8 @@ pub enum Msg<'a> {
     },
     FactoryValues,
     TemporaryPinSet,
+    /// Whether the new card refuses trivial new PINs.
+    WeakPinPolicy(bool),
     NoCardYet,
     CardDeleted(u32),
     CardReset(u32),
@@ -115,6 +117,12 @@ pub enum Msg<'a> {
         subject: &'a str,
     },
     ConfirmQuestion,
+    BackupWritten {
+        serial: u32,
+        file: &'a str,
+    },
+    RestoreReplaces(u32),
+    Restored(u32),
 
     ServeStarting(u32, &'a str),
     ServeConnected(u32, &'a str),
@@ -249,6 +257,16 @@ impl Msg<'_> {
                 lang,
                 "The PIN is temporary: the card will sign nothing until it is changed with `jeton pin change`.",
                 "Le PIN est temporaire : la carte ne signera rien tant qu'il n'aura pas été changé avec `jeton pin change`."
+            ),
+            Msg::WeakPinPolicy(true) => tr!(
+                lang,
+                "The card refuses trivial new PINs (123456, one repeated character, a run).",
+                "La carte refuse les nouveaux PIN triviaux (123456, un seul caractère répété, une suite)."
+            ),
+            Msg::WeakPinPolicy(false) => tr!(
+                lang,
+                "The card itself accepts trivial new PINs (jeton refuses them all the same).",
+                "La carte elle-même accepte les nouveaux PIN triviaux (jeton les refuse tout de même)."
             ),
             Msg::NoCardYet => tr!(
                 lang,
@@ -396,6 +414,21 @@ impl Msg<'_> {
                 lang,
                 "Slot {slot} holds a key certified for {subject}. A new key replaces it for good, and its certificate is removed: a new certificate must then be issued for the new key.",
                 "L'emplacement {slot} contient une clé certifiée pour {subject}. Une nouvelle clé la remplace pour de bon et son certificat est retiré : il faudra faire émettre un nouveau certificat pour la nouvelle clé."
+            ),
+            Msg::BackupWritten { serial, file } => tr!(
+                lang,
+                "Card {serial} and its folder's device key saved in {file}; keep it where the card's folder is not (`jeton card restore {file}` puts it back).",
+                "La carte {serial} et la clé d'appareil de son dossier sont sauvegardées dans {file} ; gardez-la ailleurs que le dossier de la carte (`jeton card restore {file}` la remet en place)."
+            ),
+            Msg::RestoreReplaces(serial) => tr!(
+                lang,
+                "Card {serial} exists here: restoring replaces it, and whatever changed on it since the backup (PIN, keys, certificates) is lost.",
+                "La carte {serial} existe ici : la restaurer la remplace, et ce qui y a changé depuis la sauvegarde (PIN, clés, certificats) est perdu."
+            ),
+            Msg::Restored(serial) => tr!(
+                lang,
+                "Card {serial} restored.",
+                "Carte {serial} restaurée."
             ),
             Msg::ConfirmQuestion => tr!(
                 lang,
@@ -1056,6 +1089,30 @@ impl CliError {
                 "the card can be reset only when the PIN and the unblock code are both blocked; it still works, so nothing was destroyed",
                 "la carte ne peut être réinitialisée que si le PIN et le code de déblocage sont tous deux bloqués ; elle fonctionne encore, rien n'a été détruit"
             ),
+            CliError::BackupExists(path) => {
+                let path = path.display();
+                tr!(
+                    lang,
+                    "{path} exists: a backup never writes over a file; choose another name",
+                    "{path} existe : une sauvegarde n'écrase jamais un fichier ; choisissez un autre nom"
+                )
+            }
+            CliError::NotABackup(path) => {
+                let path = path.display();
+                tr!(
+                    lang,
+                    "{path} is not a card backup of `jeton card backup`, or it is damaged: nothing was changed",
+                    "{path} n'est pas une sauvegarde de carte de `jeton card backup`, ou elle est endommagée : rien n'a été modifié"
+                )
+            }
+            CliError::DeviceKeyConflict(path) => {
+                let path = path.display();
+                tr!(
+                    lang,
+                    "the cards in {path} use another device key than the backup's: restore it into an empty JETON_HOME; nothing was changed",
+                    "les cartes de {path} utilisent une autre clé d'appareil que la sauvegarde : restaurez-la dans un JETON_HOME vide ; rien n'a été modifié"
+                )
+            }
             CliError::NoPcscSupport => tr!(
                 lang,
                 "this build of jeton has no PC/SC support, so --reader cannot be used (build it with `cargo build --features jeton/pcsc`); virtual cards work without --reader",

@@ -20,7 +20,9 @@ use crate::cli::{
     CardCommand, CertCommand, Cli, Command, KeyCommand, MgmtKeyCommand, PinCommand, Pkcs11Command,
     PukCommand,
 };
-use crate::commands::{audit, ca, card, cert, demo, key, pin, pkcs11, serve, server, status, Ctx};
+use crate::commands::{
+    audit, backup, ca, card, cert, demo, key, pin, pkcs11, serve, server, status, Ctx,
+};
 use crate::error::CliError;
 use crate::home::Home;
 use crate::i18n::Lang;
@@ -73,6 +75,8 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
                 CardCommand::Create(_)
                     | CardCommand::List { .. }
                     | CardCommand::Delete { .. }
+                    | CardCommand::Backup { .. }
+                    | CardCommand::Restore { .. }
                     | CardCommand::Serve(_)
             )
         )
@@ -98,6 +102,10 @@ fn run(cli: Cli, lang: Lang) -> Result<(), CliError> {
         }) => card::delete(ctx, serial, confirmation),
         Command::Card(CardCommand::Reset { card, confirmation }) => {
             card::reset(ctx, card, confirmation)
+        }
+        Command::Card(CardCommand::Backup { serial, file }) => backup::backup(ctx, serial, &file),
+        Command::Card(CardCommand::Restore { file, confirmation }) => {
+            backup::restore(ctx, &file, confirmation)
         }
         Command::Card(CardCommand::Serve(args)) => serve::run(ctx, &args),
         Command::Status(args) => status::run(ctx, &args),

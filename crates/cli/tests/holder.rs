@@ -1147,3 +1147,108 @@ fn help_and_command_line_errors_in_french() {
     let help = jeton.run(&["help", "pin", "change"], "").ok().stdout;
     assert!(help.contains("Changer le PIN"), "{help}");
 }
+
+/// The card of `serial` in `jeton`'s home, through the host-side client, as another PIV
+/// tool would reach it.
+fn piv_of(jeton: &Jeton, serial: u32) -> jeton_piv::PivClient<jeton_piv::InProcessTransport> {
+    let card = jeton_card::CardDirectory::new(jeton.path("cards"))
+        .open(serial)
+        .unwrap();
+    jeton_piv::PivClient::open(jeton_piv::InProcessTransport::new(card)).unwrap()
+}
+
+#[test]
+fn cards_are_made_to_refuse_weak_pins_unless_told() {
+    let policy = |jeton: &Jeton, serial| {
+        piv_of(jeton, serial)
+            .metadata(jeton_piv::KeyReference::Pin)
+            .unwrap()
+            .refuses_weak_pins
+    };
+    let jeton = Jeton::new();
+    jeton.handed_over_card();
+    assert_eq!(policy(&jeton, 4242), Some(true));
+    // Not even another tool can set a trivial PIN on it.
+    let refused = piv_of(&jeton, 4242).change_pin(
+        &jeton_piv::Pin::new("482916").unwrap(),
+        &jeton_piv::Pin::new("777777").unwrap(),
+    );
+    assert!(
+        matches!(refused, Err(jeton_piv::Error::RejectedByPolicy)),
+        "{refused:?}"
+    );
+
+    let created = jeton
+        .run(
+            &[
+                "card",
+                "create",
+                "--serial",
+                "7",
+                "--random",
+                "--allow-weak-pins",
+            ],
+            "",
+        )
+        .ok()
+        .stdout;
+    assert!(created.contains("accepts trivial new PINs"), "{created}");
+    assert_eq!(policy(&jeton, 7), Some(false));
+    // The factory card keeps its factory PIN, so it cannot refuse it.
+    jeton.run(&["card", "create", "--serial", "8"], "").ok();
+    assert_eq!(policy(&jeton, 8), Some(false));
+}
+
+#[test]
+fn a_backup_restored_into_an_empty_home_signs_with_the_same_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let jeton = Jeton::new();
+    jeton.run(&["card", "create", "--serial", "61"], "").ok();
+    let public = jeton.generate("9c", "p256");
+    let archive = jeton.path("card-61.jeton");
+    jeton
+        .run(&["card", "backup", archive.to_str().unwrap()], "")
+        .ok();
+    let mode = std::fs::metadata(&archive).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    jeton
+        .run(&["card", "backup", archive.to_str().unwrap()], "")
+        .fails_with("never writes over a file");
+
+    let elsewhere = Jeton::new();
+    elsewhere
+        .run(&["card", "restore", archive.to_str().unwrap()], "")
+        .ok();
+    elsewhere.sign("9c", "123456").ok();
+    let signature = std::fs::read(elsewhere.path("9c.sig")).unwrap();
+    assert!(verifies(&public, b"the document", &signature));
+
+    // Over the card it came from: asked first, and a script must say --yes.
+    jeton
+        .run(&["card", "restore", archive.to_str().unwrap()], "")
+        .usage_error("restoring replaces it");
+    jeton
+        .run(&["card", "restore", archive.to_str().unwrap(), "--yes"], "")
+        .ok();
+
+    let mut damaged = std::fs::read(&archive).unwrap();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 1;
+    std::fs::write(jeton.path("damaged.jeton"), &damaged).unwrap();
+    Jeton::french()
+        .run(
+            &[
+                "card",
+                "restore",
+                jeton.path("damaged.jeton").to_str().unwrap(),
+            ],
+            "",
+        )
+        .fails_with("endommagée");
+    // Another folder's cards are sealed under another device key: refused.
+    let other = Jeton::new();
+    other.run(&["card", "create", "--serial", "62"], "").ok();
+    other
+        .run(&["card", "restore", archive.to_str().unwrap()], "")
+        .fails_with("another device key");
+}

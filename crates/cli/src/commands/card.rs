@@ -61,6 +61,11 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<u32, CliError> {
         card.management_key = Zeroizing::new(key.as_bytes().to_vec());
     }
 
+    // The provider's policy (issue 8): the card itself refuses trivial new PINs, so that
+    // no PIV tool can set one. A card handed over with a trivial PIN must be able to keep
+    // working, so the policy needs that PIN to be temporary (the card enforces this too).
+    card.refuse_weak_pins = !args.allow_weak_pins
+        && (card.temporary_pin || jeton_card::pin_weakness(&card.pin).is_none());
     ctx.home.ensure_cards_dir()?.create(&card)?;
     ctx.say(Msg::CardCreated(serial))?;
     if let Some((pin, puk, key)) = drawn {
@@ -75,6 +80,7 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<u32, CliError> {
     if args.temporary_pin {
         ctx.say(Msg::TemporaryPinSet)?;
     }
+    ctx.say(Msg::WeakPinPolicy(card.refuse_weak_pins))?;
     Ok(serial)
 }
 

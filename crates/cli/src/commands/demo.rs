@@ -174,6 +174,7 @@ impl Demo<'_> {
             mgmt_alg: MgmtAlg::TripleDes,
             random: false,
             temporary_pin: true,
+            allow_weak_pins: false,
             secrets: SecretInput::default(),
         };
         let serial = self.jeton(

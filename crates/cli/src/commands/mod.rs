@@ -2,6 +2,7 @@
 //! same code on its own card with scripted secrets.
 
 pub mod audit;
+pub mod backup;
 pub mod ca;
 pub mod card;
 pub mod cert;
