@@ -37,6 +37,10 @@ pub enum CertState {
         at: SystemTime,
         /// revocationReason.
         reason: RevocationReason,
+        /// When the key is known or suspected to have been compromised: the invalidityDate
+        /// CRL entry extension, which OCSP carries in singleExtensions (RFC 6960 §4.4.5,
+        /// RFC 5280 §5.3.2).
+        invalidity_date: Option<SystemTime>,
     },
     /// This CA never issued this serial: never "good" (CA/B Forum BR §4.9.10); answered
     /// "revoked" with extended-revoke (RFC 6960 §2.2, §4.4.8).
@@ -334,13 +338,27 @@ impl<'a> Responder<'a> {
         let mut never_issued = false;
         let mut responses = Vec::with_capacity(states.len());
         for (id, state) in states {
+            let mut single_extensions: Vec<Extension> = archive_cutoff.iter().cloned().collect();
             let cert_status = match state {
                 CertState::Good => CertStatus::good(),
-                CertState::Revoked { at, reason } => CertStatus::Revoked(RevokedInfo {
-                    revocation_time: OcspGeneralizedTime(generalized_time(*at)?),
-                    revocation_reason: (*reason != RevocationReason::Unspecified)
-                        .then(|| reason.crl_reason()),
-                }),
+                CertState::Revoked {
+                    at,
+                    reason,
+                    invalidity_date,
+                } => {
+                    if let Some(t) = invalidity_date {
+                        single_extensions.push(Extension {
+                            extn_id: oids::CE_INVALIDITY_DATE,
+                            critical: false,
+                            extn_value: OctetString::new(generalized_time(*t)?.to_der()?)?,
+                        });
+                    }
+                    CertStatus::Revoked(RevokedInfo {
+                        revocation_time: OcspGeneralizedTime(generalized_time(*at)?),
+                        revocation_reason: (*reason != RevocationReason::Unspecified)
+                            .then(|| reason.crl_reason()),
+                    })
+                }
                 CertState::NeverIssued => {
                     // RFC 6960 §2.2: revoked, 1970-01-01T00:00:00Z, certificateHold.
                     never_issued = true;
@@ -356,7 +374,7 @@ impl<'a> Responder<'a> {
                 this_update,
                 next_update: Some(next_update),
                 // RFC 6960 §4.4.4: archiveCutoff goes in singleExtensions.
-                single_extensions: archive_cutoff.clone().map(|e| vec![e]),
+                single_extensions: (!single_extensions.is_empty()).then_some(single_extensions),
             });
         }
         let mut extensions = Vec::new();

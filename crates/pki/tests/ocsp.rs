@@ -41,6 +41,7 @@ fn story() -> Story {
         CertState::Revoked {
             at: SystemTime::now() - DAY,
             reason: RevocationReason::KeyCompromise,
+            invalidity_date: Some(SystemTime::now() - 2 * DAY),
         },
     );
     Story {
@@ -175,6 +176,8 @@ fn openssl_reads_good_revoked_and_never_issued_answers_with_the_nonce_echoed() {
             "extended revoke: {out}"
         );
         assert!(out.contains("OCSP Archive Cutoff"), "{out}");
+        // The lost key's suspected compromise, as on the CRL (RFC 6960 §4.4.5).
+        assert!(out.contains("Invalidity Date"), "{out}");
         assert!(!out.contains("WARNING: no nonce"), "{out}");
     }
     pkilint_clean(

@@ -385,7 +385,12 @@ impl From<Status> for jeton_pki::CertState {
     fn from(s: Status) -> Self {
         match s {
             Status::Good => jeton_pki::CertState::Good,
-            Status::Revoked { at, reason } => jeton_pki::CertState::Revoked { at, reason },
+            // The status alone has no invalidity date: [`Store::revocation`] has it.
+            Status::Revoked { at, reason } => jeton_pki::CertState::Revoked {
+                at,
+                reason,
+                invalidity_date: None,
+            },
             Status::Unknown => jeton_pki::CertState::NeverIssued,
         }
     }
@@ -1135,6 +1140,25 @@ impl Store {
             }
             _ => Ok(Status::Good),
         }
+    }
+
+    /// The revocation of `serial` among `ca`'s certificates, if it was revoked (even from a
+    /// future date).
+    pub async fn revocation(
+        &self,
+        ca: &str,
+        serial: &Serial,
+    ) -> Result<Option<RevocationRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {REVOCATION_COLUMNS} FROM revocations WHERE ca = $1 AND serial = $2"
+        ))
+        .bind(ca)
+        .bind(serial.as_str())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(revocation_row)
+        .transpose()
     }
 
     /// The revocations of `ca` (all CAs if none), including those dated in the future.

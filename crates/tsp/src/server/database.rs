@@ -76,15 +76,25 @@ impl StatusRecords for DatabaseRecords {
                 serial: serial.clone(),
                 revocation: None,
             }),
-            Status::Revoked { at, reason } => Some(Issued {
-                serial: serial.clone(),
-                revocation: Some(jeton_pki::Revocation {
+            Status::Revoked { at, reason } => {
+                // Only a revoked certificate pays this read: its invalidity date, which the
+                // answer carries (RFC 6960 §4.4.5).
+                let invalidity_date = self
+                    .store
+                    .revocation(ca, &Serial::of(serial))
+                    .await
+                    .map_err(unavailable)?
+                    .and_then(|r| r.invalidity_date);
+                Some(Issued {
                     serial: serial.clone(),
-                    revoked_at: at,
-                    reason,
-                    invalidity_date: None,
-                }),
-            }),
+                    revocation: Some(jeton_pki::Revocation {
+                        serial: serial.clone(),
+                        revoked_at: at,
+                        reason,
+                        invalidity_date,
+                    }),
+                })
+            }
         })
     }
 

@@ -153,6 +153,7 @@ mod tests {
                 CertState::Revoked {
                     at: now,
                     reason: jeton_pki::RevocationReason::KeyCompromise,
+                    invalidity_date: None,
                 }
             } else {
                 CertState::Good

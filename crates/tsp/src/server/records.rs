@@ -33,6 +33,7 @@ impl Issued {
             Some(r) if r.revoked_at <= at => CertState::Revoked {
                 at: r.revoked_at,
                 reason: r.reason,
+                invalidity_date: r.invalidity_date,
             },
             _ => CertState::Good,
         }
