@@ -127,9 +127,25 @@ pub struct Module {
 
 impl Module {
     pub fn new(config: Config) -> Result<Module> {
-        let mut slots = SlotTable::new(CardDirectory::new(config.cards()));
+        let slots = SlotTable::new(CardDirectory::new(config.cards()));
+        Module::over(config, slots)
+    }
+
+    fn over(config: Config, mut slots: SlotTable) -> Result<Module> {
         slots.refresh()?;
-        let seen = slots.present().iter().map(|(id, _)| *id).collect();
+        // What C_WaitForSlotEvent compares with: the slots with a token now. A reader empty
+        // from the start is no event; a virtual card in the folder is there (opening all of
+        // them here would double the first C_GetSlotList's work).
+        let cards = slots.cards().clone();
+        let seen = slots
+            .present()
+            .iter()
+            .filter(|(_, source)| match source {
+                TokenSource::Virtual(_) => true,
+                TokenSource::Reader(_) => slots::connect(&cards, source).is_ok(),
+            })
+            .map(|(id, _)| *id)
+            .collect();
         Ok(Module {
             config,
             slots: Mutex::new(slots),
@@ -1498,4 +1514,51 @@ fn secret_attribute(secret: &SecretObject, kind: CK_ATTRIBUTE_TYPE) -> Result<Ve
         CKA_VALUE => secret.value.to_vec(),
         _ => return Err(Error::AttributeTypeInvalid),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jeton_piv::ManagementKey;
+
+    fn two_empty_readers() -> Vec<String> {
+        vec!["Fake Reader 00 00".into(), "Fake Reader 00 01".into()]
+    }
+
+    #[test]
+    fn readers_empty_from_the_start_are_no_slot_event() {
+        let home = tempfile::tempdir().unwrap();
+        let cards = CardDirectory::new(home.path().join("cards"));
+        cards
+            .create(&jeton_card::Personalisation::factory(7))
+            .unwrap();
+        let config = Config {
+            home: home.path().to_path_buf(),
+            management_key: ManagementKey::factory_default(),
+        };
+        let module = Module::over(
+            config,
+            SlotTable::with_readers(cards.clone(), two_empty_readers),
+        )
+        .unwrap();
+        assert_eq!(
+            module.slot_list(false).unwrap().len(),
+            3,
+            "two readers, one card"
+        );
+        let with_card = module.slot_list(true).unwrap();
+        assert_eq!(with_card.len(), 1, "the readers are empty");
+        // Firefox polls without blocking right after C_Initialize.
+        assert!(matches!(
+            module.wait_for_slot_event(true),
+            Err(Error::NoEvent)
+        ));
+        // A real change still shows: the card goes, and that is one event.
+        cards.delete(7).unwrap();
+        assert_eq!(module.wait_for_slot_event(true), Ok(with_card[0]));
+        assert!(matches!(
+            module.wait_for_slot_event(true),
+            Err(Error::NoEvent)
+        ));
+    }
 }

@@ -24,14 +24,22 @@ pub enum TokenSource {
 
 pub struct SlotTable {
     cards: CardDirectory,
+    /// The PC/SC readers' names, asked at each look.
+    readers: fn() -> Vec<String>,
     ids: BTreeMap<TokenSource, CK_SLOT_ID>,
     present: Vec<(CK_SLOT_ID, TokenSource)>,
 }
 
 impl SlotTable {
     pub fn new(cards: CardDirectory) -> SlotTable {
+        SlotTable::with_readers(cards, readers)
+    }
+
+    /// A table whose readers come from `readers` (the tests' fake reader lists).
+    pub fn with_readers(cards: CardDirectory, readers: fn() -> Vec<String>) -> SlotTable {
         SlotTable {
             cards,
+            readers,
             ids: BTreeMap::new(),
             present: Vec::new(),
         }
@@ -47,7 +55,7 @@ impl SlotTable {
         let sources = serials
             .into_iter()
             .map(TokenSource::Virtual)
-            .chain(readers().into_iter().map(TokenSource::Reader));
+            .chain((self.readers)().into_iter().map(TokenSource::Reader));
         self.present.clear();
         for source in sources {
             let next = self.ids.len() as CK_SLOT_ID;
