@@ -90,6 +90,7 @@ pub enum Msg<'a> {
     StatusExpired(&'a str),
     StatusNotYetValid(&'a str),
     StatusKeyMismatch(Slot),
+    StatusFactoryPin,
     StatusFactoryPuk,
     StatusFactoryManagementKey,
 
@@ -354,6 +355,11 @@ impl Msg<'_> {
                 lang,
                 "    does NOT match the key of slot {slot}: signatures will be rejected; import the new key's certificate",
                 "    ne correspond PAS à la clé de l'emplacement {slot} : les signatures seront rejetées ; importez le certificat de la nouvelle clé"
+            ),
+            Msg::StatusFactoryPin => tr!(
+                lang,
+                "  Warning: the PIN is still the factory value 123456: change it with `jeton pin change`.",
+                "  Attention : le PIN a encore sa valeur d'usine 123456 : changez-le avec `jeton pin change`."
             ),
             Msg::StatusFactoryPuk => tr!(
                 lang,
@@ -1332,6 +1338,7 @@ fn card_error(error: &CardError, lang: Lang) -> String {
         }
         CardError::Io { path, source } => {
             let path = path.display();
+            let source = io_error(source, lang);
             tr!(
                 lang,
                 "the card's file cannot be used: {path}: {source}",

@@ -1033,6 +1033,7 @@ fn status_shows_what_support_needs_to_see() {
         .map(|w| w.as_str().unwrap())
         .collect();
     for code in [
+        "pin_default",
         "puk_default",
         "management_key_default",
         "certificate_expired",
@@ -1074,6 +1075,7 @@ fn status_shows_what_support_needs_to_see() {
         "EXPIRED since 2023-11-14T22:13:20Z",
         "NOT YET VALID",
         "does NOT match the key of slot 9d",
+        "PIN is still the factory value 123456",
         "PUK) is still the factory value",
         "management key is still the factory value",
     ] {

@@ -276,6 +276,9 @@ pub fn print(ctx: &mut Ctx, report: &StatusReport) -> Result<(), CliError> {
     if report.temporary_pin && !report.dead {
         ctx.say(Msg::StatusTemporaryPin)?;
     }
+    if report.warnings.contains(&"pin_default") && !report.temporary_pin && !report.pin_blocked {
+        ctx.say(Msg::StatusFactoryPin)?;
+    }
     if report.warnings.contains(&"puk_default") && !report.puk_blocked {
         ctx.say(Msg::StatusFactoryPuk)?;
     }
