@@ -107,6 +107,12 @@ check "  ... change-pin to the same PIN is refused, no try spent" bash -c '
     echo "$out"
     grep -q "PIN does not meet complexity requirement" <<<"$out" &&
     "$@" info | grep -qE "PIN tries remaining: +3/3"' _ "${YK[@]}"
+# The same through raw APDUs (scriptor): the PIN's metadata says default value (05) and
+# temporary (88); an empty slot answers 6A88.
+apdus() { printf '%s\n' "00 A4 04 00 05 A0 00 00 03 08" "$@" | scriptor -r "$READER"; }
+check "  ... GET METADATA on the PIN: 05 01 01 and 88 01 01" contains \
+    "< 01 01 FF 05 01 01 06 02 03 03 88 01 01" apdus "00 F7 00 80"
+check "  ... GET METADATA on the empty slot 9D: 6A88" contains "< 6A 88" apdus "00 F7 00 9D"
 check "  ... a new PIN is accepted, and the warning goes" bash -c '
     "$@" access change-pin -P 123456 -n Chosen77 &&
     ! "$@" info | grep -q "default PIN"' _ "${YK[@]}"
