@@ -8,6 +8,7 @@
 //! - [`profile`]: certificate profiles as TOML data (root CA, issuing CA, the holder's qualified
 //!   signing certificate for slot 9C, authentication for 9A, OCSP responder, TSA), checked
 //!   when loaded; [`issue()`] makes certificates from them for a [`name::Subject`];
+//! - [`dn`]: distinguished names as RFC 4514 text, read and printed with the ETSI names;
 //! - [`keypolicy`]: which subject keys are accepted (ETSI TS 119 312);
 //! - [`csr`]: PKCS#10 requests, with the proof of possession checked;
 //! - [`crl`]: revocation lists (RFC 5280 §5), including the CA's last one;
@@ -41,6 +42,7 @@
 pub mod alg;
 pub mod crl;
 pub mod csr;
+pub mod dn;
 pub mod issue;
 pub mod keypolicy;
 pub mod name;
@@ -57,6 +59,7 @@ pub mod timestamp;
 pub use alg::{CryptoError, HashAlg, SignatureAlg, VerifyError};
 pub use crl::{build_crl, parse_crl, CrlError, CrlInfo, NextUpdate, Revocation, RevocationReason};
 pub use csr::{parse_csr, CertificationRequest, CsrError};
+pub use dn::{parse_rfc4514, to_rfc4514, DnError};
 pub use issue::{issue, issue_self_signed, IssueError, Issuer, IssuerUrls, Pds, Period, Provider};
 pub use keypolicy::{check_key, KeyPolicyError, KeyType};
 pub use name::{

@@ -578,7 +578,10 @@ pub async fn init(
             .create(staging.keys())
             .map_err(io(&staging.keys()))?;
     }
-    let store = Store::open(&config.database_url(&staging.0)).await?;
+    // The set-up's signed heads go to the archive that moves with the folder.
+    let store = Store::open(&config.database_url(&staging.0))
+        .await?
+        .archive_heads_to(staging.0.join(audit::HEADS_FILE));
     if let Some(ca) = store.cas().await?.first() {
         store.close().await;
         std::fs::remove_dir_all(&staging.0).map_err(io(&staging.0))?;
@@ -780,7 +783,7 @@ async fn build(
                 ca: issuer_name.into(),
                 serial: Serial::of(&cert.tbs_certificate.serial_number),
                 profile: profile_name.into(),
-                subject: cert.tbs_certificate.subject.to_string(),
+                subject: jeton_pki::to_rfc4514(&cert.tbs_certificate.subject),
                 der: der.clone(),
                 not_before: cert.tbs_certificate.validity.not_before.to_system_time(),
                 not_after: cert.tbs_certificate.validity.not_after.to_system_time(),
@@ -803,7 +806,7 @@ fn issuance_event(ca: &str, cert: &Certificate, profile: &str, der: &[u8]) -> Ev
         ca: ca.into(),
         serial: Serial::of(&cert.tbs_certificate.serial_number).to_string(),
         profile: profile.into(),
-        subject: cert.tbs_certificate.subject.to_string(),
+        subject: jeton_pki::to_rfc4514(&cert.tbs_certificate.subject),
         sha256: audit::hex(&audit::sha256(der)),
     }
 }
@@ -845,31 +848,34 @@ pub async fn load_ca(
     })
 }
 
-/// Parses `--subject` text for a holder:
+/// Parses `--subject` text (RFC 4514) for a holder:
 /// `C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont`, optionally
-/// with `O=…` and `organizationIdentifier=…` (also `OI=`) for the employer.
+/// with `O=…` and `organizationIdentifier=…` (also `OI=`) for the employer; `givenName`,
+/// `surname` and `organizationName` are read too.
 pub fn parse_person(text: &str) -> Result<Subject, CaError> {
     let (mut c, mut gn, mut sn, mut serial, mut cn, mut o, mut oi) =
         (None, None, None, None, None, None, None);
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = part
-            .split_once('=')
-            .ok_or_else(|| CaError::Subject(format!("{part:?} is not KEY=value")))?;
-        let slot = match k.trim() {
+    // RFC 4514 text: `O=Dupont\, Durand et Fils` keeps its comma; a multi-valued RDN
+    // (`GN=Jeanne+SN=Dupont`) gives each of its attributes.
+    let rdns = jeton_pki::parse_rfc4514(text).map_err(|e| CaError::Subject(e.to_string()))?;
+    for attribute in rdns.into_iter().flatten() {
+        let unknown = || {
+            CaError::Subject(format!(
+                "unknown attribute {:?}: use C, GN, SN, serialNumber, CN, O, organizationIdentifier",
+                attribute.kind
+            ))
+        };
+        let slot = match jeton_pki::dn::attribute_name(&attribute.kind).ok_or_else(unknown)? {
             "C" => &mut c,
-            "GN" | "givenName" => &mut gn,
-            "SN" | "surname" => &mut sn,
+            "givenName" => &mut gn,
+            "surname" => &mut sn,
             "serialNumber" => &mut serial,
             "CN" => &mut cn,
             "O" => &mut o,
-            "OI" | "organizationIdentifier" => &mut oi,
-            other => {
-                return Err(CaError::Subject(format!(
-                    "unknown attribute {other:?}: use C, GN, SN, serialNumber, CN, O, organizationIdentifier"
-                )))
-            }
+            "organizationIdentifier" => &mut oi,
+            _ => return Err(unknown()),
         };
-        *slot = Some(v.trim().to_owned());
+        *slot = Some(attribute.value);
     }
     let need = |v: Option<String>, what: &str| {
         v.ok_or_else(|| {
@@ -971,7 +977,7 @@ pub async fn issue_certificate(
         ca: ca.record.name.clone(),
         serial: Serial::of(&cert.tbs_certificate.serial_number),
         profile: profile_name.into(),
-        subject: cert.tbs_certificate.subject.to_string(),
+        subject: jeton_pki::to_rfc4514(&cert.tbs_certificate.subject),
         der: der.clone(),
         not_before: p.not_before,
         not_after: cert.tbs_certificate.validity.not_after.to_system_time(),

@@ -63,3 +63,22 @@ fn expired_and_not_yet_valid_certificates_are_told_apart() {
     // RFC 5280 §4.1.2.5: both ends of the period are inside it.
     assert_eq!(Validity::of(&record(now, now), now), Validity::Valid);
 }
+
+#[test]
+fn a_subject_with_an_escaped_comma_is_read_as_rfc_4514() {
+    let subject = jeton_tsp::ca::parse_person(
+        "C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont,\
+         O=Dupont\\, Durand et Fils,organizationIdentifier=NTRFR-123456789",
+    )
+    .unwrap();
+    let name = jeton_pki::to_rfc4514(&subject.to_name().unwrap());
+    assert!(name.contains("O=Dupont\\, Durand et Fils"), "{name}");
+    assert!(
+        name.contains("organizationIdentifier=NTRFR-123456789"),
+        "{name}"
+    );
+    let multi = jeton_tsp::ca::parse_person(
+        "C=FR,givenName=Jeanne+surname=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont",
+    );
+    assert!(multi.is_ok(), "{multi:?}");
+}

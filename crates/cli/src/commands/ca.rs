@@ -202,7 +202,7 @@ fn init(ctx: &mut Ctx, args: &ProviderArgs, pkcs11: Option<&str>) -> Result<(), 
     for ca in &report.made {
         let cert = provider_ca::certificate_of(ca)?;
         let serial = Serial::of(&cert.tbs_certificate.serial_number);
-        let subject = cert.tbs_certificate.subject.to_string();
+        let subject = jeton_pki::to_rfc4514(&cert.tbs_certificate.subject);
         ctx.say(Msg::CaMade {
             name: &ca.name,
             role: &ca.role,
