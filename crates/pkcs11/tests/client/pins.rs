@@ -144,6 +144,34 @@ fn an_impossible_new_pin_is_out_of_range_or_invalid() {
 }
 
 #[test]
+fn a_pin_the_process_has_seen_still_costs_a_try_when_wrong() {
+    let token = Token::factory();
+    let session = token.pkcs11.open_ro_session(token.slot()).unwrap();
+    // The first login pays scrypt; the card remembers the PIN for this process, in memory.
+    session.login(UserType::User, Some(&pin(PIN))).unwrap();
+    session.logout().unwrap();
+    // A wrong PIN is answered from that memory, but the try is spent all the same.
+    assert_eq!(
+        rv(session.login(UserType::User, Some(&pin("654321")))),
+        RvError::PinIncorrect
+    );
+    assert_eq!(pin_flags(&token.info()), ["USER_PIN_COUNT_LOW"]);
+    // The card file says so too: VERIFY without data on a connection of its own.
+    let mut card = token.cards().open(1001).unwrap();
+    let select = [0x00, 0xA4, 0x04, 0x00, 0x05, 0xA0, 0x00, 0x00, 0x03, 0x08];
+    assert!(card.transmit(&select).unwrap().ends_with(&[0x90, 0x00]));
+    assert_eq!(
+        card.transmit(&[0x00, 0x20, 0x00, 0x80]).unwrap(),
+        [0x63, 0xC2]
+    );
+    session.login(UserType::User, Some(&pin(PIN))).unwrap();
+    assert!(
+        pin_flags(&token.info()).is_empty(),
+        "the right PIN gives it back"
+    );
+}
+
+#[test]
 fn the_puk_as_so_pin_unblocks_with_init_pin() {
     let token = Token::factory();
     let session = token.pkcs11.open_rw_session(token.slot()).unwrap();
