@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The provider's records as `jeton server` publishes them: a revocation with a suspected
+# earlier compromise answers with its invalidityDate in OCSP (live and pre-signed) and on
+# the CRL; GET /audit/head serves the latest signed head, the revocation's own, which is the
+# last line of audit-heads.log and verifies with openssl and the audit public key.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+J=${JETON:-$ROOT/target/debug/jeton}
+WORK=$(mktemp -d)
+SERVER=
+cleanup() {
+    [[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+source "$HERE/checks.bash"
+[[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
+
+PASS="records-test passphrase"
+printf '%s\n' "$PASS" >"$WORK/pass"
+export JETON_HOME="$WORK/home"
+unset JETON_DATABASE_URL
+mkdir -p "$JETON_HOME"
+cat >"$JETON_HOME/provider.toml" <<'TOML'
+[provider]
+organization = "Jeton Trust Services"
+organization_identifier = "NTRFR-123456789"
+country = "FR"
+policy = "1.3.6.1.4.1.99999.1.1"
+base_url = "http://127.0.0.1"
+[[provider.pds]]
+url = "https://pki.jeton.example/pds/en.pdf"
+language = "en"
+[server]
+listen = "127.0.0.1:0"
+crl_interval_secs = 2
+crl_validity_secs = 3600
+poll_interval_ms = 100
+TOML
+check "jeton ca init" bash -c 'printf "%s\n%s\n" "$1" "$1" | "$2" ca init' _ "$PASS" "$J"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/lost.key" 2>/dev/null
+openssl pkey -in "$WORK/lost.key" -pubout -out "$WORK/lost.pub"
+check "jeton ca issue" "$J" ca issue --profile qualified-signing --public-key "$WORK/lost.pub" \
+    --subject "C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont" \
+    --out "$WORK/lost.pem" <"$WORK/pass"
+SERIAL=$(openssl x509 -in "$WORK/lost.pem" -noout -serial | cut -d= -f2)
+
+"$J" server <"$WORK/pass" >"$WORK/server.out" 2>"$WORK/server.log" &
+SERVER=$!
+check "jeton server starts" wait_for 30 grep -q "listening on" "$WORK/server.out"
+URL=$(sed -n 's|.*\(http://127.0.0.1:[0-9]*\).*|\1|p' "$WORK/server.out")
+for ca in issuing ocsp; do
+    curl -sf -o "$WORK/$ca.der" "$URL/ca/$ca.crt" && openssl x509 -inform DER -in "$WORK/$ca.der" -out "$WORK/$ca.pem"
+done
+
+COMPROMISE=$(($(date +%s) - 3 * 3600))
+check "jeton ca revoke with the suspected compromise three hours ago" contains "revoked \(key-compromise\)" \
+    "$J" --lang en ca revoke "$SERIAL" --reason key-compromise --invalidity-date "@$COMPROMISE" <"$WORK/pass"
+ocsp() {
+    openssl ocsp -issuer "$WORK/issuing.pem" -cert "$WORK/lost.pem" -url "$URL/ocsp" \
+        -VAfile "$WORK/ocsp.pem" -resp_text "$@" 2>&1
+}
+ocsp_has_invalidity() {
+    local out
+    out=$(ocsp "$@")
+    echo "$out"
+    grep -q "lost.pem: revoked" <<<"$out" && grep -q "Invalidity Date" <<<"$out"
+}
+check "OCSP (live, with a nonce) answers revoked with its invalidity date" wait_for 5 ocsp_has_invalidity
+check "OCSP (pre-signed, no nonce) too" wait_for 5 ocsp_has_invalidity -no_nonce
+crl_has_invalidity() {
+    curl -sf -o "$WORK/issuing.crl" "$URL/crl/issuing.crl" &&
+        openssl crl -inform DER -in "$WORK/issuing.crl" -noout -text >"$WORK/crl.txt" &&
+        grep -A6 "$SERIAL" "$WORK/crl.txt" | grep -q "Invalidity Date"
+}
+# Within 10 s; what the last CRL said otherwise.
+crl_carries_invalidity() {
+    wait_for 10 crl_has_invalidity || { cat "$WORK/crl.txt"; return 1; }
+}
+check "the CRL the server publishes carries it" crl_carries_invalidity
+# The revocation signed the head at once: the server publishes it, as the file archives it.
+HEADS="$JETON_HOME/provider/audit-heads.log"
+check "GET /audit/head is JSON, never cached" bash -c \
+    'curl -sf -D "$1/h" -o "$1/head.json" "$2/audit/head" && grep -qi "^content-type: application/json" "$1/h" &&
+     grep -qi "^cache-control: no-store" "$1/h"' _ "$WORK" "$URL"
+check "... it is the revocation's entry" bash -c \
+    '[ "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"seq\"])" "$1/head.json")" = \
+       "$(sqlite3 "$2" "SELECT max(seq) FROM audit_log WHERE kind = '"'"'revocation'"'"'")" ]' \
+    _ "$WORK" "$JETON_HOME/provider/tsp.sqlite"
+check "... and the last line of audit-heads.log" bash -c \
+    'cmp <(tail -n 1 "$1") "$2/head.json"' _ "$HEADS" "$WORK"
+check "... which openssl verifies with the audit public key" bash -c '
+    python3 -c "import json, sys; h = json.load(open(sys.argv[1]))
+open(sys.argv[2], \"wb\").write(bytes.fromhex(h[\"signed_message\"]))
+open(sys.argv[3], \"wb\").write(bytes.fromhex(h[\"signature\"]))" "$1/head.json" "$1/msg" "$1/sig" &&
+    openssl dgst -sha256 -verify "$2" -signature "$1/sig" "$1/msg"' _ "$WORK" "$JETON_HOME/provider/audit-key.pub.pem"
+check "jeton audit verify: intact, checked against the archive" contains "Checked against the [0-9]+ signed head" \
+    "$J" --lang en audit verify
+
+finish
