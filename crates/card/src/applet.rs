@@ -1,6 +1,11 @@
 //! The PIV card application: one handler per instruction (SP 800-73-4 Part 2 §3), plus the
 //! YubiKey extensions that let existing tools manage the card (GET SERIAL, GET VERSION,
 //! GET METADATA, SET MANAGEMENT KEY, RESET, IMPORT KEY, SET PIN RETRIES, ATTEST).
+//!
+//! "Not found" follows a YubiKey, which yubikit and yubico-piv-tool rely on: `6A82` (file
+//! not found) for a data object or an application (GET DATA, SELECT), `6A88` (reference
+//! data not found) for a key reference that is unknown or holds no key (GET METADATA,
+//! GENERAL AUTHENTICATE, ATTEST, VERIFY and CHANGE REFERENCE DATA on another reference).
 
 use zeroize::Zeroizing;
 
@@ -840,11 +845,12 @@ impl Applet<'_> {
             stored.origin == KeyOrigin::Generated,
             StatusWord::INCORRECT_DATA,
         )?;
+        // Cards made before attestation existed have no key in F9.
         let sealed = self
             .state
             .attestation_sealed
             .as_ref()
-            .ok_or(StatusWord::NOT_FOUND)?;
+            .ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
         let issuer = self
             .state
             .objects
