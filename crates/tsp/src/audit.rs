@@ -679,20 +679,35 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Appends `head` to the heads file at `path` and makes it durable (fsync) before
-/// returning.
+/// returning. A line torn by a crash mid-append is ended first, so that it never swallows
+/// the next head.
 pub fn archive_head(path: &std::path::Path, head: &SignedHead) -> std::io::Result<()> {
     use std::io::Write;
+    use std::os::unix::fs::FileExt;
     let mut file = std::fs::OpenOptions::new()
         .create(true)
+        .read(true)
         .append(true)
         .open(path)?;
-    file.write_all(head.to_line().as_bytes())?;
+    let len = file.metadata()?.len();
+    let mut last = [b'\n'];
+    if len > 0 {
+        file.read_exact_at(&mut last, len - 1)?;
+    }
+    let mut line = if last[0] == b'\n' {
+        String::new()
+    } else {
+        "\n".to_owned()
+    };
+    line.push_str(&head.to_line());
+    file.write_all(line.as_bytes())?;
     file.sync_data()
 }
 
 /// Checks the log against heads kept outside the database (the lines of a heads file):
 /// each must be signed by the audit key (when given), and the entry at its position must
-/// be the one it covers. Whoever rewrote the database and its head row to cut the tail
+/// be the one it covers. A line that is not JSON at all is what a crash mid-append leaves
+/// (the head it would have held is still in the database): it is skipped. Whoever rewrote the database and its head row to cut the tail
 /// cannot rewrite the archive's copies: the cut entries are named.
 pub fn check_archived_heads(
     entries: &[AuditEntry],
@@ -705,6 +720,9 @@ pub fn check_archived_heads(
     let mut highest: Option<i64> = None;
     for (i, line) in archive.lines().enumerate() {
         if line.trim().is_empty() {
+            continue;
+        }
+        if serde_json::from_str::<serde_json::Value>(line).is_err() {
             continue;
         }
         let head = match serde_json::from_str::<SignedHead>(line) {

@@ -322,6 +322,39 @@ async fn a_cut_tail_with_a_rewritten_head_row_is_caught_by_the_archived_heads() 
     }
 }
 
+#[tokio::test]
+async fn a_heads_line_torn_by_a_crash_is_ended_before_the_next_and_skipped() {
+    let key = SoftwareKey::generate(KeyKind::P256).unwrap();
+    for db in databases().await {
+        let dir = tempfile::tempdir().unwrap();
+        let heads = dir.path().join(audit::HEADS_FILE);
+        let store = open(&db).await.archive_heads_to(heads.clone());
+        provider(&store, &key).await;
+        // The process died after writing part of a line.
+        let torn = format!(
+            "{}{{\"seq\":9,\"at\"",
+            std::fs::read_to_string(&heads).unwrap()
+        );
+        std::fs::write(&heads, &torn).unwrap();
+        store
+            .audit(
+                signed(&key),
+                &Event::Configuration {
+                    change: "after a crash".into(),
+                    sha256: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let after = std::fs::read_to_string(&heads).unwrap();
+        assert!(after.starts_with(&torn), "{}: {after}", db.name);
+        assert_eq!(after.lines().count(), 6, "{}: {after}", db.name);
+        let s = store.audit_snapshot().await.unwrap();
+        assert_eq!(all_findings(&s, &key, Some(&after)), [], "{}", db.name);
+        store.close().await;
+    }
+}
+
 #[test]
 fn a_signed_head_verifies_from_its_published_fields() {
     let key = SoftwareKey::generate(KeyKind::P256).unwrap();
