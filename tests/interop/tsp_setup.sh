@@ -3,7 +3,8 @@
 #  - `jeton ca init` with no provider.toml writes a commented default, sets the provider up
 #    and prints the next steps; key files are recorded relative to the provider folder, so
 #    the whole JETON_HOME can be moved and still issues and serves; `--listen localhost:0`
-#    works; `jeton server` refuses an incomplete provider and names what is missing;
+#    works; `jeton server` refuses an incomplete provider and names what is missing, and
+#    its /healthz names a CA that went missing from the database;
 #  - `jeton ca init` killed with SIGKILL at random instants: every time the provider folder
 #    is either absent or complete (its records, certificates, key files, an intact audit
 #    log), and a rerun finishes or starts clean, after which the provider issues.
@@ -59,11 +60,12 @@ complete() {
     local dir="$JETON_HOME/provider" list name key
     list=$("$J" --lang en ca list --json) || { echo "$list"; return 1; }
     for name in root issuing ocsp tsa; do
-        key=$(jq -r --arg n "$name" '.cas[] | select(.name == $n) | .key' <<<"$list")
+        key=$(python3 -c 'import json, sys; print(next(c["key"] for c in json.load(sys.stdin)["cas"] if c["name"] == sys.argv[1]))' "$name" <<<"$list")
         [[ $key == "keys/$name.key.pem" ]] || { echo "CA $name: key '$key'"; return 1; }
         [[ -s $dir/$key ]] || { echo "$dir/$key is missing"; return 1; }
     done
-    (($(jq '.certificates | length' <<<"$list") == 4)) || { echo "$list"; return 1; }
+    (($(python3 -c 'import json, sys; print(len(json.load(sys.stdin)["certificates"]))' <<<"$list") == 4)) ||
+        { echo "$list"; return 1; }
     [[ -s $dir/audit-key.ref && -s $dir/audit-key.pub.pem ]] || { echo "no audit key files"; return 1; }
     local verdict
     verdict=$("$J" --lang en audit verify 2>&1) && grep -q "Audit log intact" <<<"$verdict" ||
@@ -119,6 +121,10 @@ check "moved: ca issue" issue "$WORK/moved.pem"
 check "moved: jeton server --listen localhost:0 starts" start_server --listen localhost:0
 check "moved: it serves the issuing CA's certificate" curl -sf -o "$WORK/issuing.der" "$URL/ca/issuing.crt"
 check "moved: /healthz is ok" contains "^ok" curl -sf "$URL/healthz"
+sqlite3 "$JETON_HOME/provider/tsp.sqlite" "DELETE FROM cas WHERE name = 'issuing'"
+check "/healthz names a CA deleted from the database, with a 503" bash -c \
+    '[[ $(curl -s -o "$2" -w "%{http_code}" "$1/healthz") == 503 ]] && grep -q "missing: CA .issuing." "$2"' \
+    _ "$URL" "$WORK/healthz.txt"
 stop_server
 
 # --- Incomplete providers are refused by name.

@@ -338,12 +338,21 @@ async fn audit_head<S: StatusRecords>(State(app): State<Arc<App<S>>>) -> Respons
     }
 }
 
+/// `ok`, or 503 and what is missing: every CA served must still be in the store (a row
+/// deleted, a database restored from the wrong backup), since its answers come from there.
 async fn healthz<S: StatusRecords>(State(app): State<Arc<App<S>>>) -> Response {
-    let Some(ca) = app.services.cas.first() else {
-        return (StatusCode::OK, "ok\n").into_response();
-    };
-    match app.services.records.ca_certificate(&ca.name).await {
-        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
-        Err(_) => unavailable(),
+    let mut missing = Vec::new();
+    for ca in &app.services.cas {
+        match app.services.records.ca_certificate(&ca.name).await {
+            Ok(Some(_)) => {}
+            Ok(None) => missing.push(format!("CA `{}` in the database", ca.name)),
+            Err(_) => return unavailable(),
+        }
+    }
+    if missing.is_empty() {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        let text = format!("missing: {}\n", missing.join(", "));
+        (StatusCode::SERVICE_UNAVAILABLE, text).into_response()
     }
 }
