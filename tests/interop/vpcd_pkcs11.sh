@@ -12,6 +12,20 @@ M=(env JETON_HOME="$WORK/module-home" pkcs11-tool --module "$ROOT/target/debug/l
 check "the reader is a slot of Jeton's module, with the card as its token" \
     contains "Virtual PCD 00 00" "${M[@]}" --list-slots
 check "  ... whose serial is the card's" contains "serial num +: $SERIAL" "${M[@]}" --list-token-slots
+check "vpcd's second reader is a slot too, empty" contains "Virtual PCD 00 01" "${M[@]}" --list-slots
+# Firefox polls C_WaitForSlotEvent(CKF_DONT_BLOCK) right after C_Initialize: a reader that
+# was empty from the start must not show up as a removal (it did, once per empty reader).
+check "  ... and no slot event right after C_Initialize (PyKCS11)" \
+    env JETON_HOME="$WORK/module-home" python3 -c '
+import sys, PyKCS11
+lib = PyKCS11.PyKCS11Lib()
+lib.load(sys.argv[1])
+try:
+    slot = lib.waitForSlotEvent(PyKCS11.CKF_DONT_BLOCK)
+    sys.exit(f"event in slot {slot}: {lib.getSlotInfo(slot).slotDescription.strip()}")
+except PyKCS11.PyKCS11Error as error:
+    sys.exit(0 if error.value == PyKCS11.CKR_NO_EVENT else f"{error}")
+' "$ROOT/target/debug/libjeton_pkcs11.so"
 check "key generation in 9A (P-256) through the module" \
     "${M[@]}" --login --pin 123456 --keypairgen --key-type EC:prime256v1 --id 01
 check "key generation in 9C (P-256)" \
