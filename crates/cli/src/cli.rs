@@ -486,11 +486,13 @@ pub enum CaCommand {
     },
     /// List the CAs and the certificates issued, with their status.
     List {
+        /// Print the list as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Sign and store a fresh CRL, and write it (PEM).
     Crl {
+        /// The CA whose CRL to sign.
         #[arg(long, default_value = "issuing")]
         ca: String,
         /// Hours until the next CRL is due.
@@ -516,6 +518,7 @@ pub enum AuditCommand {
     /// against it, and the log against the archived signed heads; name any entry or record
     /// changed, removed, inserted or moved.
     Verify {
+        /// Print the findings as JSON, by stable code.
         #[arg(long)]
         json: bool,
         /// The archived signed heads to check the log against (default: the provider's

@@ -178,13 +178,16 @@ fn localise(mut command: clap::Command, lang: Lang, parent: &str) -> clap::Comma
                     "SLOT" => arg.value_name("EMPLACEMENT"),
                     "LANG" => arg.value_name("LANGUE"),
                     "SECONDS" => arg.value_name("SECONDES"),
+                    "TIME" => arg.value_name("DATE"),
+                    "REASON" => arg.value_name("MOTIF"),
                     _ => arg,
                 },
                 None => arg,
             };
-            // clap's "[possible values: …]" is English: the French help says them itself.
+            // clap's "[possible values: …]" and "[default: …]" are English: the French help
+            // says them itself.
             let arg = if arg.get_action().takes_values() {
-                arg.hide_possible_values(true)
+                arg.hide_possible_values(true).hide_default_value(true)
             } else {
                 arg
             };
@@ -262,6 +265,12 @@ fn french_about(path: &str) -> Option<&'static str> {
         "pkcs11" => "Le module PKCS#11 par lequel les applications utilisent la carte",
         "pkcs11 path" => "Afficher le chemin absolu du module, à donner à Firefox, modutil, ssh ou pyHanko",
         "ca" => "L'autorité de certification du prestataire : mise en place, émission, révocation, LCR",
+        "ca init" => "Mettre le prestataire en place : clés et certificats de l'AC racine, de l'AC émettrice, du répondeur OCSP et de l'horodatage, et la clé d'audit. Les clés vont dans des fichiers chiffrés par une phrase secrète (lue comme un secret), ou sur un jeton PKCS#11 avec --pkcs11 (son PIN lu comme un secret)",
+        "ca issue" => "Émettre le certificat d'un titulaire à partir d'une CSR ou d'une clé publique",
+        "ca revoke" => "Révoquer un certificat, maintenant ou à partir d'une date ultérieure ; il n'est jamais rétabli",
+        "ca list" => "Lister les AC et les certificats émis, avec leur statut",
+        "ca crl" => "Signer et enregistrer une nouvelle LCR, et l'écrire (PEM)",
+        "audit verify" => "Vérifier la chaîne d'empreintes et les signatures du journal d'audit, les certificats et révocations par rapport à lui, et le journal par rapport aux têtes signées archivées ; nommer toute entrée ou tout enregistrement modifié, supprimé, inséré ou déplacé",
         "audit" => "Le journal d'audit du prestataire",
         "server" => "Les services de statut du prestataire en HTTP : OCSP, LCR, certificats d'AC, horodatage",
         "demo" => "Dérouler l'histoire du guide de première utilisation sur une carte virtuelle neuve, pas à pas",
@@ -298,7 +307,26 @@ fn french_arg(path: &str, id: &str) -> Option<&'static str> {
         ("card backup", "file") => "L'archive à écrire",
         ("card restore", "file") => "L'archive à lire",
         ("card delete", "serial") => "Numéro de série de la carte à supprimer",
-        ("bench", "seconds") => "Secondes par mesure (chacune est répétée en tours alternés)",
+        (_, "config") => "La configuration du prestataire (par défaut : $JETON_HOME/provider.toml)",
+        (_, "operator") => "Qui agit, tel que le journal d'audit l'enregistre (par défaut : $USER)",
+        ("ca init", "pkcs11") => "Un jeton pour les clés : pkcs11:token=LIBELLÉ?module-path=/chemin/du/module.so",
+        ("ca issue", "profile") => "qualified-signing (emplacement 9C), authentication (9A), ocsp-responder ou tsa",
+        ("ca issue", "csr") => "La requête PKCS#10 (PEM ou DER)",
+        ("ca issue", "public_key") => "La clé publique du sujet (PEM ou DER), par exemple celle de `jeton key generate --slot 9c`",
+        ("ca issue", "subject") => "C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-…,CN=Jeanne Dupont[,O=…,organizationIdentifier=…]",
+        ("ca issue", "days") => "Validité en jours (par défaut : le maximum du profil)",
+        ("ca issue" | "ca revoke", "ca") => "L'AC émettrice (par défaut : issuing)",
+        ("ca crl", "ca") => "L'AC dont signer la LCR (par défaut : issuing)",
+        ("ca issue", "out") => "Écrire le certificat (PEM) dans ce fichier au lieu de la sortie standard",
+        ("ca crl", "out") => "Écrire la LCR dans ce fichier au lieu de la sortie standard",
+        ("ca crl", "next_update_hours") => "Heures avant la prochaine LCR (par défaut : 24)",
+        ("ca revoke", "serial") => "Le numéro de série en hexadécimal (tel que l'affiche `openssl x509 -noout -serial`)",
+        ("ca revoke", "reason") => "unspecified, key-compromise, ca-compromise, affiliation-changed, superseded, cessation-of-operation, privilege-withdrawn, aa-compromise",
+        ("ca revoke", "at") => "À partir de quand : 2026-12-31, 2026-12-31T18:00:00Z ou @HEUREUNIX (par défaut : maintenant)",
+        ("ca revoke", "invalidity_date") => "Quand la clé a été compromise, si c'est plus tôt",
+        ("audit verify", "heads") => "Les têtes signées archivées auxquelles comparer le journal (par défaut : audit-heads.log du prestataire, s'il existe)",
+        ("server", "listen") => "Adresse ou nom d'hôte et port d'écoute, par exemple localhost:8080 (port 0 : n'importe quel port libre), au lieu de celui de la configuration",
+        ("bench", "seconds") => "Secondes par mesure, chacune répétée en tours alternés (par défaut : 1)",
         ("bench", "report_only") => "Afficher les chiffres sans les juger (pour un essai rapide sur une version de débogage)",
         (_, "lang") => "Langue des messages, en ou fr (par défaut : d'après LC_ALL, LC_MESSAGES ou LANG)",
         (_, "serial") => "Numéro de série de la carte virtuelle (par défaut : la seule carte)",
@@ -446,6 +474,50 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    fn paths(command: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+        for sub in command.get_subcommands() {
+            let path = if prefix.is_empty() {
+                sub.get_name().to_owned()
+            } else {
+                format!("{prefix} {}", sub.get_name())
+            };
+            paths(sub, &path, out);
+            out.push(path);
+        }
+    }
+
+    #[test]
+    fn every_command_and_option_has_its_french_words() {
+        let mut root = localise(Cli::command(), Lang::Fr, "");
+        root.build();
+        let mut all = Vec::new();
+        paths(&root, "", &mut all);
+        for path in &all {
+            assert!(french_about(path).is_some(), "{path}: no French about");
+            for arg in find(&root, path)
+                .get_arguments()
+                .filter(|a| !a.is_hide_set())
+            {
+                let id = arg.get_id().as_str();
+                assert!(
+                    matches!(id, "help" | "version") || french_arg(path, id).is_some(),
+                    "{path} {id}: no French help"
+                );
+                assert!(arg.get_help().is_some(), "{path} {id}: no help");
+            }
+        }
+        let mut english = Cli::command();
+        english.build();
+        for path in &all {
+            for arg in find(&english, path)
+                .get_arguments()
+                .filter(|a| !a.is_hide_set())
+            {
+                assert!(arg.get_help().is_some(), "{path} {}: no help", arg.get_id());
             }
         }
     }
