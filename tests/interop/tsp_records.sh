@@ -2,7 +2,8 @@
 # The provider's records as `jeton server` publishes them: a revocation with a suspected
 # earlier compromise answers with its invalidityDate in OCSP (live and pre-signed) and on
 # the CRL; GET /audit/head serves the latest signed head, the revocation's own, which is the
-# last line of audit-heads.log and verifies with openssl and the audit public key.
+# last line of audit-heads.log and verifies with openssl and the audit public key; the
+# server's own CRL entries, which it cannot sign, are reported as unsigned.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -97,5 +98,9 @@ open(sys.argv[3], \"wb\").write(bytes.fromhex(h[\"signature\"]))" "$1/head.json"
     openssl dgst -sha256 -verify "$2" -signature "$1/sig" "$1/msg"' _ "$WORK" "$JETON_HOME/provider/audit-key.pub.pem"
 check "jeton audit verify: intact, checked against the archive" contains "Checked against the [0-9]+ signed head" \
     "$J" --lang en audit verify
+# The CRLs the server published since are chained but not signed (it holds no audit key).
+check "... and the server's CRL entries after the last signed head are reported unsigned" \
+    contains "Unsigned: entries [0-9]+ to [0-9]+ come after the last signed head" "$J" --lang en audit verify
+check "... by range in --json" contains '"unsigned": \{' "$J" audit verify --json
 
 finish
