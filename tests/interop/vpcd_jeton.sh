@@ -30,7 +30,7 @@ for try in 1 2 3; do
 done
 check "status says blocked" contains "PIN: BLOCKED" "${R[@]}" status
 expect_fail "  ... and the right PIN is refused" jeton_with 'Jeton2fa\n' pin verify
-check "pin unblock with the PUK" jeton_with '12345678\n654321\n654321\n' pin unblock --numeric
+check "pin unblock with the PUK" jeton_with '12345678\n581304\n581304\n' pin unblock --numeric
 check "puk change" jeton_with '12345678\n87654321\n87654321\n' puk change
 check "mgmt-key change (AES-256)" jeton_with "\n$(printf '%064d' 7)\n$(printf '%064d' 7)\n" \
     mgmt-key change --alg aes256
