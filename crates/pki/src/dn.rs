@@ -142,6 +142,12 @@ pub fn to_rfc4514(name: &Name) -> String {
     out
 }
 
+/// A DER `Name` (as OpenSSL hands it out) as RFC 4514 text, like [`to_rfc4514`].
+pub fn der_to_rfc4514(der: &[u8]) -> Result<String, der::Error> {
+    use der::Decode;
+    Ok(to_rfc4514(&Name::from_der(der)?))
+}
+
 /// One attribute of a name's text: its type as written and its unescaped value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TextAttribute {

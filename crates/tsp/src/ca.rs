@@ -74,6 +74,9 @@ pub enum CaError {
     #[cfg(feature = "pkcs11")]
     #[error(transparent)]
     Pkcs11(#[from] jeton_pki::pkcs11::Pkcs11Error),
+    /// The profiles built into jeton-pki do not load (a build defect).
+    #[error("the shipped certificate profiles do not load: {0}")]
+    Profiles(jeton_pki::ProfileError),
     /// No such profile.
     #[error("no certificate profile {0:?}: use qualified-signing, authentication, ocsp-responder or tsa")]
     UnknownProfile(String),
@@ -397,9 +400,10 @@ pub fn generate_key(
 
 /// The shipped profile of that name.
 pub fn profile(name: &str) -> Result<Profile, CaError> {
-    // The shipped profiles are checked by jeton-pki's tests; a failure here is a build bug.
+    // The shipped profiles are checked by jeton-pki's tests; an error here is a build bug,
+    // said as such rather than a panic.
     jeton_pki::profile::builtin()
-        .unwrap_or_else(|e| panic!("the shipped profiles load: {e}"))
+        .map_err(CaError::Profiles)?
         .into_iter()
         .find(|p| p.name == name)
         .ok_or_else(|| CaError::UnknownProfile(name.to_owned()))

@@ -239,8 +239,16 @@ fn iso_time(time: &Asn1TimeRef) -> String {
     text
 }
 
-/// `CN=…, O=…, C=…`, in the order of the certificate.
+/// The name as RFC 4514 text with the ETSI attribute names, as `jeton ca` prints it
+/// (`CN=…,O=…,C=…`); OpenSSL's short names if it cannot be read that way.
 pub fn name(name: &X509NameRef) -> String {
+    if let Some(text) = name
+        .to_der()
+        .ok()
+        .and_then(|der| jeton_pki::dn::der_to_rfc4514(&der).ok())
+    {
+        return text;
+    }
     name.entries()
         .map(|entry| {
             let key = entry.object().nid().short_name().unwrap_or("?");
