@@ -272,6 +272,36 @@ fn the_signature_key_needs_the_pin_again_for_each_signature() {
 }
 
 #[test]
+fn a_context_login_serves_its_own_operation_while_other_sessions_sign() {
+    let token = Token::factory();
+    let first = token.user_session();
+    let (public, signature_key) = generate(&first, 2, KeyKind::P256);
+    let (_, authentication_key) = generate(&first, 1, KeyKind::P256);
+    let key = exported_public_key(&first, public);
+    let hash = digest(MessageDigest::sha256(), MESSAGE);
+    let second = token.pkcs11.open_ro_session(token.slot()).unwrap();
+
+    first
+        .sign_init(&Mechanism::EcdsaSha256, signature_key)
+        .unwrap();
+    first
+        .login(UserType::ContextSpecific, Some(&pin(PIN)))
+        .unwrap();
+    // In between, another session signs with 9A and tries 9C without its own PIN: the card
+    // connections are shared by the token, the PIN-always permission is not.
+    second
+        .sign(&Mechanism::EcdsaSha256, authentication_key, MESSAGE)
+        .unwrap();
+    assert_eq!(
+        rv(second.sign(&Mechanism::EcdsaSha256, signature_key, MESSAGE)),
+        RvError::UserNotLoggedIn
+    );
+    first.sign_update(MESSAGE).unwrap();
+    let signature = first.sign_final().unwrap();
+    assert!(ecdsa_verifies(&key, &hash, &signature));
+}
+
+#[test]
 fn a_wrong_context_pin_costs_a_try_and_signs_nothing() {
     let token = Token::factory();
     let session = token.user_session();
