@@ -117,4 +117,14 @@ check "  ... a new PIN is accepted, and the warning goes" bash -c '
     "$@" access change-pin -P 123456 -n Chosen77 &&
     ! "$@" info | grep -q "default PIN"' _ "${YK[@]}"
 
+# ykman's reset blocks the PIN and the PUK with wrong tries, then sends RESET (00 FB), which
+# the card accepts only once it is dead.
+check "piv reset (ykman blocks PIN and PUK first)" "${YK[@]}" reset --force
+check "  ... keys gone, factory PIN and PUK back" bash -c '
+    out=$("$@" info) || { echo "$out"; exit 1; }
+    echo "$out"
+    grep -qE "PIN tries remaining: +3/3" <<<"$out" &&
+    grep -q "WARNING: Using default PUK!" <<<"$out" && ! grep -q "Slot" <<<"$out"
+' _ "${YK[@]}"
+
 finish

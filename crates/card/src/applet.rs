@@ -409,14 +409,22 @@ impl Applet<'_> {
             StatusWord::REFERENCE_NOT_FOUND,
         )?;
         let (puk, new_pin) = old_and_new(&command.data)?;
-        expect(pin::is_valid_pin(&new_pin), StatusWord::INCORRECT_DATA)?;
         // The new PIN is the unblock-code holder's own choice, so it ends a temporary PIN
         // like a change does; it is not compared with the PIN it replaces (that would make
-        // this command an oracle for the old PIN).
+        // this command an oracle for the old PIN). The policy refuses it whatever the PUK,
+        // so before any try is spent.
         self.refuse_weak_pin(&new_pin)?;
+        // Unlike CHANGE REFERENCE DATA, the PUK is checked before the new PIN's format, as
+        // a YubiKey does: ykman's `piv reset` blocks the PUK with an empty PUK and PIN and
+        // counts down the 63Cx answers. A right PUK with a badly formed PIN changes
+        // nothing; the PUK's counter is restored as after any right PUK.
         let Some(vault_private) = self.check_puk(&puk)? else {
             return Err(StatusWord::tries_left(self.state.puk.remaining).into());
         };
+        if !pin::is_valid_pin(&new_pin) {
+            self.persist()?;
+            return Err(StatusWord::INCORRECT_DATA.into());
+        }
         self.session.clear_pin_status();
         self.wrap_under_pin(&vault_private, &new_pin)?;
         self.persist()?;

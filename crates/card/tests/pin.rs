@@ -444,3 +444,45 @@ fn pin_references_other_than_80_and_81_are_refused() {
     );
     assert_eq!(pin_tries_left(&mut t.card), 3);
 }
+
+#[test]
+fn an_empty_puk_and_pin_count_the_puk_down_as_ykman_reset_expects() {
+    // yubikit's PivSession.reset(): VERIFY "" until the PIN is blocked, then RESET RETRY
+    // COUNTER "" "" until the PUK is, then RESET.
+    let mut t = TestCard::factory();
+    for tries_left in [2, 1, 0] {
+        assert_eq!(verify(&mut t.card, ""), 0x63C0 | tries_left);
+    }
+    for tries_left in [2, 1, 0] {
+        assert_eq!(
+            reset_retry_counter(&mut t.card, "", ""),
+            0x63C0 | tries_left
+        );
+    }
+    assert_eq!(sw(&mut t.card, "00 FB 00 00"), SW_OK);
+    assert_eq!(verify(&mut t.card, PIN), SW_OK);
+}
+
+#[test]
+fn a_right_puk_with_a_badly_formed_pin_changes_nothing() {
+    let mut t = TestCard::factory();
+    for _ in 0..3 {
+        verify(&mut t.card, "000000");
+    }
+    assert_eq!(
+        reset_retry_counter(&mut t.card, "00000000", "12345"),
+        0x63C2
+    );
+    assert_eq!(reset_retry_counter(&mut t.card, PUK, "12345"), 0x6A80);
+    assert_eq!(
+        tries_and_default(&mut t.card, 0x81).0,
+        (3, 3),
+        "the right PUK restored its counter"
+    );
+    assert_eq!(
+        t.reopen().transmit(&hex("00 F7 00 81")).unwrap()[..],
+        hex("01 01 FF 05 01 01 06 02 03 03 90 00")[..],
+        "durably"
+    );
+    assert_eq!(pin_status(&mut t.card), 0x6983, "the PIN is still blocked");
+}
