@@ -406,16 +406,22 @@ impl Msg<'_> {
                 "The certificate of the previous key was removed from slot {slot}: have the new key certified, then `jeton cert import --slot {slot}`.",
                 "Le certificat de la clé précédente a été retiré de l'emplacement {slot} : faites certifier la nouvelle clé, puis lancez `jeton cert import --slot {slot}`."
             ),
-            Msg::DeleteLoses { serial, keys } => tr!(
-                lang,
-                "Deleting card {serial} destroys it for good, with its {keys} key(s) and certificate(s); no application will be able to use them again.",
-                "Supprimer la carte {serial} la détruit pour de bon, avec ses clés et certificats ({keys} emplacement(s) occupé(s)) ; aucune application ne pourra plus les utiliser."
-            ),
-            Msg::ResetLoses { serial, keys } => tr!(
-                lang,
-                "Resetting card {serial} destroys its {keys} key(s) and certificate(s) for good; the PIN, PUK and management key go back to the factory values.",
-                "Réinitialiser la carte {serial} détruit pour de bon ses clés et certificats ({keys} emplacement(s) occupé(s)) ; le PIN, le PUK et la clé d'administration reprennent leurs valeurs d'usine."
-            ),
+            Msg::DeleteLoses { serial, keys } => {
+                let what = slots_in_use(keys, lang);
+                tr!(
+                    lang,
+                    "Deleting card {serial} destroys it for good, with {what}; no application will be able to use them again.",
+                    "Supprimer la carte {serial} la détruit pour de bon, avec {what} ; aucune application ne pourra plus s'en servir."
+                )
+            }
+            Msg::ResetLoses { serial, keys } => {
+                let what = slots_in_use(keys, lang);
+                tr!(
+                    lang,
+                    "Resetting card {serial} destroys {what} for good; the PIN, PUK and management key go back to the factory values.",
+                    "Réinitialiser la carte {serial} détruit pour de bon {what} ; le PIN, le PUK et la clé d'administration reprennent leurs valeurs d'usine."
+                )
+            }
             Msg::GenerateLoses { slot, subject } => tr!(
                 lang,
                 "Slot {slot} holds a key certified for {subject}. A new key replaces it for good, and its certificate is removed: a new certificate must then be issued for the new key.",
@@ -656,6 +662,18 @@ fn prompt(kind: SecretKind, stage: Stage, lang: Lang) -> String {
             "Provider key passphrase again",
             "Confirmez la phrase secrète des clés du prestataire"
         ),
+    }
+}
+
+/// What a card holds, as a whole phrase in each language.
+fn slots_in_use(slots: usize, lang: Lang) -> String {
+    match (lang, slots) {
+        (Lang::En, 0) => "no key or certificate".into(),
+        (Lang::En, 1) => "the key and certificate of 1 slot".into(),
+        (Lang::En, n) => format!("the keys and certificates of {n} slots"),
+        (Lang::Fr, 0) => "aucune clé ni aucun certificat".into(),
+        (Lang::Fr, 1) => "la clé et le certificat d'un emplacement".into(),
+        (Lang::Fr, n) => format!("les clés et certificats de {n} emplacements"),
     }
 }
 
@@ -911,21 +929,30 @@ impl CliError {
                 "a card with serial {serial} already exists: choose another --serial",
                 "une carte de numéro {serial} existe déjà : choisissez un autre --serial"
             ),
-            CliError::SecretFd { fd, error } => tr!(
-                lang,
-                "cannot read secrets from file descriptor {fd}: {error}",
-                "impossible de lire les secrets sur le descripteur {fd} : {error}"
-            ),
-            CliError::Terminal(error) => tr!(
-                lang,
-                "cannot read from the terminal: {error}",
-                "impossible de lire sur le terminal : {error}"
-            ),
-            CliError::SecretRead(error) => tr!(
-                lang,
-                "cannot read the secrets: {error}",
-                "impossible de lire les secrets : {error}"
-            ),
+            CliError::SecretFd { fd, error } => {
+                let error = io_error(error, lang);
+                tr!(
+                    lang,
+                    "cannot read secrets from file descriptor {fd}: {error}",
+                    "impossible de lire les secrets sur le descripteur {fd} : {error}"
+                )
+            }
+            CliError::Terminal(error) => {
+                let error = io_error(error, lang);
+                tr!(
+                    lang,
+                    "cannot read from the terminal: {error}",
+                    "impossible de lire sur le terminal : {error}"
+                )
+            }
+            CliError::SecretRead(error) => {
+                let error = io_error(error, lang);
+                tr!(
+                    lang,
+                    "cannot read the secrets: {error}",
+                    "impossible de lire les secrets : {error}"
+                )
+            }
             CliError::SecretMissing(kind, stage) => {
                 let what = missing(*kind, *stage, lang);
                 tr!(

@@ -883,7 +883,7 @@ fn destructive_commands_ask_first_and_scripts_say_yes() {
     }
     jeton
         .run(&["card", "reset"], "")
-        .usage_error("destroys its 2 key(s)");
+        .usage_error("destroys the keys and certificates of 2 slots for good");
     assert_eq!(jeton.status()["dead"], true);
 
     let french = Jeton::french();
