@@ -95,6 +95,21 @@ check "  ... the old PUK is refused" fails_with "PUK change failed - 2 tries lef
 check "  ... the new PUK unblocks" contains "New PIN set" \
     "${YK[@]}" access unblock-pin -p 87654321 -n 97531864
 
+# A random AES-256 management key that ykman keeps on the card behind the PIN (Yubico's
+# admin data 5FFF00 says so, the key goes into the printed information 5FC109).
+check "access change-management-key --protect (random AES-256 key kept behind the PIN)" \
+    "${YK[@]}" access change-management-key -m $MGMT -P 97531864 --protect -a AES256 -f
+check "  ... info says so, without the default-key warning" bash -c '
+    out=$("$@" info) || { echo "$out"; exit 1; }
+    echo "$out"
+    grep -q "Management key is stored on the YubiKey, protected by PIN" <<<"$out" &&
+    grep -qE "Management key algorithm: +AES256" <<<"$out" &&
+    ! grep -q "default Management key" <<<"$out"' _ "${YK[@]}"
+check "  ... the PIN alone now generates keys" \
+    "${YK[@]}" keys generate -P 97531864 -a ECCP256 9d "$WORK/9d.pub"
+expect_fail "  ... the factory key no longer does" \
+    "${YK[@]}" keys generate -m $MGMT -a ECCP256 9e "$WORK/9e.pub"
+
 # A card as the provider hands it over: the PIN received by SMS is temporary.
 stop_pid "$SERVE"
 TEMPORARY=20000042

@@ -13,6 +13,7 @@ pub const SECURITY_OBJECT: u32 = 0x5FC106;
 pub const KEY_HISTORY: u32 = 0x5FC10C;
 pub const PRINTED_INFORMATION: u32 = 0x5FC109;
 pub const PAIRING_CODE: u32 = 0x5FC123;
+pub const YUBICO_ADMIN_DATA: u32 = 0x5FFF00;
 
 /// The full PIV AID with version (SP 800-73-4 Part 1 §2.2).
 pub const PIV_AID: [u8; 11] = [
@@ -41,6 +42,11 @@ pub fn read_access(tag: u32) -> Option<ReadAccess> {
         0x5FC10D..=0x5FC120 | 0x5FC122 | 0x7F61 => Some(ReadAccess::Always),
         // The attestation key's certificate (YubiKey).
         crate::attestation::CERTIFICATE_OBJECT => Some(ReadAccess::Always),
+        // Yubico's own objects, which a YubiKey stores as any other: the admin ("pivman")
+        // data where ykman and yubico-piv-tool note a PIN-protected management key (the key
+        // itself goes into the PIN-protected printed information), and the Windows
+        // minidriver's container map and roots.
+        YUBICO_ADMIN_DATA | 0x5FFF10..=0x5FFF15 => Some(ReadAccess::Always),
         _ => None,
     }
 }

@@ -183,3 +183,26 @@ fn attest_without_an_attestation_key_answers_reference_data_not_found() {
     let card = &mut t.reopen();
     assert_eq!(attest(card, 0x9A).sw, 0x6A88, "no key in F9");
 }
+
+#[test]
+fn yubico_admin_data_is_stored_like_any_object() {
+    // ykman's `access change-management-key --protect` writes it (5FFF00) after setting the
+    // new key: refused, the card was left with a random management key no one knew.
+    let mut t = TestCard::factory();
+    let pivman = hex("80 03 81 01 02");
+    assert_eq!(
+        put_object(&mut t.card, 0x5FFF00, &pivman),
+        0x6982,
+        "admin only"
+    );
+    admin(&mut t.card);
+    assert_eq!(put_object(&mut t.card, 0x5FFF00, &pivman), SW_OK);
+    assert_eq!(put_object(&mut t.card, 0x5FFF10, &[0x01; 100]), SW_OK);
+    let mut reopened = t.reopen();
+    let object = get_object(&mut reopened, 0x5FFF00).ok();
+    assert_eq!(
+        find(&object, 0x53),
+        pivman,
+        "read without the PIN, as ykman does"
+    );
+}
