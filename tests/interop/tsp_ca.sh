@@ -75,6 +75,10 @@ check "a revocation dated in the past is refused, pointing to --invalidity-date"
     ca revoke "$SERIAL" --reason key-compromise --at "@$(($(date +%s) - 20))"
 check "... in French too" fails_with "dans le passé" bash -c \
     'printf "%s\n" "$1" | "$2" --lang fr ca revoke "$3" --reason key-compromise --at "@$(($(date +%s) - 20))"' _ "$PASS" "$J" "$SERIAL"
+check "... before the passphrase is asked for" fails_with "before the certificate was valid" \
+    "$J" --lang en ca revoke "$SERIAL" --reason key-compromise --at 2000-01-01 </dev/null
+check "an unknown serial is refused before the passphrase is asked for" fails_with "never issued" \
+    "$J" --lang en ca revoke DEADBEEF --reason key-compromise </dev/null
 check "an invalidity date in the future is refused" fails_with "invalidity date .* is in the future" \
     ca revoke "$SERIAL" --reason key-compromise --invalidity-date 2099-01-01
 check "nothing was recorded by the refused revocations" bash -c \

@@ -354,6 +354,39 @@ impl RevokeOutcome {
     }
 }
 
+/// The dates a revocation may carry (RFC 5280 §5.1.2.6, §5.3.2): from the certificate's
+/// notBefore and not in the past (beyond [`CLOCK_SKEW`]); an invalidity date not in the
+/// future. Times in whole seconds, as stored.
+fn check_dates(
+    request: &RevocationRequest,
+    not_before: SystemTime,
+    now: SystemTime,
+) -> Result<(), StoreError> {
+    let at = time(secs(request.at));
+    if at < not_before {
+        return Err(StoreError::RevocationBeforeValidity {
+            serial: request.serial.clone(),
+            at,
+            not_before,
+        });
+    }
+    if at + CLOCK_SKEW < now {
+        return Err(StoreError::RevocationInPast {
+            serial: request.serial.clone(),
+            at,
+            now,
+        });
+    }
+    match request.invalidity_date.map(|t| time(secs(t))) {
+        Some(date) if date > now + CLOCK_SKEW => Err(StoreError::InvalidityDateInFuture {
+            serial: request.serial.clone(),
+            date,
+            now,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Whether a reason already says the key is compromised (a raise to keyCompromise would
 /// tell nothing new).
 fn is_compromise(reason: RevocationReason) -> bool {
@@ -941,28 +974,7 @@ impl Store {
         let now = time(secs(SystemTime::now()));
         let at = time(secs(request.at));
         let invalidity_date = request.invalidity_date.map(|t| time(secs(t)));
-        let not_before = time(known.try_get("not_before")?);
-        if at < not_before {
-            return Err(StoreError::RevocationBeforeValidity {
-                serial: request.serial.clone(),
-                at,
-                not_before,
-            });
-        }
-        if at + CLOCK_SKEW < now {
-            return Err(StoreError::RevocationInPast {
-                serial: request.serial.clone(),
-                at,
-                now,
-            });
-        }
-        if let Some(date) = invalidity_date.filter(|d| *d > now + CLOCK_SKEW) {
-            return Err(StoreError::InvalidityDateInFuture {
-                serial: request.serial.clone(),
-                date,
-                now,
-            });
-        }
+        check_dates(request, time(known.try_get("not_before")?), now)?;
         let existing = sqlx::query(&format!(
             "SELECT {REVOCATION_COLUMNS} FROM revocations WHERE ca = $1 AND serial = $2"
         ))
@@ -1105,6 +1117,23 @@ impl Store {
         }
         self.archive(&[entry])?;
         Ok(outcome)
+    }
+
+    /// Whether [`Store::revoke`] would accept the request's certificate and dates, without
+    /// recording anything: a front end checks before asking for the audit key's secret.
+    pub async fn check_revocation(&self, request: &RevocationRequest) -> Result<(), StoreError> {
+        let cert = self
+            .certificate(&request.ca, &request.serial)
+            .await?
+            .ok_or_else(|| StoreError::UnknownCertificate {
+                ca: request.ca.clone(),
+                serial: request.serial.clone(),
+            })?;
+        check_dates(
+            request,
+            time(secs(cert.not_before)),
+            time(secs(SystemTime::now())),
+        )
     }
 
     /// The status of `serial` among `ca`'s certificates at time `now`: a revocation dated

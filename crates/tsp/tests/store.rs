@@ -441,6 +441,20 @@ async fn a_revocation_cannot_be_backdated_and_an_earlier_compromise_is_the_inval
             "{}: {past}",
             db.name
         );
+        // The same answer without touching anything, for a front end to check first.
+        let checked = store
+            .check_revocation(&request(
+                &serials[0],
+                RevocationReason::KeyCompromise,
+                now - Duration::from_secs(3600),
+            ))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(checked, StoreError::RevocationInPast { .. }),
+            "{}: {checked}",
+            db.name
+        );
         let mut future_compromise = request(&serials[0], RevocationReason::KeyCompromise, now);
         future_compromise.invalidity_date = Some(now + DAY);
         let err = store

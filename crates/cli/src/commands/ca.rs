@@ -366,6 +366,15 @@ fn revoke(
         .transpose()?
         .unwrap_or_else(SystemTime::now);
     let invalidity_date = invalidity_date.map(parse_time).transpose()?;
+    let request = RevocationRequest {
+        ca: ca.to_owned(),
+        serial: serial.clone(),
+        reason,
+        at,
+        invalidity_date,
+    };
+    // What the store would refuse is refused before the secret is asked for.
+    p.runtime.block_on(p.store.check_revocation(&request))?;
     // The audit key signs the head in the revocation's own transaction, so that no
     // revocation stays outside a signed head (the store refuses backdating for every caller).
     let secret = ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?;
@@ -375,16 +384,7 @@ fn revoke(
         name: &p.operator,
         audit_key: Some(audit_key.as_ref()),
     };
-    let outcome = p.runtime.block_on(p.store.revoke(
-        &RevocationRequest {
-            ca: ca.to_owned(),
-            serial: serial.clone(),
-            reason,
-            at,
-            invalidity_date,
-        },
-        actor,
-    ))?;
+    let outcome = p.runtime.block_on(p.store.revoke(&request, actor))?;
     let record = outcome.record();
     let when = show_time(record.revoked_at);
     let reason = record.reason.name();
