@@ -311,8 +311,8 @@ impl Msg<'_> {
             ),
             Msg::StatusTemporaryPin => tr!(
                 lang,
-                "  Warning: the PIN is still the temporary (or factory) value: change it with `jeton pin change` before the first signature.",
-                "  Attention : le PIN a encore sa valeur temporaire (ou d'usine) : changez-le avec `jeton pin change` avant la première signature."
+                "  Warning: the PIN is still the temporary one received by SMS: change it with `jeton pin change` before the first signature.",
+                "  Attention : le PIN est encore le PIN temporaire reçu par SMS : changez-le avec `jeton pin change` avant la première signature."
             ),
             Msg::StatusNoKeys => tr!(lang, "  No key on the card.", "  Aucune clé sur la carte."),
             Msg::StatusSlot { slot, key, pin_policy } => {
