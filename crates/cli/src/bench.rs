@@ -230,8 +230,9 @@ pub fn run(seconds: f64, out: &mut impl Write) -> BenchResult<bool> {
         if met { "met" } else { "MISSED" }
     )?;
 
-    // The first VERIFY of a session derives the PIN key with scrypt; later ones do not.
+    // The first VERIFY of a process derives the PIN key with scrypt; later ones do not.
     drop(client);
+    jeton_card::vault::forget_opened();
     let mut fresh = PivClient::open(InProcessTransport::new(cards.open(serial)?))?;
     let start = Instant::now();
     fresh.verify_pin(&pin)?;
