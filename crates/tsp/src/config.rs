@@ -32,7 +32,7 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read the provider configuration {path}: {error}; write it as the README's \"Provider (CA)\" section shows")]
+    #[error("cannot read the provider configuration {path}: {error}; `jeton ca init` writes a commented default, or write it as the README's \"Provider (CA)\" section shows")]
     Read {
         /// The file.
         path: PathBuf,

@@ -39,8 +39,6 @@ pub fn run(ctx: &mut Ctx, args: &ServerArgs) -> Result<(), CliError> {
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
-    // The passphrase of the key files (or the token's PIN), as `jeton ca` reads it.
-    let secret = ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?;
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
@@ -67,6 +65,9 @@ pub fn run(ctx: &mut Ctx, args: &ServerArgs) -> Result<(), CliError> {
                 .entry(ca.name)
                 .or_insert_with(|| key_ref.to_string());
         }
+        // The passphrase of the key files (or the token's PIN), as `jeton ca` reads it: asked
+        // only once the provider is known to be complete.
+        let secret = ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?;
         let services = server::database::services(store, &config, &secret).await?;
         drop(secret);
         let (listener, address) =
