@@ -138,8 +138,8 @@ check "... in French too" fails_with "il manque" \
 export JETON_HOME="$WORK/nothing"
 mkdir -p "$JETON_HOME"
 cp "$WORK/moved/provider.toml" "$JETON_HOME/"
-check "jeton server refuses a home without a provider" \
-    fails_with "jeton ca init" "$J" --lang en server --listen 127.0.0.1:0 <"$WORK/pass"
+check "jeton server refuses a home without a provider, before asking for the passphrase" \
+    fails_with "no complete provider" "$J" --lang en server --listen 127.0.0.1:0 </dev/null
 check "jeton ca list there says so and makes no folder" bash -c \
     '! "$1" --lang en ca list >/dev/null 2>&1 && [[ ! -e $2/provider ]]' _ "$J" "$JETON_HOME"
 check "... and ca init then sets it up" contains "Next steps" init
