@@ -109,6 +109,8 @@ check "  ... the PIN alone now generates keys" \
     "${YK[@]}" keys generate -P 97531864 -a ECCP256 9d "$WORK/9d.pub"
 expect_fail "  ... the factory key no longer does" \
     "${YK[@]}" keys generate -m $MGMT -a ECCP256 9e "$WORK/9e.pub"
+check "keys delete 9d (YubiKey 5.7 MOVE KEY, delete form)" "${YK[@]}" keys delete -P 97531864 9d
+check "  ... no key in 9d any more" fails_with "No key stored in slot" "${YK[@]}" keys info 9d
 
 # A card as the provider hands it over: the PIN received by SMS is temporary.
 stop_pid "$SERVE"

@@ -60,6 +60,7 @@ const INS_GENERAL_AUTHENTICATE: u8 = 0x87;
 const INS_SELECT: u8 = 0xA4;
 const INS_GET_DATA: u8 = 0xCB;
 const INS_PUT_DATA: u8 = 0xDB;
+const INS_MOVE_KEY: u8 = 0xF6;
 const INS_GET_METADATA: u8 = 0xF7;
 const INS_GET_SERIAL: u8 = 0xF8;
 const INS_ATTEST: u8 = 0xF9;
@@ -125,6 +126,7 @@ impl Applet<'_> {
             INS_GENERATE => self.generate(command),
             INS_GET_SERIAL => Ok(self.state.serial.to_be_bytes().to_vec()),
             INS_GET_VERSION => Ok(VERSION.to_vec()),
+            INS_MOVE_KEY => self.move_key(command),
             INS_GET_METADATA => self.metadata(command),
             INS_SET_MANAGEMENT_KEY => self.set_management_key(command),
             INS_RESET => self.reset(command),
@@ -767,6 +769,28 @@ impl Applet<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// MOVE KEY (YubiKey 5.7 INS F6, P1 = destination, P2 = source), which the GET VERSION
+    /// this card reports makes ykman offer. Only the delete form (P1 = FF) is done: it needs
+    /// the management key, like generating over the key would, and leaves the certificate.
+    /// A move answers 6A81: here a key's PIN policy belongs to its slot, so a key moved out
+    /// of 9C would lose the PIN-before-every-signature that sole control asks.
+    fn move_key(&mut self, command: &Command) -> Reply {
+        let source = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        expect(
+            command.p1 == 0xFF || KeySlot::from_reference(command.p1).is_some(),
+            StatusWord::INCORRECT_P1_P2,
+        )?;
+        self.require_administration()?;
+        expect(command.p1 == 0xFF, StatusWord::FUNCTION_NOT_SUPPORTED)?;
+        self.state
+            .keys
+            .remove(&source)
+            .ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
+        self.session.unsealed.remove(&source);
+        self.persist()?;
+        Ok(Vec::new())
     }
 
     /// SET MANAGEMENT KEY (YubiKey INS FF): `alg ‖ 9B len key`, under the current key.

@@ -206,3 +206,47 @@ fn yubico_admin_data_is_stored_like_any_object() {
         "read without the PIN, as ykman does"
     );
 }
+
+fn move_key(card: &mut jeton_card::Card, to: u8, from: u8) -> u16 {
+    send(card, &[0x00, 0xF6, to, from]).sw
+}
+
+#[test]
+fn delete_key_removes_the_key_and_keeps_the_certificate() {
+    let mut t = TestCard::factory();
+    generated(&mut t.card, 0x9A, P256);
+    admin(&mut t.card);
+    assert_eq!(
+        put_object(&mut t.card, CERT_9A, &certificate_object(300, 1)),
+        SW_OK
+    );
+    let mut fresh = t.reopen();
+    assert_eq!(
+        move_key(&mut fresh, 0xFF, 0x9A),
+        0x6982,
+        "management key first"
+    );
+    assert_eq!(move_key(&mut t.card, 0xFF, 0x9A), SW_OK);
+    assert_eq!(sw(&mut t.card, "00 F7 00 9A"), 0x6A88, "the key is gone");
+    assert_eq!(
+        get_object(&mut t.card, CERT_9A).sw,
+        SW_OK,
+        "not its certificate"
+    );
+    assert_eq!(
+        move_key(&mut t.card, 0xFF, 0x9A),
+        0x6A88,
+        "nothing left to delete"
+    );
+    assert_eq!(sw(&mut t.reopen(), "00 F7 00 9A"), 0x6A88, "durably");
+}
+
+#[test]
+fn keys_do_not_move_between_slots() {
+    let mut t = TestCard::factory();
+    generated(&mut t.card, 0x9C, P256);
+    admin(&mut t.card);
+    assert_eq!(move_key(&mut t.card, 0x9A, 0x9C), 0x6A81);
+    assert_eq!(move_key(&mut t.card, 0x9B, 0x9C), 0x6A86, "no such slot");
+    assert_eq!(sw(&mut t.card, "00 F7 00 9C"), SW_OK, "still in 9C");
+}
