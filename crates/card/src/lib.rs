@@ -19,8 +19,8 @@
 //! - SELECT, GET DATA, PUT DATA, VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER,
 //!   GENERAL AUTHENTICATE (RSA, ECDSA, ECDH, 3DES/AES management key), GENERATE.
 //! - YubiKey extensions: GET SERIAL (F8), GET VERSION (FD), GET METADATA (F7),
-//!   SET MANAGEMENT KEY (FF), RESET (FB), IMPORT KEY (FE), SET PIN RETRIES (FA), and
-//!   ATTEST (F9: see `attestation`).
+//!   SET MANAGEMENT KEY (FF), RESET (FB), IMPORT KEY (FE), SET PIN RETRIES (FA), MOVE KEY
+//!   (F6, its delete form only) and ATTEST (F9: see `attestation`).
 //! - The guide's policy: PIN of 6–8 printable characters, PUK of 8, 3 tries each; both
 //!   blocked means the card is dead for good until a RESET destroys every key.
 //! - A temporary-PIN flag set at personalisation: private-key operations answer `6985`
