@@ -1,6 +1,7 @@
 //! The PIV card application: one handler per instruction (SP 800-73-4 Part 2 §3), plus the
 //! YubiKey extensions that let existing tools manage the card (GET SERIAL, GET VERSION,
-//! GET METADATA, SET MANAGEMENT KEY, RESET, IMPORT KEY, SET PIN RETRIES, ATTEST).
+//! GET METADATA, SET MANAGEMENT KEY, RESET, IMPORT KEY, SET PIN RETRIES, ATTEST, and MOVE
+//! KEY's delete form).
 //!
 //! "Not found" follows a YubiKey, which yubikit and yubico-piv-tool rely on: `6A82` (file
 //! not found) for a data object or an application (GET DATA, SELECT), `6A88` (reference
