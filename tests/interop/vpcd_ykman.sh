@@ -29,6 +29,10 @@ check "info on a fresh card: tries, default-value warnings" bash -c '
 
 check "keys generate 9a ECCP256" "${YK[@]}" keys generate -m $MGMT -a ECCP256 9a "$WORK/9a.pub"
 check "keys generate 9c RSA2048" "${YK[@]}" keys generate -m $MGMT -a RSA2048 9c "$WORK/9c.pub"
+expect_fail "  ... a 9C key without the PIN is refused (sole control)" \
+    "${YK[@]}" keys generate -m $MGMT -a ECCP256 --pin-policy never 9c "$WORK/never.pub"
+check "  ... and so is a touch policy, there being nothing to touch" fails_with "6a80" \
+    "${YK[@]}" keys generate -m $MGMT -a ECCP256 --touch-policy always 9e "$WORK/touch.pub"
 check "  ... keys info reads the slot's metadata" contains "Algorithm: +ECCP256" \
     "${YK[@]}" keys info 9a
 check "  ... keys export gives the generated public key" bash -c '

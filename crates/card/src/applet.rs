@@ -654,6 +654,7 @@ impl Applet<'_> {
             Some([id]) => KeyAlgorithm::from_id(*id).ok_or(StatusWord::INCORRECT_DATA)?,
             _ => return Err(StatusWord::INCORRECT_DATA.into()),
         };
+        requested_policies_fit(&items, slot)?;
         let key = SlotPrivateKey::generate(algorithm).map_err(crypto_failed)?;
         let public_template = self.store_key(slot, &key, KeyOrigin::Generated)?;
         Ok(tlv::encode(0x7F49, &public_template))
@@ -671,6 +672,7 @@ impl Applet<'_> {
             StatusWord::CONDITIONS_NOT_SATISFIED,
         )?;
         let items = tlv::read_all(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        requested_policies_fit(&items, slot)?;
         let key = match algorithm.curve() {
             Some(_) => tlv::find(&items, 0x06)
                 .and_then(|scalar| SlotPrivateKey::from_ec_scalar(algorithm, scalar).ok()),
@@ -968,6 +970,21 @@ fn dynamic_authentication_response(tag: u8, value: &[u8]) -> Vec<u8> {
     tlv::write_length(&mut out, value.len());
     out.extend_from_slice(value);
     out
+}
+
+/// The PIN and touch policies a host may ask for in GENERATE or IMPORT KEY (YubiKey tags
+/// `AA` and `AB`, as ykman's `--pin-policy` and `--touch-policy` send them). Here the PIN
+/// policy belongs to the slot (9C: before every signature, for sole control) and there is
+/// nothing to touch: the default (00) or the slot's own policy is accepted, anything else is
+/// refused (6A80) rather than silently ignored.
+fn requested_policies_fit(items: &[tlv::Tlv<'_>], slot: KeySlot) -> Result<(), Fault> {
+    let pin_ok = match tlv::find(items, 0xAA) {
+        None | Some([0x00]) => true,
+        Some([policy]) => *policy == slot.pin_policy().metadata_byte(),
+        Some(_) => false,
+    };
+    let touch_ok = matches!(tlv::find(items, 0xAB), None | Some([0x00 | 0x01]));
+    expect(pin_ok && touch_ok, StatusWord::INCORRECT_DATA)
 }
 
 fn random_block(len: usize) -> Result<Vec<u8>, Fault> {

@@ -554,3 +554,50 @@ fn metadata_of_slots_tells_algorithm_policy_origin_and_public_key() {
         "retired slot without a key"
     );
 }
+
+/// GENERATE with YubiKey's PIN-policy (AA) and touch-policy (AB) items.
+fn generate_with_policies(card: &mut jeton_card::Card, slot: u8, policies: &str) -> u16 {
+    let control = [tlv(0x80, &[P256]), hex(policies)].concat();
+    exchange(card, &apdu([0x00, 0x47, 0x00, slot], &tlv(0xAC, &control))).sw
+}
+
+#[test]
+fn a_pin_or_touch_policy_other_than_the_slots_is_refused_not_ignored() {
+    let mut t = TestCard::factory();
+    admin(&mut t.card);
+    assert_eq!(
+        generate_with_policies(&mut t.card, 0x9C, "AA 01 03"),
+        SW_OK,
+        "always"
+    );
+    assert_eq!(
+        generate_with_policies(&mut t.card, 0x9A, "AA 01 02 AB 01 01"),
+        SW_OK
+    );
+    assert_eq!(
+        generate_with_policies(&mut t.card, 0x9E, "AA 01 00 AB 01 00"),
+        SW_OK
+    );
+    assert_eq!(
+        generate_with_policies(&mut t.card, 0x9C, "AA 01 01"),
+        0x6A80,
+        "a 9C key that needs no PIN would break sole control"
+    );
+    assert_eq!(
+        generate_with_policies(&mut t.card, 0x9A, "AB 01 02"),
+        0x6A80,
+        "no touch"
+    );
+    let item = tlv(0x06, &[0x42; 32]);
+    let mut import = [item, hex("AA 01 01")].concat();
+    assert_eq!(
+        exchange(&mut t.card, &apdu([0x00, 0xFE, P256, 0x9D], &import)).sw,
+        0x6A80,
+        "9D needs the PIN once"
+    );
+    import.truncate(34);
+    assert_eq!(
+        exchange(&mut t.card, &apdu([0x00, 0xFE, P256, 0x9D], &import)).sw,
+        SW_OK
+    );
+}
