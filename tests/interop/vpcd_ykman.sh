@@ -119,12 +119,13 @@ check "  ... no key in 9d any more" fails_with "No key stored in slot" "${YK[@]}
 # A card as the provider hands it over: the PIN received by SMS is temporary.
 stop_pid "$SERVE"
 TEMPORARY=20000042
-"$J" card create --serial $TEMPORARY --temporary-pin >/dev/null || exit 1
+printf '735194\n735194\n' |
+    "$J" card create --serial $TEMPORARY --temporary-pin --custom-pin >/dev/null || exit 1
 start_card $TEMPORARY
 check "temporary PIN: info warns that the PIN is known to someone else" \
     contains "WARNING: Using default PIN!" "${YK[@]}" info
 check "  ... change-pin to the same PIN is refused, no try spent" bash -c '
-    out=$("$@" access change-pin -P 123456 -n 123456 2>&1) && { echo "$out"; exit 1; }
+    out=$("$@" access change-pin -P 735194 -n 735194 2>&1) && { echo "$out"; exit 1; }
     echo "$out"
     grep -q "PIN does not meet complexity requirement" <<<"$out" &&
     "$@" info | grep -qE "PIN tries remaining: +3/3"' _ "${YK[@]}"
@@ -135,7 +136,7 @@ check "  ... GET METADATA on the PIN: 05 01 01 and 88 01 01" contains \
     "< 01 01 FF 05 01 01 06 02 03 03 88 01 01" apdus "00 F7 00 80"
 check "  ... GET METADATA on the empty slot 9D: 6A88" contains "< 6A 88" apdus "00 F7 00 9D"
 check "  ... a new PIN is accepted, and the warning goes" bash -c '
-    "$@" access change-pin -P 123456 -n Chosen77 &&
+    "$@" access change-pin -P 735194 -n Chosen77 &&
     ! "$@" info | grep -q "default PIN"' _ "${YK[@]}"
 
 # ykman's reset blocks the PIN and the PUK with wrong tries, then sends RESET (00 FB), which
