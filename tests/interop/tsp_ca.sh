@@ -102,6 +102,12 @@ check "a later date never postpones it, and it is not called revoked yet" contai
     ca revoke "$OCSP_SERIAL" --reason superseded --at 2100-06-30 --ca issuing
 check "ca list --json shows the revocation" contains "\"status\": \"revoked\"" "$J" ca list --json
 check "ca crl" ca crl --out "$WORK/issuing.crl"
+# A next update outside 1..168 hours is a bad command line (exit 2), never silently clamped.
+for hours in 0 1000; do
+    check "ca crl --next-update-hours $hours is refused (exit 2) and writes nothing" bash -c '
+        printf "%s\n" "$1" | "$2" --lang en ca --operator interop crl --next-update-hours "$3" --out "$4"
+        [ $? = 2 ] && [ ! -e "$4" ]' _ "$PASS" "$J" "$hours" "$WORK/clamped.crl"
+done
 check "openssl crl -verify" contains "verify OK" openssl crl -in "$WORK/issuing.crl" \
     -CAfile "$WORK/chain.pem" -noout
 check "the CRL lists the revoked serial with its reason and invalidity date" bash -c '

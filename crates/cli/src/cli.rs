@@ -495,8 +495,8 @@ pub enum CaCommand {
         /// The CA whose CRL to sign.
         #[arg(long, default_value = "issuing")]
         ca: String,
-        /// Hours until the next CRL is due.
-        #[arg(long, default_value_t = 24)]
+        /// Hours until the next CRL is due, from 1 to 168 (a week).
+        #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=168))]
         next_update_hours: u32,
         /// Write the CRL here instead of stdout.
         #[arg(long, value_name = "FILE")]

@@ -319,7 +319,7 @@ fn french_arg(path: &str, id: &str) -> Option<&'static str> {
         ("ca crl", "ca") => "L'AC dont signer la LCR (par défaut : issuing)",
         ("ca issue", "out") => "Écrire le certificat (PEM) dans ce fichier au lieu de la sortie standard",
         ("ca crl", "out") => "Écrire la LCR dans ce fichier au lieu de la sortie standard",
-        ("ca crl", "next_update_hours") => "Heures avant la prochaine LCR (par défaut : 24)",
+        ("ca crl", "next_update_hours") => "Heures avant la prochaine LCR, de 1 à 168 (une semaine ; par défaut : 24)",
         ("ca revoke", "serial") => "Le numéro de série en hexadécimal (tel que l'affiche `openssl x509 -noout -serial`)",
         ("ca revoke", "reason") => "unspecified, key-compromise, ca-compromise, affiliation-changed, superseded, cessation-of-operation, privilege-withdrawn, aa-compromise",
         ("ca revoke", "at") => "À partir de quand : 2026-12-31, 2026-12-31T18:00:00Z ou @HEUREUNIX (par défaut : maintenant)",

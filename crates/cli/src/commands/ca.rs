@@ -502,7 +502,7 @@ fn crl(
     let record = p.runtime.block_on(provider_ca::publish_crl(
         &p.store,
         &loaded,
-        Duration::from_secs(3600 * u64::from(next_update_hours.clamp(1, 24 * 7))),
+        Duration::from_secs(3600 * u64::from(next_update_hours)),
         actor,
     ))?;
     let entries = p
