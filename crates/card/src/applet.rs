@@ -52,6 +52,10 @@ const NEW_PIN_REFUSED: StatusWord = StatusWord::CONDITIONS_NOT_SATISFIED;
 /// sends in this range): the temporary-PIN flag, and the weak-PIN policy.
 const TAG_METADATA_TEMPORARY_PIN: u32 = 0x88;
 const TAG_METADATA_REFUSE_WEAK_PINS: u32 = 0x89;
+/// And 8A: a tag of the PIN's current wrap (8 bytes of a hash over it), new at each change
+/// or unblock, so that a host which remembers a PIN can tell it is stale without spending
+/// a try. The wrap is salted: this says nothing about the PIN.
+const TAG_METADATA_PIN_WRAP: u32 = 0x8A;
 
 const INS_VERIFY: u8 = 0x20;
 const INS_CHANGE_REFERENCE: u8 = 0x24;
@@ -741,6 +745,8 @@ impl Applet<'_> {
                     TAG_METADATA_REFUSE_WEAK_PINS,
                     &[u8::from(self.state.refuse_weak_pins)],
                 );
+                let wrap = crypto::sha256(&[&self.state.pin_wrap]);
+                tlv::write(&mut out, TAG_METADATA_PIN_WRAP, &wrap[..8]);
             }
             slot::PUK_REFERENCE => {
                 let counter = self.state.puk;

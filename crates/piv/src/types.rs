@@ -658,6 +658,9 @@ pub struct Metadata {
     pub temporary: Option<bool>,
     /// Tag 89, Jeton's, on the PIN: the card refuses weak new PINs (the provider's policy).
     pub refuses_weak_pins: Option<bool>,
+    /// Tag 8A, Jeton's, on the PIN: changes whenever the PIN does (changed or unblocked),
+    /// so a host that remembers the PIN knows it is stale without spending a try.
+    pub wrap_tag: Option<[u8; 8]>,
 }
 
 impl Metadata {
@@ -672,6 +675,7 @@ impl Metadata {
             retries: None,
             temporary: None,
             refuses_weak_pins: None,
+            wrap_tag: None,
         };
         let tlvs = tlv::parse_all(bytes)?;
         for t in &tlvs {
@@ -703,13 +707,16 @@ impl Metadata {
                 (0x05, [flag]) => metadata.is_default = Some(*flag != 0),
                 (0x88, [flag]) => metadata.temporary = Some(*flag != 0),
                 (0x89, [flag]) => metadata.refuses_weak_pins = Some(*flag != 0),
+                (0x8A, value) if value.len() == 8 => {
+                    metadata.wrap_tag = value.try_into().ok();
+                }
                 (0x06, [max, remaining]) => {
                     metadata.retries = Some(RetryCounter {
                         remaining: *remaining,
                         max: *max,
                     })
                 }
-                (0x01 | 0x02 | 0x03 | 0x05 | 0x06 | 0x88 | 0x89, _) => {
+                (0x01 | 0x02 | 0x03 | 0x05 | 0x06 | 0x88 | 0x89 | 0x8A, _) => {
                     return Err(Error::MalformedResponse("metadata field of the wrong size"))
                 }
                 _ => {}
