@@ -11,6 +11,9 @@
 //! crl_interval_secs = 60     # a revocation is on a published CRL within this time
 //! crl_validity_secs = 86400  # nextUpdate − thisUpdate of CRLs (EN 319 411-1 CSS-6.3.9-05)
 //! ocsp_validity_secs = 14400 # nextUpdate − thisUpdate of OCSP responses
+//! header_read_timeout_secs = 5 # a request's head must arrive within this time
+//! idle_timeout_secs = 15     # a kept-alive connection waits this long for its next request
+//! max_connections = 10000    # open connections (default: what the descriptor limit allows)
 //! [server.keys]              # key references instead of those the store records
 //! issuing = "pkcs11:token=ca;id=%01"
 //! ```
@@ -28,6 +31,14 @@
 //! | `request_timeout_secs` | 1 – 300 | 10 |
 //! | `max_body_bytes` | 1 024 – 1 048 576 | 65 536 |
 //! | `tsa_accuracy_ms` | 1 – 1 000 (EN 319 421: one second or better) | 1 000 |
+//! | `header_read_timeout_secs` | 1 – 60 | 5 |
+//! | `idle_timeout_secs` | 1 – 3 600 | 15 |
+//! | `max_connections` | 16 – 1 000 000, and at most what the file-descriptor limit allows | that limit less a reserve |
+//!
+//! The header-read timeout runs from the connection's start, and from the first byte of each
+//! later request; the idle timeout from the end of a response until the next request begins
+//! (or while a client does not read its response). At `max_connections`, the oldest
+//! connections that have not sent a complete request are closed to make room.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -79,7 +90,7 @@ pub enum ConfigError {
 }
 
 /// The range of every numeric setting: (name, smallest, largest).
-pub const BOUNDS: [(&str, u64, u64); 8] = [
+pub const BOUNDS: [(&str, u64, u64); 11] = [
     ("crl_interval_secs", 1, 43_200),
     ("crl_validity_secs", 60, 604_800),
     ("ocsp_validity_secs", 60, 604_800),
@@ -88,6 +99,9 @@ pub const BOUNDS: [(&str, u64, u64); 8] = [
     ("request_timeout_secs", 1, 300),
     ("max_body_bytes", 1_024, 1_048_576),
     ("tsa_accuracy_ms", 1, 1_000),
+    ("header_read_timeout_secs", 1, 60),
+    ("idle_timeout_secs", 1, 3_600),
+    ("max_connections", 16, 1_000_000),
 ];
 
 /// Refuses `value` outside the range [`BOUNDS`] gives `setting`.
@@ -141,6 +155,13 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// Largest request body.
     pub max_body: usize,
+    /// A request's head must be complete within this time of the connection's start or of
+    /// its first byte.
+    pub header_read_timeout: Duration,
+    /// A connection with no request in progress is closed after this long.
+    pub idle_timeout: Duration,
+    /// Open connections at most; None: what the file-descriptor limit allows.
+    pub max_connections: Option<usize>,
 }
 
 #[derive(Deserialize, Default)]
@@ -167,6 +188,9 @@ struct Section {
     poll_interval_ms: Option<u64>,
     request_timeout_secs: Option<u64>,
     max_body_bytes: Option<u64>,
+    header_read_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    max_connections: Option<u64>,
 }
 
 /// EN 319 421 best-practices-ts-policy, when none is configured.
@@ -293,6 +317,19 @@ impl ServerConfig {
             "tsa_accuracy_ms",
             s.tsa_accuracy_ms.unwrap_or(1000),
         )?);
+        // No default here: the one that fits the descriptor limit is known only at start.
+        let max_connections = match (env("JETON_SERVER_MAX_CONNECTIONS"), s.max_connections) {
+            (None, None) => None,
+            _ => Some(
+                usize::try_from(number(
+                    "max_connections",
+                    "JETON_SERVER_MAX_CONNECTIONS",
+                    s.max_connections,
+                    0,
+                )?)
+                .unwrap_or(usize::MAX),
+            ),
+        };
         let config = ServerConfig {
             listen,
             cas: s.cas,
@@ -342,6 +379,19 @@ impl ServerConfig {
                 s.max_body_bytes.unwrap_or(64 * 1024),
             )?)
             .unwrap_or(usize::MAX),
+            header_read_timeout: secs(
+                "header_read_timeout_secs",
+                "JETON_SERVER_HEADER_READ_TIMEOUT_SECS",
+                s.header_read_timeout_secs,
+                5,
+            )?,
+            idle_timeout: secs(
+                "idle_timeout_secs",
+                "JETON_SERVER_IDLE_TIMEOUT_SECS",
+                s.idle_timeout_secs,
+                15,
+            )?,
+            max_connections,
         };
         if config.crl_interval * 2 > config.crl_validity {
             return Err(invalid(
@@ -445,5 +495,17 @@ mod tests {
         let env = |name: &str| (name == "JETON_SERVER_POLL_INTERVAL_MS").then(|| "1".to_owned());
         let error = ServerConfig::parse("", env).unwrap_err();
         assert!(error.to_string().contains("poll_interval_ms"), "{error}");
+    }
+
+    #[test]
+    fn connection_settings_default_to_short_timeouts_and_the_descriptor_limit() {
+        let c = ServerConfig::parse(PROVIDER, no_env).unwrap();
+        assert_eq!(c.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(c.idle_timeout, Duration::from_secs(15));
+        assert_eq!(c.max_connections, None);
+        let env = |name: &str| (name == "JETON_SERVER_MAX_CONNECTIONS").then(|| "500".to_owned());
+        let c = ServerConfig::parse("[server]\nheader_read_timeout_secs = 2\n", env).unwrap();
+        assert_eq!(c.header_read_timeout, Duration::from_secs(2));
+        assert_eq!(c.max_connections, Some(500));
     }
 }

@@ -14,6 +14,10 @@
 //! replaces the pre-signed responses of a revoked certificate at once; a request that finds
 //! no fresh pre-signed response reads the store itself.
 //!
+//! Connections are served by hyper with a header-read timeout, an idle timeout and a cap
+//! ([`listener`]): idle or half-sent connections make room for real requests instead of
+//! taking the server off the air; SIGTERM ends it within a second.
+//!
 //! What it is not: the CA's operations (`jeton ca …`, in [`crate::store`]) or the
 //! registration portal.
 
@@ -21,6 +25,7 @@ pub mod config;
 mod crl;
 pub mod database;
 mod http;
+pub mod listener;
 mod presigned;
 pub mod records;
 mod services;
@@ -66,9 +71,6 @@ pub enum ServerError {
         /// Why.
         error: std::io::Error,
     },
-    /// Serving stopped on an I/O error.
-    #[error("serving: {0}")]
-    Serve(std::io::Error),
 }
 
 impl From<jeton_pki::ocsp::ResponseError> for ServerError {
@@ -96,6 +98,13 @@ pub struct Timing {
     pub request_timeout: Duration,
     /// Largest request body.
     pub max_body: usize,
+    /// A request's head must arrive within this time of the connection's start or of its
+    /// first byte.
+    pub header_read_timeout: Duration,
+    /// A connection with no request in progress is closed after this long.
+    pub idle_timeout: Duration,
+    /// Open connections at most; None: what the file-descriptor limit allows.
+    pub max_connections: Option<usize>,
 }
 
 impl From<&ServerConfig> for Timing {
@@ -106,6 +115,9 @@ impl From<&ServerConfig> for Timing {
             resync_interval: c.resync_interval,
             request_timeout: c.request_timeout,
             max_body: c.max_body,
+            header_read_timeout: c.header_read_timeout,
+            idle_timeout: c.idle_timeout,
+            max_connections: c.max_connections,
         }
     }
 }
@@ -131,9 +143,12 @@ impl<S: StatusRecords> Server<S> {
     }
 
     /// Binds `address` (port 0: any free port). Returns the listener and its real address.
+    /// The soft file-descriptor limit is raised to the hard limit first, and the listen
+    /// backlog is the number of connections that fit in it.
     pub async fn bind(address: SocketAddr) -> Result<(TcpListener, SocketAddr), ServerError> {
-        let listener = TcpListener::bind(address)
-            .await
+        let fitting = listener::connections_fitting(listener::descriptor_limit());
+        let backlog = u32::try_from(fitting).unwrap_or(u32::MAX);
+        let listener = listener::bind(address, backlog)
             .map_err(|error| ServerError::Listen { address, error })?;
         let bound = listener
             .local_addr()
@@ -142,8 +157,9 @@ impl<S: StatusRecords> Server<S> {
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes the requests in
-    /// flight and returns. The background work (pre-signing, following revocations,
-    /// publishing CRLs) runs as long as this does.
+    /// flight within [`listener::SHUTDOWN_GRACE`] and returns. The background work
+    /// (pre-signing, following revocations, publishing CRLs) runs as long as this does, and
+    /// is not waited for: a resync on a blocking thread is the runtime's to drop.
     pub async fn run(
         self,
         listener: TcpListener,
@@ -158,14 +174,36 @@ impl<S: StatusRecords> Server<S> {
                 crl_max_age: self.timing.crl_interval,
             },
         );
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(ServerError::Serve);
+        listener::serve(listener, router, self.connection_limits(), shutdown).await;
         for task in background {
             task.abort();
         }
-        served
+        Ok(())
+    }
+
+    /// The configured cap, within what the file-descriptor limit allows.
+    fn connection_limits(&self) -> listener::ConnectionLimits {
+        let descriptors = listener::descriptor_limit();
+        let fitting = listener::connections_fitting(descriptors);
+        let max_connections = match self.timing.max_connections {
+            Some(wanted) if wanted > fitting => {
+                tracing::warn!(
+                    max_connections = wanted,
+                    descriptors,
+                    "max_connections does not fit in the file-descriptor limit; using {fitting}"
+                );
+                fitting
+            }
+            Some(wanted) => wanted,
+            None => fitting,
+        };
+        tracing::info!(max_connections, "connection cap");
+        listener::ConnectionLimits {
+            header_read_timeout: self.timing.header_read_timeout,
+            idle_timeout: self.timing.idle_timeout,
+            max_connections,
+            shutdown_grace: listener::SHUTDOWN_GRACE,
+        }
     }
 
     fn start_background(&self) -> Vec<JoinHandle<()>> {
