@@ -26,11 +26,12 @@
 //! | `crl_interval_secs` | 1 – 43 200, and at most half of `crl_validity_secs` | 60 |
 //! | `crl_validity_secs` | 60 – 604 800 (one week) | 86 400 |
 //! | `ocsp_validity_secs` | 60 – 604 800 | 14 400 |
-//! | `resync_interval_secs` | 1 – 3 600 | 30 |
+//! | `resync_interval_secs` (how often issuance by other processes is followed, from a cursor) | 1 – 3 600 | 1 |
 //! | `poll_interval_ms` | 10 – 60 000 | 250 |
 //! | `request_timeout_secs` | 1 – 300 | 10 |
 //! | `max_body_bytes` | 1 024 – 1 048 576 | 65 536 |
 //! | `tsa_accuracy_ms` | 1 – 1 000 (EN 319 421: one second or better) | 1 000 |
+//! | `crl_keep` | 1 – 100 000 CRLs kept in the database per CA; older ones are archived to `crl_archive_dir` (default: `crl-archive` beside the SQLite database; on PostgreSQL, none unless set: nothing is pruned) | 10 |
 //! | `header_read_timeout_secs` | 1 – 60 | 5 |
 //! | `idle_timeout_secs` | 1 – 3 600 | 15 |
 //! | `max_connections` | 16 – 1 000 000, and at most what the file-descriptor limit allows | that limit less a reserve |
@@ -90,7 +91,7 @@ pub enum ConfigError {
 }
 
 /// The range of every numeric setting: (name, smallest, largest).
-pub const BOUNDS: [(&str, u64, u64); 11] = [
+pub const BOUNDS: [(&str, u64, u64); 12] = [
     ("crl_interval_secs", 1, 43_200),
     ("crl_validity_secs", 60, 604_800),
     ("ocsp_validity_secs", 60, 604_800),
@@ -99,6 +100,7 @@ pub const BOUNDS: [(&str, u64, u64); 11] = [
     ("request_timeout_secs", 1, 300),
     ("max_body_bytes", 1_024, 1_048_576),
     ("tsa_accuracy_ms", 1, 1_000),
+    ("crl_keep", 1, 100_000),
     ("header_read_timeout_secs", 1, 60),
     ("idle_timeout_secs", 1, 3_600),
     ("max_connections", 16, 1_000_000),
@@ -155,6 +157,11 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// Largest request body.
     pub max_body: usize,
+    /// CRLs kept in the database per CA (the newest); older ones are archived.
+    pub crl_keep: usize,
+    /// Where pruned CRLs are archived; None: beside the SQLite database (PostgreSQL: none,
+    /// nothing pruned).
+    pub crl_archive: Option<PathBuf>,
     /// A request's head must be complete within this time of the connection's start or of
     /// its first byte.
     pub header_read_timeout: Duration,
@@ -188,6 +195,8 @@ struct Section {
     poll_interval_ms: Option<u64>,
     request_timeout_secs: Option<u64>,
     max_body_bytes: Option<u64>,
+    crl_keep: Option<u64>,
+    crl_archive_dir: Option<String>,
     header_read_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
     max_connections: Option<u64>,
@@ -360,7 +369,7 @@ impl ServerConfig {
                 "resync_interval_secs",
                 "JETON_SERVER_RESYNC_INTERVAL_SECS",
                 s.resync_interval_secs,
-                30,
+                1,
             )?,
             poll_interval: Duration::from_millis(number(
                 "poll_interval_ms",
@@ -379,6 +388,9 @@ impl ServerConfig {
                 s.max_body_bytes.unwrap_or(64 * 1024),
             )?)
             .unwrap_or(usize::MAX),
+            crl_keep: usize::try_from(number("crl_keep", "JETON_SERVER_CRL_KEEP", s.crl_keep, 10)?)
+                .unwrap_or(usize::MAX),
+            crl_archive: s.crl_archive_dir.map(PathBuf::from),
             header_read_timeout: secs(
                 "header_read_timeout_secs",
                 "JETON_SERVER_HEADER_READ_TIMEOUT_SECS",

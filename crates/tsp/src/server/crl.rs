@@ -13,7 +13,7 @@ use jeton_pki::{build_crl, CrlInfo, NextUpdate, Revocation};
 use x509_cert::crl::CertificateList;
 
 use super::records::{StatusRecords, StoredCrl};
-use super::services::Services;
+use super::services::{HeldCrl, Services};
 use super::ServerError;
 
 /// When CRLs are published.
@@ -61,8 +61,22 @@ impl Publisher {
                     Some(next_revocation.map_or(r.revoked_at, |t| t.min(r.revoked_at)));
             }
         }
-        let latest = services.records.latest_crl(&ca.name).await?;
-        let needed = match &latest {
+        // What the database holds now (another process may have published), without its
+        // DER; the DER is read only when it is newer than the one held in memory.
+        let latest = services.records.latest_crl_meta(&ca.name).await?;
+        let held = match (ca.held_crl(), latest) {
+            (Some(h), Some(l)) if h.number >= l.number => Some(h),
+            (_, Some(_)) => match services.records.latest_crl(&ca.name).await? {
+                Some(crl) => {
+                    let crl = Arc::new(HeldCrl::of(crl));
+                    ca.hold_crl(Arc::clone(&crl));
+                    Some(crl)
+                }
+                None => None,
+            },
+            (_, None) => None,
+        };
+        let needed = match &held {
             None => true,
             Some(crl) => {
                 let listed = match self.counted {
@@ -118,6 +132,15 @@ impl Publisher {
         };
         services.records.save_crl(&ca.name, &stored).await?;
         self.counted = Some((number, count));
+        ca.hold_crl(Arc::new(HeldCrl::of(stored)));
+        // Older CRLs leave the database (archived first): 48 MB each at a million entries.
+        match services.records.prune_crls(&ca.name).await {
+            Ok(pruned) if !pruned.is_empty() => {
+                tracing::info!(ca = %ca.name, count = pruned.len(), "old CRLs archived")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(ca = %ca.name, error = %e, "archiving old CRLs failed"),
+        }
         Ok(Round {
             published: Some(number),
             next_revocation,

@@ -2,6 +2,7 @@
 //! answers, and the services set up from the CAs, responders and TSA it records.
 
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use der::Decode;
@@ -9,10 +10,13 @@ use jeton_pki::Certificate;
 use tokio::sync::{broadcast, mpsc, Mutex};
 use x509_cert::serial_number::SerialNumber;
 
-use super::records::{Issued, RecordsError, RevocationEvent, StatusRecords, StoredCrl};
+use super::records::{
+    CertCursor, CrlMeta, Issued, RecordsError, RevocationEvent, StatusRecords, StoredCrl,
+};
 use super::services::{CaService, Services, TsaService};
 use super::{ServerConfig, ServerError};
-use crate::ca::{load_key, KeyRef};
+use crate::ca::{load_key, role_of, KeyRef};
+use crate::keys::RoleSecrets;
 use crate::store::{Actor, CaRecord, CrlRecord, Serial, Status, Store, StoreError};
 
 /// Who the audit log names for what the server does (publishing CRLs).
@@ -26,6 +30,7 @@ pub struct DatabaseRecords {
     store: Store,
     poll_interval: Duration,
     tsa_serials: Mutex<Range<u64>>,
+    crl_archive: Option<(PathBuf, usize)>,
 }
 
 impl DatabaseRecords {
@@ -35,8 +40,45 @@ impl DatabaseRecords {
             store,
             poll_interval,
             tsa_serials: Mutex::new(0..0),
+            crl_archive: None,
         }
     }
+
+    /// Keeps the newest `keep` CRLs of each CA in the database; older ones are archived as
+    /// files in `dir` first (`{ca}-{number}.crl`, mode 0600). Without it nothing is pruned.
+    pub fn with_crl_archive(mut self, dir: PathBuf, keep: usize) -> Self {
+        self.crl_archive = Some((dir, keep));
+        self
+    }
+
+    /// The store read.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// Writes `der` to `dir/name`, mode 0600, so that a crash leaves the file whole or absent:
+/// a temporary file written and synced, renamed, the folder synced.
+fn archive_file(dir: &Path, name: &str, der: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let path = dir.join(name);
+    let temporary = dir.join(format!(".{name}.tmp"));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&temporary)?;
+    file.write_all(der)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temporary, &path)?;
+    std::fs::File::open(dir)?.sync_all()
 }
 
 fn unavailable(e: StoreError) -> RecordsError {
@@ -98,28 +140,28 @@ impl StatusRecords for DatabaseRecords {
         })
     }
 
-    async fn all_issued(&self, ca: &str) -> Result<Vec<Issued>, RecordsError> {
-        let revocations = self
+    async fn issued_since(
+        &self,
+        ca: &str,
+        after: &CertCursor,
+        limit: u32,
+    ) -> Result<(Vec<Issued>, CertCursor), RecordsError> {
+        let rows = self
             .store
-            .revocations(Some(ca))
+            .certificates_since(ca, after, limit)
             .await
             .map_err(unavailable)?;
-        let mut revoked: std::collections::HashMap<Serial, jeton_pki::Revocation> = revocations
+        let cursor = rows
+            .last()
+            .map_or_else(|| after.clone(), |r| r.cursor.clone());
+        let issued = rows
             .into_iter()
-            .map(|r| (r.serial.clone(), r.to_crl_entry()))
-            .collect();
-        let certificates = self
-            .store
-            .certificates(Some(ca))
-            .await
-            .map_err(unavailable)?;
-        Ok(certificates
-            .into_iter()
-            .map(|c| Issued {
-                serial: c.serial.to_serial_number(),
-                revocation: revoked.remove(&c.serial),
+            .map(|r| Issued {
+                serial: r.serial.to_serial_number(),
+                revocation: r.revocation.map(|r| r.to_crl_entry()),
             })
-            .collect())
+            .collect();
+        Ok((issued, cursor))
     }
 
     async fn revoked(&self, ca: &str) -> Result<Vec<jeton_pki::Revocation>, RecordsError> {
@@ -145,6 +187,41 @@ impl StatusRecords for DatabaseRecords {
                 next_update: c.next_update,
                 der: c.der,
             }))
+    }
+
+    async fn latest_crl_meta(&self, ca: &str) -> Result<Option<CrlMeta>, RecordsError> {
+        self.store.latest_crl_meta(ca).await.map_err(unavailable)
+    }
+
+    async fn prune_crls(&self, ca: &str) -> Result<Vec<u64>, RecordsError> {
+        let Some((dir, keep)) = &self.crl_archive else {
+            return Ok(Vec::new());
+        };
+        let mut pruned = Vec::new();
+        for number in self
+            .store
+            .crls_beyond(ca, (*keep).max(1))
+            .await
+            .map_err(unavailable)?
+        {
+            // One at a time: a CRL of a million entries is 48 MB.
+            let Some(crl) = self.store.crl(ca, number).await.map_err(unavailable)? else {
+                continue;
+            };
+            let dir = dir.clone();
+            let name = format!("{ca}-{number:010}.crl");
+            // Archived (durably) before the row goes: a crash leaves a copy at least.
+            tokio::task::spawn_blocking(move || archive_file(&dir, &name, &crl.der))
+                .await
+                .map_err(|e| RecordsError(format!("archiving CRL {number}: {e}")))?
+                .map_err(|e| RecordsError(format!("archiving CRL {number}: {e}")))?;
+            self.store
+                .delete_crl(ca, number)
+                .await
+                .map_err(unavailable)?;
+            pruned.push(number);
+        }
+        Ok(pruned)
     }
 
     async fn next_crl_number(&self, ca: &str) -> Result<u64, RecordsError> {
@@ -249,18 +326,19 @@ fn certificate(record: &CaRecord) -> Result<Certificate, ServerError> {
 }
 
 /// The services for the CAs, responders and TSA recorded in `store`, as `config` selects
-/// them, their keys opened with `secret` (the passphrase of key files or the token's PIN): every issuing CA (each answered by the delegated responder it issued, if any, else
-/// by its own key) and the TSA.
+/// them, each key opened with its role's secret in `secrets` (the passphrase of its key
+/// file or the token's PIN): every issuing CA (each answered by the delegated responder it
+/// issued, if any, else by its own key) and the TSA.
 pub async fn services(
     store: Store,
     config: &ServerConfig,
-    secret: &[u8],
+    secrets: &RoleSecrets,
 ) -> Result<Services<DatabaseRecords>, ServerError> {
     let records = store.cas().await?;
     let open = |r: &CaRecord| {
         let text = config.keys.get(&r.name).unwrap_or(&r.key_ref);
         KeyRef::parse(text)
-            .and_then(|key_ref| load_key(&key_ref, secret))
+            .and_then(|key_ref| load_key(&key_ref, secrets.get(role_of(r)?)?))
             .map_err(|e| ServerError::Setup(format!("the key of `{}`: {e}", r.name)))
     };
     let wanted: Vec<&CaRecord> = match &config.cas {
@@ -310,9 +388,15 @@ pub async fn services(
         )?),
         None => None,
     };
-    Ok(Services {
-        records: DatabaseRecords::new(store, config.poll_interval),
-        cas,
-        tsa,
-    })
+    // Pruned CRLs go to the provider folder, beside the database (or where configured).
+    let archive = config.crl_archive.clone().or_else(|| {
+        store
+            .sqlite_path()
+            .and_then(|p| p.parent().map(|d| d.join("crl-archive")))
+    });
+    let mut records = DatabaseRecords::new(store, config.poll_interval);
+    if let Some(dir) = archive {
+        records = records.with_crl_archive(dir, config.crl_keep);
+    }
+    Ok(Services { records, cas, tsa })
 }

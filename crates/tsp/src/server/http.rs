@@ -17,7 +17,7 @@ use jeton_pki::timestamp;
 
 use super::presigned::Presigned;
 use super::records::StatusRecords;
-use super::services::{OcspAnswer, Services};
+use super::services::{HeldCrl, OcspAnswer, Services};
 
 /// `application/ocsp-request` (RFC 6960 Appendix A.1).
 pub const OCSP_REQUEST: &str = "application/ocsp-request";
@@ -211,22 +211,48 @@ async fn crl<S: StatusRecords>(
     let Some(name) = file.strip_suffix(".crl") else {
         return not_found("CRLs are at /crl/{ca}.crl");
     };
-    if app.services.ca(name).is_none() {
+    let Some(ca) = app.services.ca(name) else {
         return not_found("no such CA here");
-    }
-    let crl = match app.services.records.latest_crl(name).await {
-        Ok(Some(crl)) => crl,
-        Ok(None) => return not_found("this CA has published no CRL yet"),
-        Err(_) => return unavailable(),
     };
-    let etag = format!("\"crl-{}\"", crl.number);
-    let mut response = if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
-    {
+    // The latest CRL is held in memory: conditional requests and downloads alike are
+    // answered without a database read (the publisher keeps it current).
+    let crl = match ca.held_crl() {
+        Some(crl) => crl,
+        None => match app.services.records.latest_crl(name).await {
+            Ok(Some(crl)) => {
+                let crl = Arc::new(HeldCrl::of(crl));
+                ca.hold_crl(Arc::clone(&crl));
+                crl
+            }
+            Ok(None) => return not_found("this CA has published no CRL yet"),
+            Err(_) => return unavailable(),
+        },
+    };
+    let etag = crl.etag.as_str();
+    let not_modified = match headers.get(header::IF_NONE_MATCH) {
+        // RFC 9110 §13.1.3: If-Modified-Since is ignored when If-None-Match is sent.
+        Some(v) => v
+            .to_str()
+            .is_ok_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")),
+        None => headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .is_some_and(|since| {
+                // HTTP dates are whole seconds.
+                crl.this_update
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .is_ok_and(|t| {
+                        since
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .is_ok_and(|s| t.as_secs() <= s.as_secs())
+                    })
+            }),
+    };
+    let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        body_response(StatusCode::OK, PKIX_CRL, crl.der)
+        body_response(StatusCode::OK, PKIX_CRL, crl.der.clone())
     };
     let h = response.headers_mut();
     // A newer CRL may follow a revocation within crl_interval: caches keep it no longer.
@@ -242,7 +268,7 @@ async fn crl<S: StatusRecords>(
         h.insert(header::CACHE_CONTROL, v);
     }
     h.insert(header::LAST_MODIFIED, http_date(crl.this_update));
-    if let Ok(v) = HeaderValue::from_str(&etag) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert(header::ETAG, v);
     }
     response

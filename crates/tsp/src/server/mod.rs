@@ -227,62 +227,10 @@ impl<S: StatusRecords> Server<S> {
     }
 }
 
-/// Follows revocations as they are committed and re-checks every pre-signed response every
-/// `resync` (which also signs the responses of newly issued certificates and those due).
+/// Follows revocations as they are committed and issuance from its cursor every `resync`,
+/// and re-signs responses before they go stale ([`services::background`]).
 async fn follow_revocations<S: StatusRecords>(services: Arc<Services<S>>, resync: Duration) {
-    loop {
-        // Subscribe first, then rescan: nothing committed in between is missed.
-        let feed = services.records.revocations().await;
-        resync_all(&services).await;
-        let mut feed = match feed {
-            Ok(feed) => feed,
-            Err(e) => {
-                tracing::warn!(error = %e, "no revocation feed; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        let mut next_resync = tokio::time::Instant::now() + resync;
-        loop {
-            tokio::select! {
-                event = feed.recv() => {
-                    let Some(event) = event else { break };
-                    revoked(&services, &event).await;
-                }
-                _ = tokio::time::sleep_until(next_resync) => {
-                    resync_all(&services).await;
-                    next_resync = tokio::time::Instant::now() + resync;
-                }
-            }
-        }
-        tracing::warn!("the revocation feed closed; resubscribing");
-    }
-}
-
-async fn revoked<S: StatusRecords>(services: &Arc<Services<S>>, event: &RevocationEvent) {
-    let Some(ca) = services.ca(&event.ca) else {
-        return;
-    };
-    if let Err(e) = services.refresh(ca, &event.serial).await {
-        // The stale responses are gone already: requests read the store until it answers.
-        tracing::warn!(ca = %event.ca, error = %e, "re-signing after a revocation failed");
-    }
-    ca.crl_wake.notify_one();
-    tracing::info!(ca = %event.ca, serial = %crate::store::Serial::of(&event.serial), "revocation applied");
-}
-
-async fn resync_all<S: StatusRecords>(services: &Arc<Services<S>>) {
-    for index in 0..services.cas.len() {
-        match services.resync(index).await {
-            Ok(0) => {}
-            Ok(signed) => {
-                tracing::debug!(ca = %services.cas[index].name, signed, "OCSP responses pre-signed")
-            }
-            Err(e) => {
-                tracing::warn!(ca = %services.cas[index].name, error = %e, "pre-signing failed")
-            }
-        }
-    }
+    services::background(services, resync).await
 }
 
 #[cfg(test)]

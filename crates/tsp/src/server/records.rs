@@ -8,6 +8,8 @@ use std::time::SystemTime;
 use jeton_pki::ocsp::CertState;
 use jeton_pki::Revocation;
 use tokio::sync::mpsc;
+
+pub use crate::store::{CertCursor, CrlMeta};
 use x509_cert::serial_number::SerialNumber;
 
 /// The store could not answer (database down, corrupt row…). OCSP answers `tryLater`, HTTP
@@ -85,12 +87,15 @@ pub trait StatusRecords: Send + Sync + 'static {
         serial: &SerialNumber,
     ) -> impl Future<Output = Result<Option<Issued>, RecordsError>> + Send;
 
-    /// Every certificate `ca` issued, revoked or not, expired or not (status outlives expiry,
-    /// EN 319 411-2 CSS-6.3.10-02).
-    fn all_issued(
+    /// At most `limit` certificates `ca` issued after `after` in issue order (by any
+    /// process), revoked or not, expired or not (status outlives expiry, EN 319 411-2
+    /// CSS-6.3.10-02), and where the next call resumes: a follower reads each row once.
+    fn issued_since(
         &self,
         ca: &str,
-    ) -> impl Future<Output = Result<Vec<Issued>, RecordsError>> + Send;
+        after: &CertCursor,
+        limit: u32,
+    ) -> impl Future<Output = Result<(Vec<Issued>, CertCursor), RecordsError>> + Send;
 
     /// The revocations of `ca`, those dated in the future too: what its CRLs are made of.
     fn revoked(
@@ -103,6 +108,16 @@ pub trait StatusRecords: Send + Sync + 'static {
         &self,
         ca: &str,
     ) -> impl Future<Output = Result<Option<StoredCrl>, RecordsError>> + Send;
+
+    /// The newest CRL of `ca` without its DER.
+    fn latest_crl_meta(
+        &self,
+        ca: &str,
+    ) -> impl Future<Output = Result<Option<CrlMeta>, RecordsError>> + Send;
+
+    /// Keeps the newest CRLs of `ca` (as many as configured) and archives the older ones
+    /// out of the database; returns the numbers archived.
+    fn prune_crls(&self, ca: &str) -> impl Future<Output = Result<Vec<u64>, RecordsError>> + Send;
 
     /// Allocates the next cRLNumber of `ca` (strictly increasing, unique across processes).
     fn next_crl_number(&self, ca: &str) -> impl Future<Output = Result<u64, RecordsError>> + Send;

@@ -1,8 +1,10 @@
 //! The status services behind the HTTP routes: OCSP (pre-signed or live), CRLs, CA
 //! certificates and time-stamps, over a [`StatusRecords`].
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use der::asn1::{Null, OctetString};
 use der::{Any, Encode};
@@ -13,9 +15,52 @@ use spki::AlgorithmIdentifierOwned;
 use x509_cert::serial_number::SerialNumber;
 use x509_ocsp::CertId;
 
-use super::presigned::{Cache, Presigned, PRESIGNED_HASHES};
-use super::records::{Issued, StatusRecords};
+use super::presigned::{Cache, Due, Entry, Negative, Presigned, Signed, PRESIGNED_HASHES};
+use super::records::{Issued, StatusRecords, StoredCrl};
 use super::ServerError;
+use crate::store::CertCursor;
+
+/// CertIDs answered in one request. RFC 5019 clients send one; OpenSSL, NSS and the PKCS#11
+/// module ask about a chain at most a few long. Each CertID that is not pre-signed may cost a
+/// database read and makes the live signature's response longer, so a request for many
+/// (`jeton_pki::ocsp::MAX_CERT_IDS`, 100, is the parser's DER-level bound) would make one
+/// request cost a hundred: above this the request is malformedRequest (RFC 6960 §2.3).
+pub const MAX_CERT_IDS: usize = 10;
+
+/// Never-issued serials remembered, per generation (two are kept): 2 × 50,000 × ~60 octets.
+pub const NEGATIVE_CAPACITY: usize = 50_000;
+
+/// Certificates read from the store per query while following issuance.
+const PAGE: u32 = 20_000;
+
+/// The latest CRL of a CA, held for GET: its ETag and Last-Modified are checked against the
+/// request before anything else.
+#[derive(Debug)]
+pub struct HeldCrl {
+    /// cRLNumber.
+    pub number: u64,
+    /// thisUpdate (Last-Modified).
+    pub this_update: SystemTime,
+    /// nextUpdate (Expires).
+    pub next_update: Option<SystemTime>,
+    /// The DER, shared by every response.
+    pub der: bytes::Bytes,
+    /// The strong ETag, quoted.
+    pub etag: String,
+}
+
+impl HeldCrl {
+    /// From a stored CRL.
+    pub fn of(crl: StoredCrl) -> HeldCrl {
+        HeldCrl {
+            number: crl.number,
+            this_update: crl.this_update,
+            next_update: crl.next_update,
+            etag: format!("\"crl-{}\"", crl.number),
+            der: bytes::Bytes::from(crl.der),
+        }
+    }
+}
 
 /// One CA the server answers for: its certificate, its OCSP responder and CRL key, and its
 /// pre-signed responses.
@@ -31,6 +76,14 @@ pub struct CaService {
     issuer_hashes: Vec<(HashAlg, OctetString, OctetString)>,
     /// The pre-signed responses.
     pub cache: Cache,
+    /// Serials the store said were never issued.
+    pub negative: Negative,
+    /// Where following issuance resumes.
+    cursor: tokio::sync::Mutex<CertCursor>,
+    /// Every certificate read once and pre-signed.
+    ready: AtomicBool,
+    /// The latest CRL, for GET.
+    crl: RwLock<Option<Arc<HeldCrl>>>,
     /// Wakes the CRL publisher when a revocation of this CA is seen.
     pub crl_wake: tokio::sync::Notify,
     validity: Duration,
@@ -52,6 +105,11 @@ impl CaService {
         validity: Duration,
     ) -> Result<Self, ServerError> {
         let certificate_der = bytes::Bytes::from(certificate.to_der()?);
+        // Every response carries the delegated responder's certificate: held once.
+        let shared = match &ocsp {
+            Some((cert, _)) => bytes::Bytes::from(cert.to_der()?),
+            None => bytes::Bytes::new(),
+        };
         if ca_signer.public_key() != certificate.tbs_certificate.subject_public_key_info {
             return Err(ServerError::Setup(format!(
                 "the key configured for CA `{name}` is not its certificate's"
@@ -94,7 +152,11 @@ impl CaService {
             crl_signer,
             responder,
             issuer_hashes,
-            cache: Cache::default(),
+            cache: Cache::new(shared),
+            negative: Negative::new(NEGATIVE_CAPACITY),
+            cursor: tokio::sync::Mutex::new(CertCursor::START),
+            ready: AtomicBool::new(false),
+            crl: RwLock::new(None),
             crl_wake: tokio::sync::Notify::new(),
             validity,
         })
@@ -125,71 +187,159 @@ impl CaService {
         })
     }
 
-    /// Signs the pre-signed response for `serial` in `hash` from `issued` as read with
-    /// `ticket`, and puts it in the cache. None for a hash that is not pre-signed.
+    /// Whether every certificate has been read once and pre-signed.
+    pub fn ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
+    /// The latest CRL held, if any.
+    pub fn held_crl(&self) -> Option<Arc<HeldCrl>> {
+        self.crl.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Holds `crl` unless a newer one is held already.
+    pub fn hold_crl(&self, crl: Arc<HeldCrl>) {
+        let mut held = self.crl.write().unwrap_or_else(|e| e.into_inner());
+        if held.as_ref().is_none_or(|h| h.number < crl.number) {
+            *held = Some(crl);
+        }
+    }
+
+    /// Signs the responses for `issued` in every pre-signed hash, as read with `ticket`.
     pub fn presign(
+        &self,
+        issued: &Issued,
+        ticket: u64,
+        now: SystemTime,
+    ) -> Result<Entry, ServerError> {
+        let state = issued.state_at(now);
+        let mut responses = Vec::with_capacity(PRESIGNED_HASHES.len());
+        for hash in PRESIGNED_HASHES {
+            let id = self
+                .cert_id(hash, &issued.serial)
+                .ok_or_else(|| ServerError::Sign(format!("no CertID in {hash:?}")))?;
+            let basic = self.responder.sign(&[(id, state)], None, now)?;
+            let der = OcspResponse::successful(basic)?.to_der()?;
+            responses.push(Signed::new(&der, self.cache.shared()));
+        }
+        let Ok(responses) = <[Signed; 2]>::try_from(responses) else {
+            return Err(ServerError::Sign("pre-signed hashes".into()));
+        };
+        let next_update = now + self.validity;
+        let pending = issued.changes_after(now);
+        // Re-signed between a quarter and a half of the validity: spread, so that responses
+        // signed together do not all fall due together.
+        let quarter = self.validity / 4;
+        let jitter = quarter.mul_f64(unit_random(issued.serial.as_bytes(), now));
+        Ok(Entry {
+            responses,
+            this_update: now,
+            next_update,
+            fresh_until: pending.map_or(next_update, |t| t.min(next_update)),
+            refresh_at: now + self.validity / 2 - jitter,
+            state,
+            pending: pending.and(issued.revocation.clone()).map(Box::new),
+            ticket,
+        })
+    }
+
+    /// Signs and holds `issued`'s responses; the response in `hash` as now held.
+    pub fn presign_one(
         &self,
         hash: HashAlg,
         issued: &Issued,
         ticket: u64,
         now: SystemTime,
-    ) -> Result<Option<Arc<Presigned>>, ServerError> {
-        let Some(id) = self.cert_id(hash, &issued.serial) else {
-            return Ok(None);
-        };
-        let state = issued.state_at(now);
-        let basic = self.responder.sign(&[(id, state)], None, now)?;
-        let der = OcspResponse::successful(basic)?.to_der()?;
-        let mut fresh_until = now + self.validity / 2;
-        if let Some(t) = issued.changes_after(now) {
-            fresh_until = fresh_until.min(t);
-        }
-        let etag = format!(
-            "\"{}\"",
-            hex(&HashAlg::Sha256.digest(&der).map_err(crypto)?[..16])
-        );
-        let entry = Arc::new(Presigned {
-            der: bytes::Bytes::from(der),
-            this_update: now,
-            next_update: now + self.validity,
-            fresh_until,
-            etag,
-            revoked: matches!(state, CertState::Revoked { .. }),
-            state,
-            ticket,
-        });
-        self.cache
-            .put(hash, issued.serial.as_bytes(), Arc::clone(&entry));
-        Ok(Some(entry))
+    ) -> Result<Option<Presigned>, ServerError> {
+        let entry = self.presign(issued, ticket, now)?;
+        self.cache.put(issued.serial.as_bytes(), entry);
+        Ok(self.cache.get(hash, issued.serial.as_bytes(), now))
     }
+}
 
-    /// Pre-signs every hash of `issued` unless a fresh response with the same state is held.
-    pub fn presign_all(
-        &self,
-        issued: &Issued,
-        ticket: u64,
-        now: SystemTime,
-    ) -> Result<usize, ServerError> {
-        let revoked = matches!(issued.state_at(now), CertState::Revoked { .. });
-        let fresh = PRESIGNED_HASHES.iter().all(|h| {
-            self.cache
-                .get(*h, issued.serial.as_bytes(), now)
-                .is_some_and(|p| p.revoked == revoked && issued.changes_after(now).is_none())
-        });
-        if fresh {
-            return Ok(0);
-        }
-        for hash in PRESIGNED_HASHES {
-            self.presign(hash, issued, ticket, now)?;
-        }
-        Ok(PRESIGNED_HASHES.len())
+/// A number in [0, 1) from `serial` and `now`: jitter without a random number generator.
+fn unit_random(serial: &[u8], now: SystemTime) -> f64 {
+    static KEYS: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    let mut h = KEYS.get_or_init(Default::default).build_hasher();
+    serial.hash(&mut h);
+    now.hash(&mut h);
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// What re-signing works on: a certificate's status, the ticket it was read with, and for a
+/// re-signing the ticket of the entry it replaces.
+struct Job {
+    issued: Issued,
+    ticket: u64,
+    replaces: Option<u64>,
+}
+
+impl Job {
+    fn of_due(due: Due) -> Option<Job> {
+        let serial = SerialNumber::new(&due.serial).ok()?;
+        let revocation = match due.state {
+            CertState::Revoked {
+                at,
+                reason,
+                invalidity_date,
+            } => Some(jeton_pki::Revocation {
+                serial: serial.clone(),
+                revoked_at: at,
+                reason,
+                invalidity_date,
+            }),
+            _ => due.pending.map(|r| *r),
+        };
+        Some(Job {
+            issued: Issued { serial, revocation },
+            ticket: due.ticket,
+            replaces: Some(due.ticket),
+        })
     }
+}
+
+/// Signs `jobs` for `ca` on every core; returns the number of certificates signed.
+fn sign_all(ca: &CaService, jobs: Vec<Job>) -> Result<usize, ServerError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(jobs.len().max(1));
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let done = std::thread::scope(|scope| {
+        let workers: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut done = 0;
+                    for job in part {
+                        let now = SystemTime::now();
+                        let entry = ca.presign(&job.issued, job.ticket, now)?;
+                        let serial = job.issued.serial.as_bytes();
+                        let put = match job.replaces {
+                            Some(ticket) => ca.cache.replace(serial, ticket, entry),
+                            None => ca.cache.put(serial, entry),
+                        };
+                        done += usize::from(put);
+                    }
+                    Ok::<_, ServerError>(done)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(ServerError::Sign("a signing thread failed".into())))
+            })
+            .sum::<Result<usize, ServerError>>()
+    })?;
+    Ok(done)
 }
 
 /// What an OCSP request gets.
 pub enum OcspAnswer {
     /// A pre-signed response (cacheable by HTTP caches).
-    Presigned(Arc<Presigned>),
+    Presigned(Presigned),
     /// A response signed for this request (it has a nonce, or several CertIDs, or a hash
     /// that is not pre-signed); or an unsigned error status.
     Live(Vec<u8>),
@@ -277,8 +427,8 @@ impl<S: StatusRecords> Services<S> {
         request: Result<Request, RequestError>,
     ) -> Result<OcspAnswer, ServerError> {
         let request = match request {
-            Ok(r) => r,
-            Err(_) => {
+            Ok(r) if r.cert_ids.len() <= MAX_CERT_IDS => r,
+            _ => {
                 return Ok(OcspAnswer::Malformed(
                     OcspResponse::malformed_request().to_der()?,
                 ))
@@ -310,21 +460,27 @@ impl<S: StatusRecords> Services<S> {
             if !ca.responder.is_ours(id) {
                 return Ok(OcspAnswer::Live(OcspResponse::unauthorized().to_der()?));
             }
-            // A fresh pre-signed response knows the status as well as the store: revocations
-            // drop it first, and it expires at a revocation dated in the future.
-            let known = HashAlg::from_oid(&id.hash_algorithm.oid)
-                .and_then(|hash| ca.cache.get(hash, id.serial_number.as_bytes(), now));
-            if let Some(p) = known {
-                states.push((id.clone(), p.state));
+            let serial = id.serial_number.as_bytes();
+            // A held response knows the status as well as the store: revocations replace it
+            // first, and it expires at a revocation dated in the future.
+            if let Some(state) = ca.cache.state(serial, now) {
+                states.push((id.clone(), state));
                 records.push(None);
                 continue;
             }
+            if ca.negative.contains(serial) {
+                states.push((id.clone(), CertState::NeverIssued));
+                records.push(None);
+                continue;
+            }
+            let epoch = ca.negative.epoch();
             match self.records.issued(&ca.name, &id.serial_number).await {
                 Ok(Some(issued)) => {
                     states.push((id.clone(), issued.state_at(now)));
                     records.push(Some(issued));
                 }
                 Ok(None) => {
+                    ca.negative.insert(serial, epoch);
                     states.push((id.clone(), CertState::NeverIssued));
                     records.push(None);
                 }
@@ -332,7 +488,7 @@ impl<S: StatusRecords> Services<S> {
             }
         }
         if let (Some((hash, _)), Some(Some(issued))) = (single, records.first()) {
-            if let Some(p) = ca.presign(hash, issued, ticket, now)? {
+            if let Some(p) = ca.presign_one(hash, issued, ticket, now)? {
                 return Ok(OcspAnswer::Presigned(p));
             }
         }
@@ -347,33 +503,89 @@ impl<S: StatusRecords> Services<S> {
         ca.cache.forget(serial.as_bytes());
         let ticket = ca.cache.ticket();
         if let Some(issued) = self.records.issued(&ca.name, serial).await? {
-            let now = SystemTime::now();
-            for hash in PRESIGNED_HASHES {
-                ca.presign(hash, &issued, ticket, now)?;
-            }
+            let entry = ca.presign(&issued, ticket, SystemTime::now())?;
+            ca.cache.put(serial.as_bytes(), entry);
         }
         Ok(())
     }
 
-    /// Pre-signs what is missing, stale or changed for every certificate of `ca`. Returns the
-    /// number of responses signed.
+    /// Follows issuance from the cursor: pre-signs the certificates `ca` issued since the
+    /// last call (every one, the first time), by this process or any other, and forgets them
+    /// in the never-issued cache. Returns the number of certificates signed.
     pub async fn resync(self: &Arc<Self>, ca_index: usize) -> Result<usize, ServerError> {
         let ca = &self.cas[ca_index];
-        let ticket = ca.cache.ticket();
-        let issued = self.records.all_issued(&ca.name).await?;
-        let services = Arc::clone(self);
-        // Thousands of signatures: off the async workers.
-        tokio::task::spawn_blocking(move || {
-            let ca = &services.cas[ca_index];
-            let now = SystemTime::now();
-            let mut signed = 0;
-            for record in &issued {
-                signed += ca.presign_all(record, ticket, now)?;
+        let started = Instant::now();
+        let mut cursor = ca.cursor.lock().await;
+        let mut signed = 0;
+        loop {
+            let ticket = ca.cache.ticket();
+            let (page, next) = self.records.issued_since(&ca.name, &cursor, PAGE).await?;
+            let full = page.len() as u32 >= PAGE;
+            if page.is_empty() {
+                break;
             }
-            Ok(signed)
-        })
-        .await
-        .map_err(|e| ServerError::Setup(format!("pre-signing stopped: {e}")))?
+            ca.negative.issued(page.iter().map(|i| i.serial.as_bytes()));
+            let jobs: Vec<Job> = page
+                .into_iter()
+                .map(|issued| Job {
+                    issued,
+                    ticket,
+                    replaces: None,
+                })
+                .collect();
+            signed += self.sign(ca_index, jobs).await?;
+            *cursor = next;
+            if !full {
+                break;
+            }
+        }
+        if !ca.ready.swap(true, Ordering::SeqCst) {
+            tracing::info!(
+                ca = %ca.name,
+                certificates = ca.cache.len(),
+                seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
+                "every OCSP response pre-signed"
+            );
+        }
+        Ok(signed)
+    }
+
+    /// Re-signs the responses of `ca` due at `now` (at most `limit`), from the status they
+    /// hold; each old one is served until its replacement is in. Returns the number signed.
+    pub async fn refresh_due(
+        self: &Arc<Self>,
+        ca_index: usize,
+        now: SystemTime,
+        limit: usize,
+    ) -> Result<usize, ServerError> {
+        let due = self.cas[ca_index].cache.due(now, limit);
+        let jobs: Vec<Job> = due.into_iter().filter_map(Job::of_due).collect();
+        self.sign(ca_index, jobs).await
+    }
+
+    /// After the revocation feed was lost: every revocation of `ca` the held responses do
+    /// not show yet is applied (the feed's notices in between may be gone).
+    pub async fn recheck_revocations(&self, ca_index: usize) -> Result<usize, ServerError> {
+        let ca = &self.cas[ca_index];
+        let mut applied = 0;
+        for r in self.records.revoked(&ca.name).await? {
+            if ca.cache.known(r.serial.as_bytes()) != Some(true) {
+                self.refresh(ca, &r.serial).await?;
+                applied += 1;
+            }
+        }
+        Ok(applied)
+    }
+
+    async fn sign(self: &Arc<Self>, ca_index: usize, jobs: Vec<Job>) -> Result<usize, ServerError> {
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        let services = Arc::clone(self);
+        // Thousands of signatures: off the async workers, on every core.
+        tokio::task::spawn_blocking(move || sign_all(&services.cas[ca_index], jobs))
+            .await
+            .map_err(|e| ServerError::Setup(format!("pre-signing stopped: {e}")))?
     }
 
     /// A time-stamp for the DER `request`.
@@ -401,9 +613,122 @@ impl<S: StatusRecords> Services<S> {
     }
 }
 
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Responses re-signed per round and CA: a round takes a few seconds at most, so that the
+/// next due ones are not kept waiting behind a long batch.
+const REFRESH_BATCH: usize = 50_000;
+
+/// Aborts a task when dropped: the server's background tasks end with it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The background work on OCSP responses, for as long as the server runs: revocations
+/// applied as they are committed; issuance followed from its cursor every `resync`;
+/// responses re-signed when due.
+pub async fn background<S: StatusRecords>(services: Arc<Services<S>>, resync: Duration) {
+    let subscribed = Arc::new(tokio::sync::Notify::new());
+    let _fresh = AbortOnDrop(tokio::spawn(keep_fresh(
+        Arc::clone(&services),
+        resync,
+        Arc::clone(&subscribed),
+    )));
+    follow(services, subscribed).await
+}
+
+async fn follow<S: StatusRecords>(
+    services: Arc<Services<S>>,
+    subscribed: Arc<tokio::sync::Notify>,
+) {
+    let mut first = true;
+    let mut recheck = false;
+    loop {
+        // Subscribe first, then read: nothing committed in between is missed.
+        let feed = services.records.revocations().await;
+        if first {
+            subscribed.notify_one();
+            first = false;
+        } else if recheck {
+            for index in 0..services.cas.len() {
+                if let Err(e) = services.recheck_revocations(index).await {
+                    tracing::warn!(ca = %services.cas[index].name, error = %e, "re-checking revocations failed");
+                }
+            }
+        }
+        let mut feed = match feed {
+            Ok(feed) => feed,
+            Err(e) => {
+                tracing::warn!(error = %e, "no revocation feed; retrying");
+                recheck = true;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        while let Some(event) = feed.recv().await {
+            revoked(&services, &event).await;
+        }
+        recheck = true;
+        tracing::warn!("the revocation feed closed; resubscribing");
+    }
+}
+
+async fn revoked<S: StatusRecords>(
+    services: &Arc<Services<S>>,
+    event: &super::records::RevocationEvent,
+) {
+    let Some(ca) = services.ca(&event.ca) else {
+        return;
+    };
+    if let Err(e) = services.refresh(ca, &event.serial).await {
+        // The stale responses are gone already: requests read the store until it answers.
+        tracing::warn!(ca = %event.ca, error = %e, "re-signing after a revocation failed");
+    }
+    ca.crl_wake.notify_one();
+    tracing::info!(ca = %event.ca, serial = %crate::store::Serial::of(&event.serial), "revocation applied");
+}
+
+async fn keep_fresh<S: StatusRecords>(
+    services: Arc<Services<S>>,
+    resync: Duration,
+    subscribed: Arc<tokio::sync::Notify>,
+) {
+    subscribed.notified().await;
+    let tick = resync.min(Duration::from_secs(1));
+    let mut next_resync = tokio::time::Instant::now();
+    loop {
+        if tokio::time::Instant::now() >= next_resync {
+            for index in 0..services.cas.len() {
+                match services.resync(index).await {
+                    Ok(0) => {}
+                    Ok(signed) => {
+                        tracing::debug!(ca = %services.cas[index].name, signed, "newly issued certificates pre-signed")
+                    }
+                    Err(e) => {
+                        tracing::warn!(ca = %services.cas[index].name, error = %e, "following issuance failed")
+                    }
+                }
+            }
+            next_resync = tokio::time::Instant::now() + resync;
+        }
+        for index in 0..services.cas.len() {
+            match services
+                .refresh_due(index, SystemTime::now(), REFRESH_BATCH)
+                .await
+            {
+                Ok(0) => {}
+                Ok(signed) => {
+                    tracing::debug!(ca = %services.cas[index].name, signed, "OCSP responses re-signed")
+                }
+                Err(e) => {
+                    tracing::warn!(ca = %services.cas[index].name, error = %e, "re-signing failed")
+                }
+            }
+        }
+        tokio::time::sleep(tick).await;
+    }
 }
 
 /// OpenSSL could not hash: the request is answered with an error, not a crash.

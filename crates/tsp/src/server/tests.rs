@@ -24,7 +24,9 @@ use x509_ocsp::{BasicOcspResponse, CertStatus, OcspRequest, OcspResponse, OcspRe
 
 use super::crl::{CrlTiming, Publisher};
 use super::http::{self, Limits};
-use super::records::{Issued, RecordsError, RevocationEvent, StatusRecords, StoredCrl};
+use super::records::{
+    CertCursor, CrlMeta, Issued, RecordsError, RevocationEvent, StatusRecords, StoredCrl,
+};
 use super::services::{CaService, OcspAnswer, Services, TsaService};
 
 const DAY: Duration = Duration::from_secs(86_400);
@@ -32,6 +34,13 @@ const DAY: Duration = Duration::from_secs(86_400);
 #[derive(Default)]
 struct Memory {
     issued: Mutex<HashMap<Vec<u8>, Issued>>,
+    // Issue order: the cursor of `issued_since` is a position in it.
+    order: Mutex<Vec<Vec<u8>>>,
+    // Rows `issued_since` returned, and reads of one certificate or of the latest CRL.
+    rows_read: Mutex<usize>,
+    reads: Mutex<usize>,
+    crl_keep: Option<usize>,
+    archived: Mutex<Vec<StoredCrl>>,
     crls: Mutex<Vec<StoredCrl>>,
     tsa: Mutex<u64>,
     down: Mutex<bool>,
@@ -45,6 +54,17 @@ impl Memory {
         } else {
             Ok(())
         }
+    }
+
+    fn add(&self, serial: &SerialNumber) {
+        self.issued.lock().unwrap().insert(
+            serial.as_bytes().to_vec(),
+            Issued {
+                serial: serial.clone(),
+                revocation: None,
+            },
+        );
+        self.order.lock().unwrap().push(serial.as_bytes().to_vec());
     }
 
     fn revoke(&self, serial: &SerialNumber, at: SystemTime) {
@@ -69,11 +89,31 @@ impl StatusRecords for Memory {
         serial: &SerialNumber,
     ) -> Result<Option<Issued>, RecordsError> {
         self.check()?;
+        *self.reads.lock().unwrap() += 1;
         Ok(self.issued.lock().unwrap().get(serial.as_bytes()).cloned())
     }
-    async fn all_issued(&self, _ca: &str) -> Result<Vec<Issued>, RecordsError> {
+    async fn issued_since(
+        &self,
+        _ca: &str,
+        after: &CertCursor,
+        limit: u32,
+    ) -> Result<(Vec<Issued>, CertCursor), RecordsError> {
         self.check()?;
-        Ok(self.issued.lock().unwrap().values().cloned().collect())
+        let order = self.order.lock().unwrap();
+        let issued = self.issued.lock().unwrap();
+        let from = usize::try_from(after.seq + 1).unwrap_or(0);
+        let page: Vec<Issued> = order
+            .iter()
+            .skip(from)
+            .take(limit as usize)
+            .map(|s| issued[s].clone())
+            .collect();
+        *self.rows_read.lock().unwrap() += page.len();
+        let cursor = CertCursor {
+            seq: after.seq + page.len() as i64,
+            serial: String::new(),
+        };
+        Ok((page, cursor))
     }
     async fn revoked(&self, _ca: &str) -> Result<Vec<Revocation>, RecordsError> {
         self.check()?;
@@ -84,10 +124,32 @@ impl StatusRecords for Memory {
             .collect())
     }
     async fn latest_crl(&self, _ca: &str) -> Result<Option<StoredCrl>, RecordsError> {
+        self.check()?;
+        *self.reads.lock().unwrap() += 1;
         Ok(self.crls.lock().unwrap().last().cloned())
     }
+    async fn latest_crl_meta(&self, _ca: &str) -> Result<Option<CrlMeta>, RecordsError> {
+        self.check()?;
+        Ok(self.crls.lock().unwrap().last().map(|c| CrlMeta {
+            number: c.number,
+            this_update: c.this_update,
+            next_update: c.next_update,
+        }))
+    }
+    async fn prune_crls(&self, _ca: &str) -> Result<Vec<u64>, RecordsError> {
+        let Some(keep) = self.crl_keep else {
+            return Ok(Vec::new());
+        };
+        let mut crls = self.crls.lock().unwrap();
+        let beyond = crls.len().saturating_sub(keep);
+        let old: Vec<StoredCrl> = crls.drain(..beyond).collect();
+        let numbers = old.iter().map(|c| c.number).collect();
+        self.archived.lock().unwrap().extend(old);
+        Ok(numbers)
+    }
     async fn next_crl_number(&self, _ca: &str) -> Result<u64, RecordsError> {
-        Ok(self.crls.lock().unwrap().len() as u64 + 1)
+        let crls = self.crls.lock().unwrap();
+        Ok(crls.last().map_or(0, |c| c.number) + 1)
     }
     async fn save_crl(&self, _ca: &str, crl: &StoredCrl) -> Result<(), RecordsError> {
         self.crls.lock().unwrap().push(crl.clone());
@@ -151,6 +213,11 @@ struct Story {
 }
 
 fn story() -> Story {
+    story_with(Duration::from_secs(3600), None)
+}
+
+/// The story with OCSP responses valid for `validity`, and CRLs pruned to `crl_keep`.
+fn story_with(validity: Duration, crl_keep: Option<usize>) -> Story {
     let root_key = SoftwareKey::generate(KeyKind::P256).unwrap();
     let root = issue_self_signed(
         &profile("root-ca"),
@@ -204,19 +271,16 @@ fn story() -> Story {
     );
     let tsa_key = SoftwareKey::generate(KeyKind::P256).unwrap();
     let tsa = by(&ca, &ca_key, "tsa", "TSU", &tsa_key.public_key());
-    let memory = Memory::default();
+    let memory = Memory {
+        crl_keep,
+        ..Memory::default()
+    };
     let mut serials = Vec::new();
     for cn in ["Good", "Lost"] {
         let key = SoftwareKey::generate(KeyKind::P256).unwrap();
         let cert = by(&ca, &ca_key, "ocsp-responder", cn, &key.public_key());
         let serial = cert.tbs_certificate.serial_number.clone();
-        memory.issued.lock().unwrap().insert(
-            serial.as_bytes().to_vec(),
-            Issued {
-                serial: serial.clone(),
-                revocation: None,
-            },
-        );
+        memory.add(&serial);
         serials.push(serial);
     }
     let ca_service = CaService::new(
@@ -224,7 +288,7 @@ fn story() -> Story {
         ca.clone(),
         Box::new(ca_key),
         Some((ocsp, Box::new(ocsp_key))),
-        Duration::from_secs(3600),
+        validity,
     )
     .unwrap();
     let tsa_service = TsaService::new(
@@ -324,7 +388,7 @@ fn status(b: &BasicOcspResponse) -> &CertStatus {
 #[tokio::test]
 async fn good_is_pre_signed_and_a_revocation_replaces_it_at_once() {
     let s = story();
-    assert_eq!(s.services.resync(0).await.unwrap(), 4);
+    assert_eq!(s.services.resync(0).await.unwrap(), 2);
     let (presigned, first) = s.ask(&s.good, None).await;
     assert!(presigned && matches!(status(&first), CertStatus::Good(_)));
     // The hot path hands out the very same bytes: nothing signed per request.
@@ -643,4 +707,199 @@ async fn the_latest_signed_audit_head_is_served_as_json_that_verifies() {
     *s.services.records.down.lock().unwrap() = true;
     let (code, _, _) = call(s.router(), get()).await;
     assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+// Issue 9, scale: what the server reads and holds at a million certificates.
+
+#[tokio::test]
+async fn resync_reads_only_the_certificates_issued_since_its_cursor() {
+    let s = story();
+    assert_eq!(s.services.resync(0).await.unwrap(), 2);
+    assert_eq!(*s.services.records.rows_read.lock().unwrap(), 2);
+    // Nothing new: nothing read, nothing signed.
+    assert_eq!(s.services.resync(0).await.unwrap(), 0);
+    assert_eq!(*s.services.records.rows_read.lock().unwrap(), 2);
+    // A certificate issued by another process: that row alone is read, and pre-signed.
+    let new = SerialNumber::new(&[0x51, 0x23]).unwrap();
+    s.services.records.add(&new);
+    assert_eq!(s.services.resync(0).await.unwrap(), 1);
+    assert_eq!(*s.services.records.rows_read.lock().unwrap(), 3);
+    let (presigned, b) = s.ask(&new, None).await;
+    assert!(presigned && matches!(status(&b), CertStatus::Good(_)));
+    assert_eq!(*s.services.records.reads.lock().unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_response_due_for_re_signing_is_served_until_its_replacement_is_in() {
+    // Valid 4 s: due after 1 to 2 s (a quarter to a half), valid until 4 s.
+    let s = story_with(Duration::from_secs(4), None);
+    s.services.resync(0).await.unwrap();
+    let (_, first) = s.ask(&s.good, None).await;
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let ca = &s.services.cas[0];
+    assert_eq!(ca.cache.due(SystemTime::now(), 10).len(), 2);
+    // Past its half-life, with the store down: still the same pre-signed response, no read.
+    *s.services.records.down.lock().unwrap() = true;
+    let (presigned, stale) = s.ask(&s.good, None).await;
+    assert!(presigned, "a valid response is served until it is replaced");
+    assert_eq!(first, stale);
+    assert_eq!(*s.services.records.reads.lock().unwrap(), 0);
+    // Re-signed from the status it holds (no store needed), then the new one is served.
+    let signed = s
+        .services
+        .refresh_due(0, SystemTime::now(), 100)
+        .await
+        .unwrap();
+    assert_eq!(signed, 2);
+    let (presigned, fresh) = s.ask(&s.good, None).await;
+    assert!(presigned && matches!(status(&fresh), CertStatus::Good(_)));
+    assert!(
+        fresh.tbs_response_data.produced_at.0.to_unix_duration()
+            > first.tbs_response_data.produced_at.0.to_unix_duration()
+    );
+    assert!(ca.cache.due(SystemTime::now(), 10).is_empty());
+}
+
+#[tokio::test]
+async fn a_revocation_during_re_signing_is_never_undone() {
+    let s = story_with(Duration::from_secs(4), None);
+    s.services.resync(0).await.unwrap();
+    let ca = &s.services.cas[0];
+    // What a re-signing round took, before the revocation.
+    let due = ca.cache.due(SystemTime::now() + Duration::from_secs(3), 10);
+    s.services
+        .records
+        .revoke(&s.good, SystemTime::now() - Duration::from_secs(1));
+    s.services.refresh(ca, &s.good).await.unwrap();
+    let ticket = due
+        .iter()
+        .find(|d| &*d.serial == s.good.as_bytes())
+        .unwrap()
+        .ticket;
+    let good = Issued {
+        serial: s.good.clone(),
+        revocation: None,
+    };
+    let entry = ca.presign(&good, ticket, SystemTime::now()).unwrap();
+    assert!(!ca.cache.replace(s.good.as_bytes(), ticket, entry));
+    let (_, b) = s.ask(&s.good, None).await;
+    assert!(matches!(status(&b), CertStatus::Revoked(_)));
+}
+
+#[tokio::test]
+async fn a_never_issued_serial_is_answered_from_the_negative_cache_until_it_is_issued() {
+    let s = story();
+    s.services.resync(0).await.unwrap();
+    let unknown = SerialNumber::new(&[0x66, 0x01]).unwrap();
+    for _ in 0..3 {
+        let (presigned, b) = s.ask(&unknown, None).await;
+        // RFC 6960 §2.2: "revoked" (certificateHold, 1970) for a serial never issued.
+        assert!(!presigned && matches!(status(&b), CertStatus::Revoked(_)));
+    }
+    assert_eq!(*s.services.records.reads.lock().unwrap(), 1);
+    assert!(s.services.cas[0].negative.contains(unknown.as_bytes()));
+    // Issued by another process: the cursor sees it, and the negative entry goes.
+    s.services.records.add(&unknown);
+    s.services.resync(0).await.unwrap();
+    assert!(!s.services.cas[0].negative.contains(unknown.as_bytes()));
+    let (presigned, b) = s.ask(&unknown, None).await;
+    assert!(presigned && matches!(status(&b), CertStatus::Good(_)));
+}
+
+#[tokio::test]
+async fn a_request_for_more_cert_ids_than_the_cap_is_malformed() {
+    let s = story();
+    let one = s.request(&s.good, HashAlg::Sha1, None);
+    let mut request = OcspRequest::from_der(&one).unwrap();
+    let id = request.tbs_request.request_list[0].clone();
+    request.tbs_request.request_list = vec![id; super::services::MAX_CERT_IDS + 1];
+    let der = request.to_der().unwrap();
+    assert!(matches!(
+        s.services.ocsp(parse_request(&der)).await,
+        OcspAnswer::Malformed(_)
+    ));
+    assert_eq!(*s.services.records.reads.lock().unwrap(), 0);
+}
+
+async fn publish(s: &Story, publisher: &mut Publisher, at: SystemTime) -> Option<u64> {
+    let timing = CrlTiming {
+        interval: Duration::from_secs(60),
+        validity: DAY,
+    };
+    publisher
+        .round(&s.services, 0, timing, at)
+        .await
+        .unwrap()
+        .published
+}
+
+#[tokio::test]
+async fn a_crl_get_is_answered_from_memory_and_a_matching_etag_reads_no_database() {
+    let s = story();
+    let mut publisher = Publisher::default();
+    assert_eq!(
+        publish(&s, &mut publisher, SystemTime::now()).await,
+        Some(1)
+    );
+    let get = || Request::get("/crl/issuing.crl");
+    let (code, headers, body) = call(s.router(), get().body(Body::empty()).unwrap()).await;
+    assert_eq!(code, StatusCode::OK);
+    let etag = headers[header::ETAG].clone();
+    let last_modified = headers[header::LAST_MODIFIED].clone();
+    // The database is gone: conditional GETs and downloads are still answered.
+    *s.services.records.down.lock().unwrap() = true;
+    let reads = *s.services.records.reads.lock().unwrap();
+    let (code, _, _) = call(
+        s.router(),
+        get()
+            .header(header::IF_NONE_MATCH, etag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, StatusCode::NOT_MODIFIED);
+    let (code, _, _) = call(
+        s.router(),
+        get()
+            .header(header::IF_MODIFIED_SINCE, last_modified)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, StatusCode::NOT_MODIFIED);
+    let (code, _, again) = call(s.router(), get().body(Body::empty()).unwrap()).await;
+    assert_eq!((code, &again), (StatusCode::OK, &body));
+    assert_eq!(*s.services.records.reads.lock().unwrap(), reads);
+}
+
+#[tokio::test]
+async fn old_crls_are_pruned_to_the_newest_n_and_archived() {
+    let s = story_with(Duration::from_secs(3600), Some(2));
+    let mut publisher = Publisher::default();
+    let mut at = SystemTime::now();
+    for n in 1..=5 {
+        assert_eq!(publish(&s, &mut publisher, at).await, Some(n));
+        // Past the half-life of the CRL just published: the next round publishes.
+        at += DAY / 2 + Duration::from_secs(1);
+    }
+    let kept: Vec<u64> = s
+        .services
+        .records
+        .crls
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.number)
+        .collect();
+    assert_eq!(kept, vec![4, 5]);
+    let archived: Vec<u64> = s
+        .services
+        .records
+        .archived
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.number)
+        .collect();
+    assert_eq!(archived, vec![1, 2, 3]);
 }
