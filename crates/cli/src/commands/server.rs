@@ -45,7 +45,7 @@ pub fn run(ctx: &mut Ctx, args: &ServerArgs) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let dir = ProviderDir(home.join("provider"));
         if !dir.0.is_dir() {
             let missing = vec![dir.0.display().to_string()];
@@ -80,7 +80,10 @@ pub fn run(ctx: &mut Ctx, args: &ServerArgs) -> Result<(), CliError> {
             .run(listener, shutdown())
             .await?;
         Ok(())
-    })
+    });
+    // A resync on a blocking thread is not waited for: SIGTERM ends the server within a second.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    served
 }
 
 /// Completes on SIGINT or SIGTERM: requests in flight are finished, then the server stops.

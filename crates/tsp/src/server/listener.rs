@@ -37,7 +37,7 @@ use tokio::time::Instant;
 
 /// How long requests in flight may take to finish once shutdown is asked for: SIGTERM ends
 /// the server within a second.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(400);
 
 /// The pause after an accept error, so that running out of descriptors does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
