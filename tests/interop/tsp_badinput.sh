@@ -21,11 +21,11 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$HERE/checks.bash"
+source "$HERE/provider_keys.bash"
 [[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
 unset JETON_DATABASE_URL
 
-PASS="bad-input passphrase"
-printf '%s\n' "$PASS" >"$WORK/pass"
+provider_keys "$WORK" "bad-input passphrase"
 export JETON_HOME="$WORK/home"
 DB="$JETON_HOME/provider/tsp.sqlite"
 mkdir -p "$JETON_HOME"
@@ -45,11 +45,11 @@ max_body_bytes = 65536
 EOF
 SUBJECT='C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont'
 
-check "jeton ca init" bash -c 'printf "%s\n%s\n" "$1" "$1" | "$2" ca init' _ "$PASS" "$J"
+check "jeton ca init" "$J" ca init "${KEYS[@]}"
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/holder.key" \
     -subj "/CN=ignored" -out "$WORK/holder.csr" 2>/dev/null
 check "jeton ca issue (a good CSR)" "$J" ca issue --profile qualified-signing \
-    --csr "$WORK/holder.csr" --subject "$SUBJECT" --out "$WORK/holder.pem" <"$WORK/pass"
+    --csr "$WORK/holder.csr" --subject "$SUBJECT" --out "$WORK/holder.pem" "${KEYS[@]}"
 
 # --- Malformed CSRs -------------------------------------------------------------------------
 openssl req -in "$WORK/holder.csr" -outform DER -out "$WORK/holder.csr.der"
@@ -78,7 +78,7 @@ BEFORE=$(issued)
 refused() {
     local output
     if output=$("$J" --lang en ca issue --profile qualified-signing --csr "$1" --subject "$SUBJECT" \
-        <"$WORK/pass" 2>&1); then
+        "${KEYS[@]}" 2>&1); then
         echo "$output"; echo "(issued a certificate)"; return 1
     fi
     echo "$output"
@@ -99,7 +99,7 @@ check "an Ed25519 CSR is refused with the key policy" refused "$WORK/ed.csr" "ke
 check "nothing was issued from them" test "$(issued)" = "$BEFORE"
 
 # --- The server under a barrage --------------------------------------------------------------
-"$J" server <"$WORK/pass" >"$WORK/server.out" 2>"$WORK/server.log" &
+"$J" server "${KEYS[@]}" >"$WORK/server.out" 2>"$WORK/server.log" &
 SERVER=$!
 check "jeton server starts" wait_for 30 grep -q "listening on" "$WORK/server.out"
 PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/server.out")

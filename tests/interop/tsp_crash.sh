@@ -29,11 +29,11 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$HERE/checks.bash"
+source "$HERE/provider_keys.bash"
 [[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
 unset JETON_DATABASE_URL
 
-PASS="crash-test passphrase"
-printf '%s\n' "$PASS" >"$WORK/pass"
+provider_keys "$WORK" "crash-test passphrase"
 SERVER_KILLS=4
 REVOKE_KILLS=12
 
@@ -63,7 +63,7 @@ EOF
 start_server() {
     local out="$WORK/server.out" tries=0
     : >"$out"
-    "$J" server <"$WORK/pass" >"$out" 2>>"$WORK/server.log" &
+    "$J" server "${KEYS[@]}" >"$out" 2>>"$WORK/server.log" &
     SERVER=$!
     PIDS+=("$SERVER")
     until grep -q "listening on" "$out" 2>/dev/null; do
@@ -108,7 +108,7 @@ issue() { # issue NAME: $WORK/NAME.pem, its serial in $WORK/NAME.serial
         openssl pkey -in "$WORK/$1.key" -pubout -out "$WORK/$1.pub" &&
         "$J" ca issue --profile qualified-signing --public-key "$WORK/$1.pub" \
             --subject "C=FR,GN=Jeanne,SN=$1,serialNumber=PNOFR-18507751$RANDOM,CN=Jeanne $1" \
-            --out "$WORK/$1.pem" <"$WORK/pass" >"$WORK/issue.log" 2>&1 &&
+            --out "$WORK/$1.pem" "${KEYS[@]}" >"$WORK/issue.log" 2>&1 &&
         openssl x509 -in "$WORK/$1.pem" -noout -serial | sed 's/serial=//' >"$WORK/$1.serial"
 }
 
@@ -163,7 +163,7 @@ crl_lists() { # crl_lists NAME: the CRL the server publishes now lists NAME's se
 # scenario LABEL: both crash tests on the provider in $JETON_HOME.
 scenario() {
     local label=$1 i name
-    check "$label: jeton ca init" bash -c 'printf "%s\n%s\n" "$1" "$1" | "$2" ca init >/dev/null' _ "$PASS" "$J"
+    check "$label: jeton ca init" bash -c '"$@" >/dev/null' _ "$J" ca init "${KEYS[@]}"
     for ((i = 1; i <= SERVER_KILLS; i++)); do
         check "$label: jeton ca issue s$i" issue "s$i"
     done
@@ -181,7 +181,7 @@ scenario() {
         name="s$i"
         check "$label #$i: $name is good before" is_good "$name" -no_nonce
         "$J" --lang en ca revoke "$(cat "$WORK/$name.serial")" --reason key-compromise \
-            <"$WORK/pass" >"$WORK/revoke.out" 2>&1
+            "${KEYS[@]}" >"$WORK/revoke.out" 2>&1
         local status=$?
         kill_server
         check "$label #$i: jeton ca revoke acknowledged (the server then got SIGKILL)" bash -c \
@@ -199,13 +199,13 @@ scenario() {
     # acknowledgement.
     local start took acked=0 unacked=0 stored_unacked=0
     start=$(date +%s%N)
-    "$J" --lang en ca revoke "$(cat "$WORK/r0.serial")" --reason key-compromise <"$WORK/pass" >/dev/null 2>&1
+    "$J" --lang en ca revoke "$(cat "$WORK/r0.serial")" --reason key-compromise "${KEYS[@]}" >/dev/null 2>&1
     took=$((($(date +%s%N) - start) / 1000000 + 1))
     echo "     jeton ca revoke takes ${took} ms here: kills up to $((took * 4 / 3)) ms after the start"
     for ((i = 1; i <= REVOKE_KILLS; i++)); do
         name="r$i"
         "$J" --lang en ca revoke "$(cat "$WORK/$name.serial")" --reason key-compromise \
-            <"$WORK/pass" >"$WORK/revoke.out" 2>&1 &
+            "${KEYS[@]}" >"$WORK/revoke.out" 2>&1 &
         local revoker=$!
         local ms=$((RANDOM % (took * 4 / 3 + 1)))
         sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
@@ -227,8 +227,8 @@ scenario() {
             else
                 check "$label kill #$i: not committed, so still good" is_good "$name" -no_nonce
                 check "$label kill #$i: ... and it can be revoked now" bash -c \
-                    '"$1" --lang en ca revoke "$2" --reason key-compromise <"$3" 2>&1 | grep -q revoked' \
-                    _ "$J" "$(cat "$WORK/$name.serial")" "$WORK/pass"
+                    '"$1" --lang en ca revoke "$2" --reason key-compromise "${@:3}" 2>&1 | grep -q revoked' \
+                    _ "$J" "$(cat "$WORK/$name.serial")" "${KEYS[@]}"
                 check "$label kill #$i: ... OCSP says revoked within a second" \
                     within 1000 is_revoked "$name" -no_nonce
             fi

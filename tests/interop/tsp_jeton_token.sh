@@ -31,7 +31,11 @@ language = "en"
 TOML
 "$J" card create --serial 4711 >/dev/null
 URI="pkcs11:token=Jeton%20PIV%204711?module-path=$MODULE"
-ca() { printf '123456\n' | "$J" --lang en ca --operator interop "$@"; }
+# Every key role's secret is the card's PIN (--passphrase-file ROLE=FILE, one per role).
+printf '123456\n' >"$WORK/pin"
+KEYS=()
+for role in root issuing ocsp tsa audit; do KEYS+=(--passphrase-file "$role=$WORK/pin"); done
+ca() { "$J" --lang en ca --operator interop "$@" "${KEYS[@]}" </dev/null; }
 
 check "ca init --pkcs11 on a Jeton virtual card, through libjeton_pkcs11.so" ca init --pkcs11 "$URI"
 check "  ... no key file was written" bash -c '! ls "$1"/provider/keys/*.pem 2>/dev/null | grep -q .' _ "$JETON_HOME"

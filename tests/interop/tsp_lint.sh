@@ -18,6 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$HERE/checks.bash"
+source "$HERE/provider_keys.bash"
 [[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
 for tool in lint_etsi_cert lint_pkix_cert lint_crl lint_ocsp_response; do
     command -v "$tool" >/dev/null || {
@@ -42,8 +43,7 @@ LOCAL="http://127.0.0.1:$PORT"
 local_url() { printf '%s\n' "${1/#$BASE/$LOCAL}"; }
 export BASE LOCAL
 export -f local_url
-PASS="lint-test passphrase"
-printf '%s\n' "$PASS" >"$WORK/pass"
+provider_keys "$WORK" "lint-test passphrase"
 export JETON_HOME="$WORK/home"
 unset JETON_DATABASE_URL
 mkdir -p "$JETON_HOME"
@@ -64,7 +64,7 @@ language = "fr"
 listen = "127.0.0.1:$PORT"
 EOF
 
-check "jeton ca init" bash -c 'printf "%s\n%s\n" "$1" "$1" | "$2" ca init' _ "$PASS" "$J"
+check "jeton ca init" "$J" ca init "${KEYS[@]}"
 sqlite3 "$JETON_HOME/provider/tsp.sqlite" "SELECT writefile('$WORK/' || name || '.der', certificate) FROM cas" >/dev/null
 for n in root issuing ocsp tsa; do openssl x509 -inform DER -in "$WORK/$n.der" -out "$WORK/$n.pem"; done
 cat "$WORK/issuing.pem" "$WORK/root.pem" >"$WORK/chain.pem"
@@ -74,13 +74,13 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WO
 openssl req -new -newkey rsa:3072 -nodes -keyout "$WORK/rsa.key" \
     -subj "/CN=ignored" -out "$WORK/rsa.csr" 2>/dev/null
 check "jeton ca issue qualified-signing (P-256 CSR)" "$J" ca issue --profile qualified-signing \
-    --csr "$WORK/q.csr" --out "$WORK/q.pem" <"$WORK/pass" \
+    --csr "$WORK/q.csr" --out "$WORK/q.pem" "${KEYS[@]}" \
     --subject 'C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont'
 check "jeton ca issue qualified-signing with an employer (RSA 3072 CSR)" "$J" ca issue \
-    --profile qualified-signing --csr "$WORK/rsa.csr" --out "$WORK/qo.pem" <"$WORK/pass" \
+    --profile qualified-signing --csr "$WORK/rsa.csr" --out "$WORK/qo.pem" "${KEYS[@]}" \
     --subject 'C=FR,GN=Paul,SN=Martin,serialNumber=IDCFR-19AB12345,CN=Paul Martin,O=Exemple SA,organizationIdentifier=VATFR-12345678901'
 check "jeton ca issue authentication" "$J" ca issue --profile authentication \
-    --csr "$WORK/q.csr" --out "$WORK/a.pem" <"$WORK/pass" \
+    --csr "$WORK/q.csr" --out "$WORK/a.pem" "${KEYS[@]}" \
     --subject 'C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont'
 
 for q in q qo; do
@@ -129,16 +129,16 @@ done
 
 SERIAL=$(openssl x509 -in "$WORK/qo.pem" -noout -serial | cut -d= -f2)
 check "jeton ca revoke the employee's certificate (key compromise)" \
-    "$J" ca revoke "$SERIAL" --reason key-compromise <"$WORK/pass"
-check "jeton ca crl (issuing, one revocation)" "$J" ca crl --out "$WORK/issuing.crl" <"$WORK/pass"
-check "jeton ca crl --ca root" "$J" ca crl --ca root --out "$WORK/root.crl" <"$WORK/pass"
+    "$J" ca revoke "$SERIAL" --reason key-compromise "${KEYS[@]}"
+check "jeton ca crl (issuing, one revocation)" "$J" ca crl --out "$WORK/issuing.crl" "${KEYS[@]}"
+check "jeton ca crl --ca root" "$J" ca crl --ca root --out "$WORK/root.crl" "${KEYS[@]}"
 for crl in issuing root; do
     check "lint_crl -t CRL -p PKIX: the $crl CRL clean at WARNING" lint_clean \
         lint_crl lint -t CRL -p PKIX -s WARNING "$WORK/$crl.crl"
 done
 
 # The server, at the address written in the certificates.
-"$J" server <"$WORK/pass" >"$WORK/server.out" 2>"$WORK/server.log" &
+"$J" server "${KEYS[@]}" >"$WORK/server.out" 2>"$WORK/server.log" &
 SERVER=$!
 check "jeton server starts on $LOCAL" wait_for 30 curl -sf "$LOCAL/healthz"
 

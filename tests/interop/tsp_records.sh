@@ -16,10 +16,10 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$HERE/checks.bash"
+source "$HERE/provider_keys.bash"
 [[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
 
-PASS="records-test passphrase"
-printf '%s\n' "$PASS" >"$WORK/pass"
+provider_keys "$WORK" "records-test passphrase"
 export JETON_HOME="$WORK/home"
 unset JETON_DATABASE_URL
 mkdir -p "$JETON_HOME"
@@ -39,15 +39,15 @@ crl_interval_secs = 2
 crl_validity_secs = 3600
 poll_interval_ms = 100
 TOML
-check "jeton ca init" bash -c 'printf "%s\n%s\n" "$1" "$1" | "$2" ca init' _ "$PASS" "$J"
+check "jeton ca init" "$J" ca init "${KEYS[@]}"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/lost.key" 2>/dev/null
 openssl pkey -in "$WORK/lost.key" -pubout -out "$WORK/lost.pub"
 check "jeton ca issue" "$J" ca issue --profile qualified-signing --public-key "$WORK/lost.pub" \
     --subject "C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont" \
-    --out "$WORK/lost.pem" <"$WORK/pass"
+    --out "$WORK/lost.pem" "${KEYS[@]}"
 SERIAL=$(openssl x509 -in "$WORK/lost.pem" -noout -serial | cut -d= -f2)
 
-"$J" server <"$WORK/pass" >"$WORK/server.out" 2>"$WORK/server.log" &
+"$J" server "${KEYS[@]}" >"$WORK/server.out" 2>"$WORK/server.log" &
 SERVER=$!
 check "jeton server starts" wait_for 30 grep -q "listening on" "$WORK/server.out"
 URL=$(sed -n 's|.*\(http://127.0.0.1:[0-9]*\).*|\1|p' "$WORK/server.out")
@@ -57,7 +57,7 @@ done
 
 COMPROMISE=$(($(date +%s) - 3 * 3600))
 check "jeton ca revoke with the suspected compromise three hours ago" contains "revoked \(key-compromise\)" \
-    "$J" --lang en ca revoke "$SERIAL" --reason key-compromise --invalidity-date "@$COMPROMISE" <"$WORK/pass"
+    "$J" --lang en ca revoke "$SERIAL" --reason key-compromise --invalidity-date "@$COMPROMISE" "${KEYS[@]}"
 ocsp() {
     openssl ocsp -issuer "$WORK/issuing.pem" -cert "$WORK/lost.pem" -url "$URL/ocsp" \
         -VAfile "$WORK/ocsp.pem" -resp_text "$@" 2>&1

@@ -23,10 +23,10 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$HERE/checks.bash"
+source "$HERE/provider_keys.bash"
 [[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
 
-PASS="server-test passphrase"
-printf '%s\n' "$PASS" >"$WORK/pass"
+provider_keys "$WORK" "server-test passphrase"
 
 # provider HOME [EXTRA TOML]: a provider folder with its settings; a CRL every 2 s at most.
 provider() {
@@ -53,7 +53,7 @@ EOF
 # start_server NAME: starts `jeton server` for $JETON_HOME, sets PORT_<NAME> and PID_<NAME>.
 start_server() {
     local name=$1 out="$WORK/$1.out"
-    "$J" server <"$WORK/pass" >"$out" 2>"$WORK/$1.log" &
+    "$J" server "${KEYS[@]}" >"$out" 2>"$WORK/$1.log" &
     local pid=$!
     PIDS+=("$pid")
     printf -v "PID_$name" %s "$pid"
@@ -79,7 +79,7 @@ ocsp() {
 
 export JETON_HOME="$WORK/home"
 provider "$JETON_HOME" ""
-check "jeton ca init" bash -c 'printf "%s\n%s\n" "$1" "$1" | "$2" ca init' _ "$PASS" "$J"
+check "jeton ca init" "$J" ca init "${KEYS[@]}"
 
 # Holders' certificates from public keys made by openssl.
 issue() { # issue NAME: $WORK/NAME.pem, its serial in $WORK/NAME.serial
@@ -87,7 +87,7 @@ issue() { # issue NAME: $WORK/NAME.pem, its serial in $WORK/NAME.serial
         openssl pkey -in "$WORK/$1.key" -pubout -out "$WORK/$1.pub" &&
         "$J" ca issue --profile qualified-signing --public-key "$WORK/$1.pub" \
             --subject "C=FR,GN=Jeanne,SN=$1,serialNumber=PNOFR-18507751234$RANDOM,CN=Jeanne $1" \
-            --out "$WORK/$1.pem" <"$WORK/pass" &&
+            --out "$WORK/$1.pem" "${KEYS[@]}" &&
         openssl x509 -in "$WORK/$1.pem" -noout -serial | sed 's/serial=//' >"$WORK/$1.serial"
 }
 for holder in good lost leaving; do
@@ -171,7 +171,7 @@ check "GET /crl/issuing.crl verifies (openssl crl -verify)" bash -c '
 LOST=$(cat "$WORK/lost.serial")
 check "openssl ocsp: lost is good before" contains "lost.pem: good" ocsp "$PORT_one" "$WORK/lost.pem"
 check "jeton ca revoke (key compromise)" \
-    "$J" ca revoke "$LOST" --reason key-compromise <"$WORK/pass"
+    "$J" ca revoke "$LOST" --reason key-compromise "${KEYS[@]}"
 revoked_now() { ocsp "$1" "$2" "${@:3}" 2>&1 | grep -q "$(basename "$2"): revoked"; }
 REVOKED_AT=$(date +%s%N)
 check "OCSP answers revoked within a second (nonce: signed live)" \
@@ -188,7 +188,7 @@ check "good is still good" contains "good.pem: good" ocsp "$PORT_one" "$WORK/goo
 LEAVING=$(cat "$WORK/leaving.serial")
 AT=$(($(date +%s) + 4))
 check "jeton ca revoke --at (4 s from now)" \
-    "$J" ca revoke "$LEAVING" --reason affiliation-changed --at "@$AT" <"$WORK/pass"
+    "$J" ca revoke "$LEAVING" --reason affiliation-changed --at "@$AT" "${KEYS[@]}"
 check "  ... good before its time" contains "leaving.pem: good" \
     ocsp "$PORT_one" "$WORK/leaving.pem" -no_nonce
 check "  ... revoked from its time on" wait_for 8 revoked_now "$PORT_one" "$WORK/leaving.pem" -no_nonce
@@ -241,7 +241,7 @@ else
     export JETON_HOME="$WORK/pg"
     provider "$JETON_HOME" "[storage]
 url = \"${JETON_TEST_POSTGRES_URL%/*}/$PGDB\""
-    check "postgres: jeton ca init" bash -c 'printf "%s\n%s\n" "$1" "$1" | "$2" ca init' _ "$PASS" "$J"
+    check "postgres: jeton ca init" "$J" ca init "${KEYS[@]}"
     check "postgres: jeton ca issue" issue pg
     start_server a
     start_server b
@@ -252,7 +252,7 @@ url = \"${JETON_TEST_POSTGRES_URL%/*}/$PGDB\""
     check "postgres: server a says good" contains "pg.pem: good" ocsp "$PORT_a" "$WORK/pg.pem" -no_nonce
     check "postgres: server b says good" contains "pg.pem: good" ocsp "$PORT_b" "$WORK/pg.pem" -no_nonce
     check "postgres: jeton ca revoke" "$J" ca revoke "$(cat "$WORK/pg.serial")" \
-        --reason key-compromise <"$WORK/pass"
+        --reason key-compromise "${KEYS[@]}"
     check "postgres: server a answers revoked within a second" \
         wait_for 1 revoked_now "$PORT_a" "$WORK/pg.pem" -no_nonce
     check "postgres: server b answers revoked within a second" \

@@ -30,17 +30,16 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$HERE/checks.bash"
+source "$HERE/provider_keys.bash"
 [[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
 unset JETON_DATABASE_URL JETON_PROVIDER_BASE_URL JETON_PROVIDER_POLICY
 export LANG=C LC_ALL=C
 
-PASS="setup-test passphrase"
-printf '%s\n%s\n' "$PASS" "$PASS" >"$WORK/pass2"
-printf '%s\n' "$PASS" >"$WORK/pass"
+provider_keys "$WORK" "setup-test passphrase"
 SQLITE_KILLS=24
 PG_KILLS=12
 
-init() { "$J" --lang en ca init <"$WORK/pass2"; }
+init() { "$J" --lang en ca init "${KEYS[@]}"; }
 
 # holder_key NAME: an EC key pair, its public half in $WORK/NAME.pub
 holder_key() {
@@ -51,7 +50,7 @@ holder_key holder
 issue() { # issue OUT: a qualified certificate for the holder's key, from the issuing CA
     "$J" --lang en ca issue --profile qualified-signing --public-key "$WORK/holder.pub" \
         --subject "C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont" \
-        --out "$1" <"$WORK/pass"
+        --out "$1" "${KEYS[@]}"
 }
 
 # complete: the provider in $JETON_HOME has its four CAs with key files named relative to
@@ -76,7 +75,7 @@ complete() {
 start_server() {
     local out="$WORK/server.out" tries=0
     : >"$out"
-    "$J" --lang en server "$@" <"$WORK/pass" >"$out" 2>"$WORK/server.log" &
+    "$J" --lang en server "$@" "${KEYS[@]}" >"$out" 2>"$WORK/server.log" &
     SERVER=$!
     PIDS+=("$SERVER")
     until grep -q "listening on" "$out" 2>/dev/null; do
@@ -108,11 +107,11 @@ check "ca issue from the issuing CA" issue "$WORK/first.pem"
 check "ca issue from the root CA is refused" fails_with "root CA issues only CA certificates" \
     "$J" --lang en ca issue --ca root --profile qualified-signing --public-key "$WORK/holder.pub" \
     --subject "C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont" \
-    --out "$WORK/root-ee.pem" <"$WORK/pass"
+    --out "$WORK/root-ee.pem" "${KEYS[@]}"
 check "ca issue --days 0 is refused" expect_fail \
     "$J" --lang en ca issue --days 0 --profile qualified-signing --public-key "$WORK/holder.pub" \
     --subject "C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont" \
-    --out "$WORK/zero.pem" <"$WORK/pass"
+    --out "$WORK/zero.pem" "${KEYS[@]}"
 
 # --- The whole JETON_HOME moved: it issues and serves from the new place.
 mv "$WORK/first" "$WORK/moved"
@@ -132,9 +131,9 @@ cp -a "$WORK/moved" "$WORK/broken"
 rm "$WORK/broken/provider/keys/tsa.key.pem"
 export JETON_HOME="$WORK/broken"
 check "jeton server refuses a provider missing a key file, naming it" \
-    fails_with "tsa.key.pem" "$J" --lang en server --listen 127.0.0.1:0 <"$WORK/pass"
+    fails_with "tsa.key.pem" "$J" --lang en server --listen 127.0.0.1:0 "${KEYS[@]}"
 check "... in French too" fails_with "il manque" \
-    "$J" --lang fr server --listen 127.0.0.1:0 <"$WORK/pass"
+    "$J" --lang fr server --listen 127.0.0.1:0 "${KEYS[@]}"
 export JETON_HOME="$WORK/nothing"
 mkdir -p "$JETON_HOME"
 cp "$WORK/moved/provider.toml" "$JETON_HOME/"
@@ -186,7 +185,7 @@ kills() {
         delay=$((RANDOM % (took * 4 / 3 + 1)))
         # jeton itself in the background (not a shell function's subshell), so that the
         # SIGKILL reaches it.
-        "$J" --lang en ca init <"$WORK/pass2" >"$WORK/init.out" 2>&1 &
+        "$J" --lang en ca init "${KEYS[@]}" >"$WORK/init.out" 2>&1 &
         local pid=$!
         PIDS+=("$pid")
         sleep "$(printf '0.%03d' "$delay")"

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jeton_piv::{KeyAlgorithm, Slot};
+use jeton_tsp::keys::KeyRole;
 
 use crate::i18n::Lang;
 
@@ -417,12 +418,46 @@ pub struct ProviderArgs {
     pub operator: Option<String>,
 }
 
+/// Where the provider's key secrets come from: one per key role (root, issuing, ocsp, tsa,
+/// audit), each from a file, else from the terminal or stdin in that order.
+#[derive(Debug, Default, Args, Clone)]
+pub struct KeySecretArgs {
+    /// Read the secret of key ROLE (root, issuing, ocsp, tsa or audit: its key file's
+    /// passphrase, or the PIN of the token holding it) from the first line of FILE; repeat
+    /// for each role. Roles without a file are asked for on the terminal, or read one per
+    /// line from stdin (or --secret-fd) in the order root, issuing, ocsp, tsa, audit: only
+    /// those the command needs. Files for roles a command does not need are not read.
+    #[arg(long = "passphrase-file", global = true, value_name = "ROLE=FILE", value_parser = role_file)]
+    pub passphrase_files: Vec<(KeyRole, PathBuf)>,
+}
+
+fn role_file(text: &str) -> Result<(KeyRole, PathBuf), String> {
+    let (role, file) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: give ROLE=FILE, e.g. issuing=/run/secrets/issuing"))?;
+    if file.is_empty() {
+        return Err(format!("{text:?}: the file is missing after `=`"));
+    }
+    Ok((
+        role.parse()
+            .map_err(|e: jeton_tsp::keys::UnknownRole| e.to_string())?,
+        file.into(),
+    ))
+}
+
 #[derive(Debug, Args)]
 pub struct CaArgs {
     #[command(flatten)]
     pub provider: ProviderArgs,
     #[command(flatten)]
     pub secrets: SecretInput,
+    #[command(flatten)]
+    pub keys: KeySecretArgs,
+    /// The offline root key's folder: where `ca init` writes root.key.pem (a folder that is
+    /// not the server's, such as a removable medium), and where commands that sign with the
+    /// root (`ca crl --ca root`) find it, if it is mounted elsewhere than at set-up.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: CaCommand,
 }
@@ -430,12 +465,17 @@ pub struct CaArgs {
 #[derive(Debug, Subcommand)]
 pub enum CaCommand {
     /// Set the provider up: root CA, issuing CA, OCSP responder and TSA keys and
-    /// certificates, and the audit key. Keys go in files encrypted with a passphrase (read
-    /// as a secret), or on a PKCS#11 token with --pkcs11 (its PIN read as a secret).
+    /// certificates, and the audit key. Keys go in files (scrypt-encrypted PKCS#8), each
+    /// with its own passphrase (read as secrets, each new one then its confirmation: root,
+    /// issuing, ocsp, tsa, audit), or on a PKCS#11 token with --pkcs11 (its PIN read for
+    /// each role). The root key can go offline: --root-dir or --root-pkcs11.
     Init {
         /// A token for the keys: pkcs11:token=LABEL?module-path=/path/to/module.so
         #[arg(long, value_name = "URI")]
         pkcs11: Option<String>,
+        /// A token for the root key alone (kept offline), instead of --root-dir.
+        #[arg(long, value_name = "URI")]
+        root_pkcs11: Option<String>,
     },
     /// Issue a holder's certificate from a CSR or a public key.
     Issue {
@@ -535,6 +575,10 @@ pub struct ServerArgs {
     pub provider: ProviderArgs,
     #[command(flatten)]
     pub secrets: SecretInput,
+    /// The secrets of the online keys only: issuing, ocsp, tsa (never the root's nor the
+    /// audit key's).
+    #[command(flatten)]
+    pub keys: KeySecretArgs,
     /// Address or host name and port to listen on, e.g. localhost:8080 (port 0: any free
     /// port), instead of the configured one.
     #[arg(long, value_name = "HOST:PORT")]

@@ -6,6 +6,7 @@
 
 use jeton_card::{CardError, StateError};
 use jeton_piv::{Error as PivError, Slot, TransportError};
+use jeton_tsp::keys::KeyRole;
 
 use crate::error::CliError;
 use crate::secrets::{SecretKind, Stage};
@@ -146,12 +147,21 @@ pub enum Msg<'a> {
         subject: &'a str,
     },
     CaReady(&'a str),
+    /// The demo's provider keys: one passphrase each, the root's folder apart.
+    DemoProviderKeys(&'a str),
+    /// The provider's configuration is readable by other users (a warning, on stderr).
+    ConfigReadable {
+        path: &'a str,
+        mode: u32,
+        fix: &'a str,
+    },
     /// After `ca init`: where things are, what to back up, what to run next.
     CaNextSteps {
         dir: &'a str,
         config: &'a str,
         wrote_config: bool,
         pkcs11: bool,
+        root_offline: bool,
     },
     CaFinishedEarlierRun,
     CaIssued {
@@ -507,12 +517,22 @@ impl Msg<'_> {
                 "{name} ({role}): serial {serial}, {subject}",
                 "{name} ({role}) : numéro de série {serial}, {subject}"
             ),
+            Msg::ConfigReadable { path, mode, fix } => tr!(
+                lang,
+                "WARNING: {path} has mode {mode:04o}: other users of this machine can read the provider's configuration. It holds no secret today, but it would be refused if its [storage] url carried a password: run `{fix}`",
+                "ATTENTION : {path} a le mode {mode:04o} : d'autres utilisateurs de la machine peuvent lire la configuration du prestataire. Elle ne porte aucun secret aujourd'hui, mais serait refusée si son url [storage] portait un mot de passe : lancez `{fix}`"
+            ),
+            Msg::DemoProviderKeys(dir) => tr!(
+                lang,
+                "The provider's five keys (root, issuing CA, OCSP responder, time-stamping unit, audit log) each get their own passphrase; the root key goes to {dir}, outside the server's folder, as on a medium kept offline.",
+                "Les cinq clés du prestataire (racine, AC émettrice, répondeur OCSP, unité d'horodatage, journal d'audit) reçoivent chacune leur phrase secrète ; la clé racine va dans {dir}, hors du dossier du serveur, comme sur un support gardé hors ligne."
+            ),
             Msg::CaReady(dir) => tr!(
                 lang,
                 "The provider is set up; its keys and database are in {dir}.",
                 "Le prestataire est en place ; ses clés et sa base sont dans {dir}."
             ),
-            Msg::CaNextSteps { dir, config, wrote_config, pkcs11 } => {
+            Msg::CaNextSteps { dir, config, wrote_config, pkcs11, root_offline } => {
                 let wrote = match (wrote_config, lang) {
                     (false, _) => String::new(),
                     (true, Lang::En) => format!("\n{config} did not exist: a commented default was written there and used. Edit it before issuing for real (the CAs' names are set; the rest can change).\n"),
@@ -521,8 +541,13 @@ impl Msg<'_> {
                 let keys = match (pkcs11, lang) {
                     (true, Lang::En) => "the keys are on the token: keep its PIN and, if it allows, a backup of the token".to_owned(),
                     (true, Lang::Fr) => "les clés sont sur le jeton : gardez son PIN et, s'il le permet, une sauvegarde du jeton".to_owned(),
-                    (false, Lang::En) => format!("{dir}/keys/ (the encrypted keys) and the passphrase, kept apart"),
-                    (false, Lang::Fr) => format!("{dir}/keys/ (les clés chiffrées) et la phrase secrète, conservées séparément"),
+                    (false, Lang::En) => format!("{dir}/keys/ and {dir}/audit/ (the encrypted keys) and their five passphrases, kept apart"),
+                    (false, Lang::Fr) => format!("{dir}/keys/ et {dir}/audit/ (les clés chiffrées) et leurs cinq phrases secrètes, conservées séparément"),
+                };
+                let keys = match (root_offline, lang) {
+                    (true, _) => keys,
+                    (false, Lang::En) => format!("{keys}; the root key is in the provider folder: for a real provider, set it up with --root-dir (a folder that is not the server's) or --root-pkcs11, so that the online server never holds it"),
+                    (false, Lang::Fr) => format!("{keys} ; la clé racine est dans le dossier du prestataire : pour un vrai prestataire, mettez-le en place avec --root-dir (un dossier qui n'est pas celui du serveur) ou --root-pkcs11, pour que le serveur en ligne ne la détienne jamais"),
                 };
                 tr!(
                     lang,
@@ -647,21 +672,45 @@ fn prompt(kind: SecretKind, stage: Stage, lang: Lang) -> String {
             "New management key again",
             "Confirmez la nouvelle clé d'administration"
         ),
-        (SecretKind::ProviderKey, Stage::Current) => tr!(
+        (SecretKind::ProviderKey(role), Stage::Current) => {
+            let key = key_role(role, lang);
+            tr!(
+                lang,
+                "Passphrase of the {key} (or its token's PIN)",
+                "Phrase secrète de la {key} (ou PIN de son jeton)"
+            )
+        }
+        (SecretKind::ProviderKey(role), Stage::New) => {
+            let key = key_role(role, lang);
+            tr!(
+                lang,
+                "New passphrase of the {key}, its own (or its token's PIN)",
+                "Nouvelle phrase secrète de la {key}, la sienne propre (ou PIN de son jeton)"
+            )
+        }
+        (SecretKind::ProviderKey(role), Stage::Confirm) => {
+            let key = key_role(role, lang);
+            tr!(
+                lang,
+                "Passphrase of the {key} again",
+                "Confirmez la phrase secrète de la {key}"
+            )
+        }
+    }
+}
+
+/// One of the provider's keys, named for a sentence ("the passphrase of the …").
+pub fn key_role(role: KeyRole, lang: Lang) -> String {
+    match role {
+        KeyRole::Root => tr!(lang, "root CA key", "clé de l'AC racine"),
+        KeyRole::Issuing => tr!(lang, "issuing CA key", "clé de l'AC émettrice"),
+        KeyRole::Ocsp => tr!(lang, "OCSP responder key", "clé du répondeur OCSP"),
+        KeyRole::Tsa => tr!(
             lang,
-            "Provider key passphrase (or token PIN)",
-            "Phrase secrète des clés du prestataire (ou PIN du jeton)"
+            "time-stamping unit key",
+            "clé de l'unité d'horodatage"
         ),
-        (SecretKind::ProviderKey, Stage::New) => tr!(
-            lang,
-            "New provider key passphrase (or token PIN)",
-            "Nouvelle phrase secrète des clés du prestataire (ou PIN du jeton)"
-        ),
-        (SecretKind::ProviderKey, Stage::Confirm) => tr!(
-            lang,
-            "Provider key passphrase again",
-            "Confirmez la phrase secrète des clés du prestataire"
-        ),
+        KeyRole::Audit => tr!(lang, "audit log key", "clé du journal d'audit"),
     }
 }
 
@@ -737,21 +786,30 @@ fn missing(kind: SecretKind, stage: Stage, lang: Lang) -> String {
             "the new management key's confirmation",
             "la confirmation de la nouvelle clé d'administration"
         ),
-        (SecretKind::ProviderKey, Stage::Current) => tr!(
-            lang,
-            "the provider key passphrase",
-            "la phrase secrète des clés du prestataire"
-        ),
-        (SecretKind::ProviderKey, Stage::New) => tr!(
-            lang,
-            "the new provider key passphrase",
-            "la nouvelle phrase secrète des clés du prestataire"
-        ),
-        (SecretKind::ProviderKey, Stage::Confirm) => tr!(
-            lang,
-            "the passphrase's confirmation",
-            "la confirmation de la phrase secrète"
-        ),
+        (SecretKind::ProviderKey(role), Stage::Current) => {
+            let key = key_role(role, lang);
+            tr!(
+                lang,
+                "the passphrase of the {key} (secrets are read in the order root, issuing, ocsp, tsa, audit: only those the command needs)",
+                "la phrase secrète de la {key} (les secrets sont lus dans l'ordre root, issuing, ocsp, tsa, audit : seulement ceux dont la commande a besoin)"
+            )
+        }
+        (SecretKind::ProviderKey(role), Stage::New) => {
+            let key = key_role(role, lang);
+            tr!(
+                lang,
+                "the new passphrase of the {key} (`ca init` reads each new passphrase then its confirmation, in the order root, issuing, ocsp, tsa, audit)",
+                "la nouvelle phrase secrète de la {key} (`ca init` lit chaque nouvelle phrase secrète puis sa confirmation, dans l'ordre root, issuing, ocsp, tsa, audit)"
+            )
+        }
+        (SecretKind::ProviderKey(role), Stage::Confirm) => {
+            let key = key_role(role, lang);
+            tr!(
+                lang,
+                "the confirmation of the passphrase of the {key}",
+                "la confirmation de la phrase secrète de la {key}"
+            )
+        }
     }
 }
 
@@ -965,7 +1023,7 @@ impl CliError {
                 SecretKind::Pin => tr!(lang, "the PIN given is far too long", "le PIN donné est bien trop long"),
                 SecretKind::Puk => tr!(lang, "the unblock code (PUK) given is far too long", "le code de déblocage (PUK) donné est bien trop long"),
                 SecretKind::ManagementKey => tr!(lang, "the management key given is far too long", "la clé d'administration donnée est bien trop longue"),
-                SecretKind::ProviderKey => tr!(lang, "the passphrase given is far too long", "la phrase secrète donnée est bien trop longue"),
+                SecretKind::ProviderKey(_) => tr!(lang, "the passphrase given is far too long", "la phrase secrète donnée est bien trop longue"),
             },
             CliError::SecretMismatch(kind) => match kind {
                 SecretKind::Pin => tr!(
@@ -983,7 +1041,7 @@ impl CliError {
                     "the new management key and its confirmation differ: nothing was changed, try again",
                     "la nouvelle clé d'administration et sa confirmation diffèrent : rien n'a été changé, recommencez"
                 ),
-                SecretKind::ProviderKey => tr!(
+                SecretKind::ProviderKey(_) => tr!(
                     lang,
                     "the new passphrase and its confirmation differ: nothing was changed, try again",
                     "la nouvelle phrase secrète et sa confirmation diffèrent : rien n'a été changé, recommencez"
@@ -1203,18 +1261,35 @@ impl CliError {
                 "banc d'essai : {what}"
             ),
             // The provider's library errors say what to do in English; French names the part.
-            CliError::Ca(jeton_tsp::ca::CaError::WeakPassphrase(why)) => {
+            CliError::Ca(jeton_tsp::ca::CaError::WeakPassphrase(role, why)) => {
                 use jeton_tsp::ca::WeakPassphrase;
+                let key = key_role(*role, lang);
                 let rule = tr!(
                     lang,
                     "a passphrase for the key files needs at least 12 characters, 6 of them different, and no run such as abcdef or 654321",
                     "une phrase secrète pour les fichiers de clés demande au moins 12 caractères, dont 6 différents, sans suite comme abcdef ou 654321"
                 );
                 match why {
-                    WeakPassphrase::TooShort(n) => tr!(lang, "the passphrase has only {n} characters: {rule}", "la phrase secrète n'a que {n} caractères : {rule}"),
-                    WeakPassphrase::TooFewDistinct(n) => tr!(lang, "the passphrase has only {n} different characters: {rule}", "la phrase secrète n'a que {n} caractères différents : {rule}"),
-                    WeakPassphrase::Sequence => tr!(lang, "the passphrase is a run of consecutive characters: {rule}", "la phrase secrète est une suite de caractères consécutifs : {rule}"),
+                    WeakPassphrase::TooShort(n) => tr!(lang, "the passphrase of the {key} has only {n} characters: {rule}", "la phrase secrète de la {key} n'a que {n} caractères : {rule}"),
+                    WeakPassphrase::TooFewDistinct(n) => tr!(lang, "the passphrase of the {key} has only {n} different characters: {rule}", "la phrase secrète de la {key} n'a que {n} caractères différents : {rule}"),
+                    WeakPassphrase::Sequence => tr!(lang, "the passphrase of the {key} is a run of consecutive characters: {rule}", "la phrase secrète de la {key} est une suite de caractères consécutifs : {rule}"),
                 }
+            }
+            CliError::Ca(jeton_tsp::ca::CaError::Secrets(jeton_tsp::keys::SecretsError::Same(a, b))) => {
+                let (a, b) = (key_role(*a, lang), key_role(*b, lang));
+                tr!(
+                    lang,
+                    "the {a} and the {b} were given the same passphrase: each key needs its own, so that one passphrase found opens one key; nothing was made",
+                    "la {a} et la {b} ont reçu la même phrase secrète : chaque clé a besoin de la sienne, pour qu'une phrase secrète découverte n'ouvre qu'une clé ; rien n'a été fait"
+                )
+            }
+            CliError::Ca(jeton_tsp::ca::CaError::Secrets(jeton_tsp::keys::SecretsError::Missing(role))) => {
+                let key = key_role(*role, lang);
+                tr!(
+                    lang,
+                    "this needs the {key}, whose secret was not given (--passphrase-file {role}=FILE)",
+                    "il faut pour cela la {key}, dont le secret n'a pas été donné (--passphrase-file {role}=FICHIER)"
+                )
             }
             CliError::Ca(jeton_tsp::ca::CaError::Issue(jeton_pki::IssueError::EndEntityFromRoot(profile))) => tr!(
                 lang,
@@ -1236,6 +1311,39 @@ impl CliError {
                     "{path} exists but holds no provider: move it away, then run `jeton ca init` again",
                     "{path} existe mais ne contient pas de prestataire : déplacez-le, puis relancez `jeton ca init`"
                 )
+            }
+            CliError::Ca(jeton_tsp::ca::CaError::Permissions(error)) => {
+                use jeton_tsp::permissions::PermissionError;
+                match error {
+                    PermissionError::TooOpen(loose) => {
+                        let (path, mode, fix) = (loose.path.display(), loose.mode, loose.fix());
+                        tr!(
+                            lang,
+                            "{path} has mode {mode:04o}: other users of this machine can reach it, and the provider's folders must be 0700, its database and key files 0600; nothing was done: run `{fix}`",
+                            "{path} a le mode {mode:04o} : d'autres utilisateurs de la machine peuvent l'atteindre, or les dossiers du prestataire doivent être en 0700, sa base et ses fichiers de clés en 0600 ; rien n'a été fait : lancez `{fix}`"
+                        )
+                    }
+                    PermissionError::ConfigWritable(loose) => {
+                        let (path, mode, fix) = (loose.path.display(), loose.mode, loose.fix());
+                        tr!(
+                            lang,
+                            "{path} has mode {mode:04o}: other users can change the provider's configuration (its database, the URLs in its certificates); nothing was done: run `{fix}`",
+                            "{path} a le mode {mode:04o} : d'autres utilisateurs peuvent modifier la configuration du prestataire (sa base, les URL de ses certificats) ; rien n'a été fait : lancez `{fix}`"
+                        )
+                    }
+                    PermissionError::ConfigPassword(loose) => {
+                        let (path, mode, fix) = (loose.path.display(), loose.mode, loose.fix());
+                        tr!(
+                            lang,
+                            "{path} has mode {mode:04o} and carries the database's password: other users can read it; nothing was done: run `{fix}`",
+                            "{path} a le mode {mode:04o} et porte le mot de passe de la base : d'autres utilisateurs peuvent le lire ; rien n'a été fait : lancez `{fix}`"
+                        )
+                    }
+                    PermissionError::Io { path, error } => {
+                        let (path, error) = (path.display(), io_error(error, lang));
+                        tr!(lang, "{path}: {error}", "{path} : {error}")
+                    }
+                }
             }
             CliError::Ca(error) => tr!(lang, "CA: {error}", "AC : {error}"),
             CliError::Store(jeton_tsp::StoreError::RevocationBeforeValidity { serial, at, not_before }) => {

@@ -6,6 +6,9 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 
+use std::path::Path;
+
+use jeton_tsp::keys::KeyRole;
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
@@ -23,8 +26,9 @@ pub enum SecretKind {
     Pin,
     Puk,
     ManagementKey,
-    /// The provider's key passphrase, or its PKCS#11 token's PIN (`jeton ca`).
-    ProviderKey,
+    /// The passphrase of one of the provider's keys, or the PIN of the token holding it
+    /// (`jeton ca`, `jeton server`).
+    ProviderKey(KeyRole),
 }
 
 /// Which value of a secret is asked for.
@@ -107,6 +111,22 @@ impl Secrets {
         }
         Ok(new)
     }
+}
+
+/// The secret on the first line of `path` (`--passphrase-file ROLE=FILE`), as `step ca init
+/// --password-file` reads one: what follows the first line is ignored.
+pub fn read_file(path: &Path, kind: SecretKind) -> Result<Secret, CliError> {
+    let mut file = File::open(path).map_err(|error| CliError::Io {
+        path: path.to_owned(),
+        error,
+    })?;
+    read_line(&mut file, kind, Stage::Current).map_err(|error| match error {
+        CliError::SecretRead(error) => CliError::Io {
+            path: path.to_owned(),
+            error,
+        },
+        other => other,
+    })
 }
 
 fn read_line(reader: &mut dyn Read, kind: SecretKind, stage: Stage) -> Result<Secret, CliError> {

@@ -13,8 +13,9 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use jeton_tsp::ca::{self, KeyStore, ProviderDir, SubjectKey};
+use jeton_tsp::ca::{self, KeyPlan, ProviderDir, SubjectKey};
 use jeton_tsp::config::ProviderConfig;
+use jeton_tsp::keys::{KeyRole, RoleSecrets};
 use jeton_tsp::store::{Actor, Store};
 use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
@@ -56,12 +57,32 @@ fn csrs(count: usize) -> Result<Vec<Vec<u8>>, Error> {
         .collect()
 }
 
+/// One passphrase per key role, each `secret` prefixed with the role's name.
+fn role_secrets(secret: &[u8]) -> RoleSecrets {
+    let mut secrets = RoleSecrets::new();
+    for role in KeyRole::ALL {
+        let mut value = Zeroizing::new(format!("{role} ").into_bytes());
+        value.extend_from_slice(secret);
+        secrets.set(role, value);
+    }
+    secrets
+}
+
 /// A fresh provider in `home` (root, issuing CA, responder, TSA, audit key in key files).
 async fn set_up(home: &Path, secret: &[u8]) -> Result<(), Error> {
     std::fs::write(home.join("provider.toml"), PROVIDER_TOML)?;
     let (config, text) = ProviderConfig::load(&home.join("provider.toml"), |_| None)?;
     let dir = ProviderDir(home.join("provider"));
-    ca::init(&dir, &config, &text, &KeyStore::Software, secret, "bench").await?;
+    let secrets = role_secrets(secret);
+    ca::init(
+        &dir,
+        &config,
+        &text,
+        &KeyPlan::software(),
+        &secrets,
+        "bench",
+    )
+    .await?;
     Ok(())
 }
 
@@ -70,8 +91,9 @@ async fn run(home: PathBuf, secret: Zeroizing<Vec<u8>>, count: usize) -> Result<
         ProviderConfig::load(&home.join("provider.toml"), |name| std::env::var(name).ok())?;
     let dir = ProviderDir(home.join("provider"));
     let store = Store::open(&config.database_url(&dir.0)).await?;
-    let issuing = ca::load_ca(&store, &dir, "issuing", &secret).await?;
-    let audit_key = ca::audit_key(&dir, &secret)?;
+    let secrets = role_secrets(&secret);
+    let issuing = ca::load_ca(&store, &dir, "issuing", &secrets, None).await?;
+    let audit_key = ca::audit_key(&dir, secrets.get(KeyRole::Audit)?)?;
     let actor = Actor {
         name: "bench",
         audit_key: Some(audit_key.as_ref()),

@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::audit::{self, Event};
 use crate::config::{ConfigError, ProviderConfig};
+use crate::keys::{KeyRole, RoleSecrets, SecretsError};
 use crate::store::{
     Actor, CaRecord, CertificateRecord, CrlRecord, Serial, SetupStep, Store, StoreError,
 };
@@ -120,8 +121,17 @@ pub enum CaError {
     #[error("the provider is not complete; missing: {}. Run `jeton ca init` to set it up (or to finish an interrupted set-up)", .0.join(", "))]
     Incomplete(Vec<String>),
     /// The passphrase for new key files is too weak.
-    #[error("{0}")]
-    WeakPassphrase(WeakPassphrase),
+    #[error("the passphrase of the {0} key: {1}")]
+    WeakPassphrase(KeyRole, WeakPassphrase),
+    /// A provider file or folder is open to other users.
+    #[error(transparent)]
+    Permissions(#[from] crate::permissions::PermissionError),
+    /// A secret is missing, or two roles share one.
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    /// A CA record whose profile is no key role (a damaged or foreign database).
+    #[error("CA {0:?} has the profile {1:?}, which is no key role of the provider")]
+    NoRole(String, String),
 }
 
 /// Why a passphrase for the provider's key files is refused. The rule: at least
@@ -360,15 +370,18 @@ fn write_new(path: &Path, data: &[u8]) -> Result<(), CaError> {
         })
 }
 
-/// Generates a key at `key_ref` (a new file, or on the token) with `secret`.
+/// Generates the `role` key at `key_ref` (a new file, or on the token) with `secret`. A
+/// file's passphrase must pass [`check_passphrase`]: the file is only as strong as it.
 pub fn generate_key(
     key_ref: &KeyRef,
     kind: KeyKind,
     label: &str,
+    role: KeyRole,
     secret: &[u8],
 ) -> Result<Box<dyn Signer>, CaError> {
     match key_ref {
         KeyRef::File(path) => {
+            check_passphrase(secret).map_err(|why| CaError::WeakPassphrase(role, why))?;
             let key = SoftwareKey::generate(kind).map_err(|error| CaError::KeyFile {
                 path: path.clone(),
                 error,
@@ -423,9 +436,16 @@ fn spki_sha256(spki: &SubjectPublicKeyInfoOwned) -> Result<String, CaError> {
 pub struct ProviderDir(pub PathBuf);
 
 impl ProviderDir {
-    /// The keys folder.
+    /// The keys folder: the online keys (issuing CA, OCSP responder, TSA), and the root's
+    /// unless `ca init` was told to put it elsewhere.
     pub fn keys(&self) -> PathBuf {
         self.0.join("keys")
+    }
+    /// The audit key's folder, apart from the keys `jeton server` opens: only the operator
+    /// commands (`jeton ca issue|revoke|crl`) open it, with the audit key's own secret, so
+    /// that what the server holds never signs the audit log's head.
+    pub fn audit_dir(&self) -> PathBuf {
+        self.0.join("audit")
     }
     /// The file naming the audit key (its reference, one line).
     pub fn audit_key_ref(&self) -> PathBuf {
@@ -461,6 +481,70 @@ pub enum KeyStore {
     Software,
     /// On this token (the URI's `id` is ignored: keys get ids 1 to 5).
     Pkcs11(KeyRef),
+}
+
+/// Where `ca init` puts the root key.
+#[derive(Clone, Debug, Default)]
+pub enum RootKey {
+    /// With the other keys (in the keys folder, or on the same token).
+    #[default]
+    WithOthers,
+    /// An encrypted file `root.key.pem` in this folder, not the server's (a removable medium
+    /// kept offline); the records name it by its absolute path.
+    Dir(PathBuf),
+    /// On this token (the URI's `id` is ignored: the root key gets id 0x10).
+    Pkcs11(KeyRef),
+}
+
+/// Where `ca init` puts every key.
+#[derive(Clone, Debug)]
+pub struct KeyPlan {
+    /// The issuing, OCSP, TSA and audit keys (and the root's by default).
+    pub keys: KeyStore,
+    /// The root key.
+    pub root: RootKey,
+}
+
+impl KeyPlan {
+    /// Every key in a file of the provider folder.
+    pub fn software() -> KeyPlan {
+        KeyPlan {
+            keys: KeyStore::Software,
+            root: RootKey::WithOthers,
+        }
+    }
+
+    /// Whether the key of `role` is in a file (rather than on a token).
+    pub fn in_file(&self, role: KeyRole) -> bool {
+        match (&self.root, role) {
+            (RootKey::Dir(_), KeyRole::Root) => true,
+            (RootKey::Pkcs11(_), KeyRole::Root) => false,
+            _ => matches!(self.keys, KeyStore::Software),
+        }
+    }
+
+    /// The roles whose keys are files: each needs its own passphrase.
+    pub fn file_roles(&self) -> Vec<KeyRole> {
+        KeyRole::ALL
+            .into_iter()
+            .filter(|r| self.in_file(*r))
+            .collect()
+    }
+}
+
+/// The file name of an offline root key in its folder.
+pub const ROOT_KEY_FILE: &str = "root.key.pem";
+
+/// Where the root key is while `ca init` runs, before its records are committed: renamed to
+/// [`ROOT_KEY_FILE`] once they are.
+fn root_key_pending(dir: &Path) -> PathBuf {
+    dir.join(format!("{ROOT_KEY_FILE}.new"))
+}
+
+/// The key role of a CA record.
+pub fn role_of(record: &CaRecord) -> Result<KeyRole, CaError> {
+    KeyRole::of_profile(&record.role)
+        .ok_or_else(|| CaError::NoRole(record.name.clone(), record.role.clone()))
 }
 
 /// What `ca init` did.
@@ -528,6 +612,10 @@ pub async fn missing(store: &Store, dir: &ProviderDir) -> Result<Vec<String>, Ca
         if store.certificate(issuer, &serial).await?.is_none() {
             missing.push(format!("the certificate of {name:?} in the database"));
         }
+        // The root key is kept offline: an online provider is complete without it.
+        if ca.role == "root-ca" {
+            continue;
+        }
         if let KeyRef::File(path) = dir.resolve(KeyRef::parse(&ca.key_ref)?) {
             if !path.is_file() {
                 missing.push(path.display().to_string());
@@ -538,19 +626,21 @@ pub async fn missing(store: &Store, dir: &ProviderDir) -> Result<Vec<String>, Ca
 }
 
 /// Sets the provider up in `dir`: root CA, issuing CA, OCSP responder and TSA
-/// certificates, and the audit key, each key generated where `keys` says and protected by
-/// `secret`; the database is `config`'s (default: SQLite in `dir`).
+/// certificates, and the audit key, each key generated where `plan` says and protected by
+/// its role's secret in `secrets` (key files: each its own passphrase, which must pass
+/// [`check_passphrase`]); the database is `config`'s (default: SQLite in `dir`). Folders are
+/// made 0700, the database and key files 0600.
 ///
 /// All or nothing, whenever it is interrupted: everything is built in [`ProviderDir::staging`]
-/// and recorded in the database in one transaction, then the folder is renamed into place.
-/// A rerun after an interruption before that transaction starts again from nothing; after
-/// it, it finishes the rename.
+/// (an offline root key under a temporary name in its folder) and recorded in the database
+/// in one transaction, then the folder is renamed into place. A rerun after an interruption
+/// before that transaction starts again from nothing; after it, it finishes the renames.
 pub async fn init(
     dir: &ProviderDir,
     config: &ProviderConfig,
     config_text: &str,
-    keys: &KeyStore,
-    secret: &[u8],
+    plan: &KeyPlan,
+    secrets: &RoleSecrets,
     operator: &str,
 ) -> Result<InitReport, CaError> {
     let staging = ProviderDir(dir.staging());
@@ -563,6 +653,7 @@ pub async fn init(
         store.close().await;
         if !made.is_empty() {
             move_into_place(&staging, dir)?;
+            finish_root_key(plan)?;
             return Ok(InitReport {
                 made,
                 finished_earlier_run: true,
@@ -571,16 +662,40 @@ pub async fn init(
         // Interrupted before its records were committed: nothing of it counts.
         std::fs::remove_dir_all(&staging.0).map_err(io(&staging.0))?;
     }
-    if matches!(keys, KeyStore::Software) {
-        check_passphrase(secret).map_err(CaError::WeakPassphrase)?;
+    // Every secret is checked before anything is made: one per role, none shared.
+    for role in KeyRole::ALL {
+        let secret = secrets.get(role)?;
+        if plan.in_file(role) {
+            check_passphrase(secret).map_err(|why| CaError::WeakPassphrase(role, why))?;
+        }
     }
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .recursive(true)
-            .create(staging.keys())
-            .map_err(io(&staging.keys()))?;
+    secrets.check_distinct(&plan.file_roles())?;
+    let plan = &match &plan.root {
+        RootKey::Dir(root_dir) => {
+            crate::permissions::create_private_dir(root_dir).map_err(io(root_dir))?;
+            let root_dir = std::fs::canonicalize(root_dir).map_err(io(root_dir))?;
+            if root_dir.join(ROOT_KEY_FILE).exists() {
+                return Err(CaError::KeyExists(root_dir.join(ROOT_KEY_FILE)));
+            }
+            // Left by a run interrupted before its records: never recorded, never used.
+            let pending = root_key_pending(&root_dir);
+            if pending.exists() {
+                std::fs::remove_file(&pending).map_err(io(&pending))?;
+            }
+            KeyPlan {
+                keys: plan.keys.clone(),
+                root: RootKey::Dir(root_dir),
+            }
+        }
+        _ => plan.clone(),
+    };
+    for folder in [staging.keys(), staging.audit_dir()] {
+        crate::permissions::create_private_dir(&folder).map_err(io(&folder))?;
+    }
+    // SQLite gives its -wal and -shm files the database file's mode: made 0600 first.
+    if config.database_url.is_none() {
+        let database = staging.0.join(crate::config::DATABASE_FILE);
+        crate::permissions::create_private_file(&database).map_err(io(&database))?;
     }
     // The set-up's signed heads go to the archive that moves with the folder.
     let store = Store::open(&config.database_url(&staging.0))
@@ -596,14 +711,15 @@ pub async fn init(
         &staging,
         config,
         config_text,
-        keys,
-        secret,
+        plan,
+        secrets,
         operator,
     )
     .await;
     store.close().await;
     let made = made?;
     move_into_place(&staging, dir)?;
+    finish_root_key(plan)?;
     Ok(InitReport {
         made,
         finished_earlier_run: false,
@@ -636,8 +752,24 @@ async fn clear_empty_folder(dir: &ProviderDir, config: &ProviderConfig) -> Resul
     std::fs::remove_dir(&dir.0).map_err(io(&dir.0))
 }
 
+/// Gives an offline root key its name once its records are committed.
+fn finish_root_key(plan: &KeyPlan) -> Result<(), CaError> {
+    let RootKey::Dir(root_dir) = &plan.root else {
+        return Ok(());
+    };
+    let (pending, path) = (root_key_pending(root_dir), root_dir.join(ROOT_KEY_FILE));
+    if pending.exists() && !path.exists() {
+        std::fs::rename(&pending, &path).map_err(io(&path))?;
+        sync_dir(root_dir)?;
+    }
+    Ok(())
+}
+
 fn move_into_place(staging: &ProviderDir, dir: &ProviderDir) -> Result<(), CaError> {
     sync_dir(&staging.keys())?;
+    if staging.audit_dir().is_dir() {
+        sync_dir(&staging.audit_dir())?;
+    }
     sync_dir(&staging.0)?;
     std::fs::rename(&staging.0, &dir.0).map_err(io(&dir.0))?;
     match dir.0.parent() {
@@ -653,21 +785,33 @@ async fn build(
     staging: &ProviderDir,
     config: &ProviderConfig,
     config_text: &str,
-    keys: &KeyStore,
-    secret: &[u8],
+    plan: &KeyPlan,
+    secrets: &RoleSecrets,
     operator: &str,
 ) -> Result<Vec<CaRecord>, CaError> {
-    // Key files are recorded relative to the provider folder (so it can move).
-    let key_ref = |name: &str, id: u8| match keys {
-        KeyStore::Software => KeyRef::File(PathBuf::from(format!("keys/{name}.key.pem"))),
-        KeyStore::Pkcs11(token) => token.with_id(PKCS11_KEY_ID_BASE + id),
+    // Key files are recorded relative to the provider folder (so it can move), an offline
+    // root's by its absolute path.
+    let key_ref = |name: &str, id: u8, role: KeyRole| match (role, &plan.root, &plan.keys) {
+        (KeyRole::Root, RootKey::Dir(root_dir), _) => KeyRef::File(root_dir.join(ROOT_KEY_FILE)),
+        (KeyRole::Root, RootKey::Pkcs11(token), _) => token.with_id(PKCS11_KEY_ID_BASE + id),
+        (KeyRole::Audit, _, KeyStore::Software) => {
+            KeyRef::File(PathBuf::from("audit/audit.key.pem"))
+        }
+        (_, _, KeyStore::Software) => KeyRef::File(PathBuf::from(format!("keys/{name}.key.pem"))),
+        (_, _, KeyStore::Pkcs11(token)) => token.with_id(PKCS11_KEY_ID_BASE + id),
     };
-    let audit_ref = key_ref("audit", 5);
+    // Where the key is written now: an offline root under its temporary name.
+    let written = |role: KeyRole, kref: &KeyRef| match (role, &plan.root) {
+        (KeyRole::Root, RootKey::Dir(root_dir)) => KeyRef::File(root_key_pending(root_dir)),
+        _ => staging.resolve(kref.clone()),
+    };
+    let audit_ref = key_ref("audit", 5, KeyRole::Audit);
     let audit_key = generate_key(
-        &staging.resolve(audit_ref.clone()),
+        &written(KeyRole::Audit, &audit_ref),
         KeyKind::P256,
         "jeton audit",
-        secret,
+        KeyRole::Audit,
+        secrets.get(KeyRole::Audit)?,
     )?;
     let audit_pub = openssl::pkey::PKey::public_key_from_der(&audit_key.public_key().to_der()?)
         .and_then(|k| k.public_key_to_pem())
@@ -691,12 +835,29 @@ async fn build(
 
     let now = SystemTime::now();
     let mut made = Vec::new();
-    // (name, profile, issuer, key kind, CKA_ID, common name)
-    type Step<'s> = (&'s str, &'s str, Option<&'s str>, KeyKind, u8, &'s str);
-    let plan: [Step; 4] = [
-        (ROOT, "root-ca", None, KeyKind::P384, 1, "Root CA"),
+    // (name, role, profile, issuer, key kind, CKA_ID, common name)
+    type Step<'s> = (
+        &'s str,
+        KeyRole,
+        &'s str,
+        Option<&'s str>,
+        KeyKind,
+        u8,
+        &'s str,
+    );
+    let steps_plan: [Step; 4] = [
+        (
+            ROOT,
+            KeyRole::Root,
+            "root-ca",
+            None,
+            KeyKind::P384,
+            1,
+            "Root CA",
+        ),
         (
             ISSUING,
+            KeyRole::Issuing,
             "issuing-ca",
             Some(ROOT),
             KeyKind::P384,
@@ -705,6 +866,7 @@ async fn build(
         ),
         (
             OCSP,
+            KeyRole::Ocsp,
             "ocsp-responder",
             Some(ISSUING),
             KeyKind::P256,
@@ -713,6 +875,7 @@ async fn build(
         ),
         (
             TSA,
+            KeyRole::Tsa,
             "tsa",
             Some(ISSUING),
             KeyKind::P256,
@@ -721,14 +884,15 @@ async fn build(
         ),
     ];
     let mut signers: Vec<(String, Box<dyn Signer>, Certificate)> = Vec::new();
-    for (name, profile_name, issuer, kind, id, cn) in plan {
+    for (name, role, profile_name, issuer, kind, id, cn) in steps_plan {
         let profile = profile(profile_name)?;
-        let kref = key_ref(name, id);
+        let kref = key_ref(name, id, role);
         let key = generate_key(
-            &staging.resolve(kref.clone()),
+            &written(role, &kref),
             kind,
             &format!("jeton {name}"),
-            secret,
+            role,
+            secrets.get(role)?,
         )?;
         steps.push(SetupStep::Audit(Event::KeyGeneration {
             owner: name.into(),
@@ -832,16 +996,26 @@ pub struct LoadedCa {
     pub key: Box<dyn Signer>,
 }
 
-/// Loads CA `name` of the provider in `dir` and its key with `secret`.
+/// Loads CA `name` of the provider in `dir` and its key with its role's secret. A key file
+/// is looked for in `key_dir` instead when given (an offline root's medium, mounted
+/// elsewhere than when `ca init` wrote it).
 pub async fn load_ca(
     store: &Store,
     dir: &ProviderDir,
     name: &str,
-    secret: &[u8],
+    secrets: &RoleSecrets,
+    key_dir: Option<&Path>,
 ) -> Result<LoadedCa, CaError> {
     let record = store.ca(name).await?;
     let certificate = certificate_of(&record)?;
-    let key = load_key(&dir.resolve(KeyRef::parse(&record.key_ref)?), secret)?;
+    let secret = secrets.get(role_of(&record)?)?;
+    let key_ref = match (dir.resolve(KeyRef::parse(&record.key_ref)?), key_dir) {
+        (KeyRef::File(path), Some(key_dir)) => {
+            KeyRef::File(key_dir.join(path.file_name().unwrap_or(path.as_os_str())))
+        }
+        (key_ref, _) => key_ref,
+    };
+    let key = load_key(&key_ref, secret)?;
     if key.public_key() != certificate.tbs_certificate.subject_public_key_info {
         return Err(CaError::KeyMismatch(record.key_ref, record.name));
     }

@@ -77,6 +77,9 @@ pub enum ConfigError {
     },
 }
 
+/// The default database's file in the provider folder.
+pub const DATABASE_FILE: &str = "tsp.sqlite";
+
 /// What `jeton ca init` writes when there is no configuration yet: every setting, commented.
 pub const DEFAULT: &str = r#"# The provider's settings, read by `jeton ca` and `jeton server`
 # (README, "Provider (CA)" and "Server"). JETON_DATABASE_URL, JETON_PROVIDER_BASE_URL and
@@ -123,6 +126,7 @@ listen = "localhost:8080"
 /// place), never over an existing file.
 pub fn write_default(path: &Path) -> Result<(), ConfigError> {
     use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let error = |error| ConfigError::Write {
         path: path.to_owned(),
         error,
@@ -132,6 +136,7 @@ pub fn write_default(path: &Path) -> Result<(), ConfigError> {
         .write(true)
         .create(true)
         .truncate(true)
+        .mode(0o600)
         .open(&temporary)
         .map_err(error)?;
     file.write_all(DEFAULT.as_bytes())
@@ -303,7 +308,7 @@ impl ProviderConfig {
     pub fn database_url(&self, provider_dir: &Path) -> String {
         self.database_url
             .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", provider_dir.join("tsp.sqlite").display()))
+            .unwrap_or_else(|| format!("sqlite://{}", provider_dir.join(DATABASE_FILE).display()))
     }
 }
 

@@ -9,7 +9,9 @@
 //! - [`audit`]: the hash-chained audit log, its signed head, and the check that names the
 //!   entry that was changed, removed, inserted or moved;
 //! - [`config`]: the provider's settings (`provider.toml` and the environment), typed;
-//! - [`ca`]: the CA's operations: set-up, issuance from a CSR or a public key, CRLs.
+//! - [`ca`]: the CA's operations: set-up, issuance from a CSR or a public key, CRLs;
+//! - [`keys`]: one secret per key role (root, issuing CA, OCSP, TSA, audit);
+//! - [`permissions`]: the provider's folders 0700 and files 0600, checked before use.
 //!
 //! What it is not: no ASN.1 here (certificates, CRLs, OCSP and time-stamps are built by
 //! `jeton-pki`), no terminal I/O (the `jeton` command reads secrets and prints).
@@ -32,6 +34,8 @@
 pub mod audit;
 pub mod ca;
 pub mod config;
+pub mod keys;
+pub mod permissions;
 pub mod server;
 pub mod store;
 

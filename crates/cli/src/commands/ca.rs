@@ -6,16 +6,67 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jeton_pki::RevocationReason;
 use jeton_tsp::audit::{self, Event};
-use jeton_tsp::ca::{self as provider_ca, KeyRef, KeyStore, ProviderDir, SubjectKey, Validity};
+use jeton_tsp::ca::{
+    self as provider_ca, KeyPlan, KeyRef, KeyStore, ProviderDir, RootKey, SubjectKey, Validity,
+};
 use jeton_tsp::config::ProviderConfig;
+use jeton_tsp::keys::{KeyRole, RoleSecrets};
 use jeton_tsp::store::{Actor, RevocationRequest, RevokeOutcome, Serial, Status, Store};
 use openssl::x509::X509Crl;
 
 use super::Ctx;
-use crate::cli::{CaArgs, CaCommand, ProviderArgs};
+use crate::cli::{CaArgs, CaCommand, KeySecretArgs, ProviderArgs};
 use crate::error::CliError;
 use crate::i18n::Msg;
 use crate::secrets::{SecretKind, Stage};
+
+/// How a role's secret is asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// The secret of an existing key (or its token's PIN).
+    Current,
+    /// A new key file's passphrase: from the terminal or stdin, then its confirmation.
+    New,
+}
+
+/// Reads the secrets of `roles`, in the order of [`KeyRole::ALL`]: each from its
+/// `--passphrase-file ROLE=FILE` when given, else from the terminal or stdin.
+pub fn read_role_secrets(
+    ctx: &mut Ctx,
+    keys: &KeySecretArgs,
+    roles: &[(KeyRole, Ask)],
+) -> Result<RoleSecrets, CliError> {
+    let mut secrets = RoleSecrets::new();
+    for role in KeyRole::ALL {
+        let Some((_, ask)) = roles.iter().find(|(r, _)| *r == role) else {
+            continue;
+        };
+        let kind = SecretKind::ProviderKey(role);
+        let file = keys.passphrase_files.iter().rev().find(|(r, _)| *r == role);
+        let secret = match (file, ask) {
+            (Some((_, path)), _) => crate::secrets::read_file(path, kind)?,
+            (None, Ask::New) => ctx.secrets.read_new(kind)?,
+            (None, Ask::Current) => ctx.secrets.read(kind, Stage::Current)?,
+        };
+        secrets.set(role, secret);
+    }
+    Ok(secrets)
+}
+
+/// Says loudly what the permission check only warns about.
+pub fn warn_loose(
+    ctx: &mut Ctx,
+    warnings: &[jeton_tsp::permissions::LooseMode],
+) -> Result<(), CliError> {
+    for loose in warnings {
+        ctx.note(Msg::ConfigReadable {
+            path: &loose.path.display().to_string(),
+            mode: loose.mode,
+            fix: &loose.fix(),
+        })?;
+    }
+    Ok(())
+}
 
 /// $JETON_HOME: the cards folder's parent.
 pub fn provider_home(ctx: &Ctx) -> Result<std::path::PathBuf, CliError> {
@@ -46,7 +97,7 @@ pub struct Provider {
 impl Provider {
     /// Reads the configuration and opens the database (`$JETON_HOME/provider/tsp.sqlite`
     /// unless the configuration or JETON_DATABASE_URL names another).
-    pub fn open(ctx: &Ctx, args: &ProviderArgs) -> Result<Provider, CliError> {
+    pub fn open(ctx: &mut Ctx, args: &ProviderArgs) -> Result<Provider, CliError> {
         let home = provider_home(ctx)?;
         let dir = ProviderDir(home.join("provider"));
         let path = args
@@ -61,6 +112,15 @@ impl Provider {
                 .display()
                 .to_string()])));
         }
+        // Before anything is read from it, as ssh checks a key file.
+        let warnings = jeton_tsp::permissions::check_provider(
+            &dir.0,
+            &config.database_url(&dir.0),
+            &path,
+            &config_text,
+        )
+        .map_err(provider_ca::CaError::from)?;
+        warn_loose(ctx, &warnings)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -103,10 +163,18 @@ impl Provider {
 
 pub fn run(ctx: &mut Ctx, args: CaArgs) -> Result<(), CliError> {
     // `ca init` makes the provider; every other command needs a complete one.
-    if let CaCommand::Init { pkcs11 } = &args.command {
-        return init(ctx, &args.provider, pkcs11.as_deref());
+    if let CaCommand::Init {
+        pkcs11,
+        root_pkcs11,
+    } = &args.command
+    {
+        return init(ctx, &args, pkcs11.as_deref(), root_pkcs11.as_deref());
     }
     let provider = Provider::open(ctx, &args.provider)?;
+    let keys = Keys {
+        secrets: &args.keys,
+        root_dir: args.root_dir.as_deref(),
+    };
     match args.command {
         CaCommand::Init { .. } => Ok(()),
         CaCommand::Issue {
@@ -120,6 +188,7 @@ pub fn run(ctx: &mut Ctx, args: CaArgs) -> Result<(), CliError> {
         } => issue(
             ctx,
             &provider,
+            keys,
             &profile,
             csr.as_deref(),
             public_key.as_deref(),
@@ -137,6 +206,7 @@ pub fn run(ctx: &mut Ctx, args: CaArgs) -> Result<(), CliError> {
         } => revoke(
             ctx,
             &provider,
+            keys,
             &serial,
             &reason,
             at.as_deref(),
@@ -148,11 +218,32 @@ pub fn run(ctx: &mut Ctx, args: CaArgs) -> Result<(), CliError> {
             ca,
             next_update_hours,
             out,
-        } => crl(ctx, &provider, &ca, next_update_hours, out.as_deref()),
+        } => crl(ctx, &provider, keys, &ca, next_update_hours, out.as_deref()),
     }
 }
 
-fn init(ctx: &mut Ctx, args: &ProviderArgs, pkcs11: Option<&str>) -> Result<(), CliError> {
+/// Where a command finds its keys' secrets and an offline root key.
+#[derive(Clone, Copy)]
+struct Keys<'a> {
+    secrets: &'a KeySecretArgs,
+    root_dir: Option<&'a Path>,
+}
+
+fn token(uri: &str) -> Result<KeyRef, CliError> {
+    let key_ref = KeyRef::parse(uri)?;
+    if !matches!(key_ref, KeyRef::Pkcs11 { .. }) {
+        return Err(CliError::Ca(provider_ca::CaError::KeyRef(uri.to_owned())));
+    }
+    Ok(key_ref)
+}
+
+fn init(
+    ctx: &mut Ctx,
+    ca_args: &CaArgs,
+    pkcs11: Option<&str>,
+    root_pkcs11: Option<&str>,
+) -> Result<(), CliError> {
+    let args = &ca_args.provider;
     let home = provider_home(ctx)?;
     let dir = ProviderDir(home.join("provider"));
     let path = args
@@ -170,19 +261,35 @@ fn init(ctx: &mut Ctx, args: &ProviderArgs, pkcs11: Option<&str>) -> Result<(), 
     }
     let (config, config_text) = ProviderConfig::load(&path, |name| std::env::var(name).ok())?;
     let keys = match pkcs11 {
-        Some(uri) => {
-            let key_ref = KeyRef::parse(uri)?;
-            if !matches!(key_ref, KeyRef::Pkcs11 { .. }) {
-                return Err(CliError::Ca(provider_ca::CaError::KeyRef(uri.to_owned())));
-            }
-            KeyStore::Pkcs11(key_ref)
-        }
+        Some(uri) => KeyStore::Pkcs11(token(uri)?),
         None => KeyStore::Software,
     };
-    let secret = match keys {
-        KeyStore::Software => ctx.secrets.read_new(SecretKind::ProviderKey)?,
-        KeyStore::Pkcs11(_) => ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?,
+    let root = match (&ca_args.root_dir, root_pkcs11) {
+        (Some(_), Some(_)) => {
+            return Err(CliError::Ca(provider_ca::CaError::KeyRef(
+                "--root-dir and --root-pkcs11 both given: choose one".into(),
+            )))
+        }
+        (Some(dir), None) => RootKey::Dir(dir.clone()),
+        (None, Some(uri)) => RootKey::Pkcs11(token(uri)?),
+        (None, None) => RootKey::WithOthers,
     };
+    let plan = KeyPlan { keys, root };
+    // A key file's passphrase is new (and confirmed); a token's PIN is its own.
+    let roles: Vec<_> = KeyRole::ALL
+        .into_iter()
+        .map(|r| {
+            (
+                r,
+                if plan.in_file(r) {
+                    Ask::New
+                } else {
+                    Ask::Current
+                },
+            )
+        })
+        .collect();
+    let secrets = read_role_secrets(ctx, &ca_args.keys, &roles)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -191,11 +298,11 @@ fn init(ctx: &mut Ctx, args: &ProviderArgs, pkcs11: Option<&str>) -> Result<(), 
         &dir,
         &config,
         &config_text,
-        &keys,
-        &secret,
+        &plan,
+        &secrets,
         &operator_of(args),
     ))?;
-    drop(secret);
+    drop(secrets);
     if report.finished_earlier_run {
         ctx.say(Msg::CaFinishedEarlierRun)?;
     }
@@ -216,6 +323,7 @@ fn init(ctx: &mut Ctx, args: &ProviderArgs, pkcs11: Option<&str>) -> Result<(), 
         config: &path.display().to_string(),
         wrote_config,
         pkcs11: pkcs11.is_some(),
+        root_offline: !matches!(plan.root, RootKey::WithOthers),
     })
 }
 
@@ -226,17 +334,31 @@ fn read(path: &Path) -> Result<Vec<u8>, CliError> {
     })
 }
 
-/// The provider key's secret and the audit key loaded with it.
+/// CA `ca` and the audit key, each opened with its own role's secret (and only those two
+/// are asked for).
 fn unlock(
     ctx: &mut Ctx,
     p: &Provider,
+    keys: Keys,
     ca: &str,
 ) -> Result<(provider_ca::LoadedCa, Box<dyn jeton_pki::Signer>), CliError> {
-    let secret = ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?;
-    let loaded = p
-        .runtime
-        .block_on(provider_ca::load_ca(&p.store, &p.dir, ca, &secret))?;
-    let audit_key = provider_ca::audit_key(&p.dir, &secret)?;
+    let record = p.runtime.block_on(p.store.ca(ca))?;
+    let role = provider_ca::role_of(&record)?;
+    let secrets = read_role_secrets(
+        ctx,
+        keys.secrets,
+        &[(role, Ask::Current), (KeyRole::Audit, Ask::Current)],
+    )?;
+    let key_dir = keys.root_dir.filter(|_| role == KeyRole::Root);
+    let loaded = p.runtime.block_on(provider_ca::load_ca(
+        &p.store, &p.dir, ca, &secrets, key_dir,
+    ))?;
+    let audit_key = provider_ca::audit_key(
+        &p.dir,
+        secrets
+            .get(KeyRole::Audit)
+            .map_err(provider_ca::CaError::from)?,
+    )?;
     Ok((loaded, audit_key))
 }
 
@@ -244,6 +366,7 @@ fn unlock(
 fn issue(
     ctx: &mut Ctx,
     p: &Provider,
+    keys: Keys,
     profile: &str,
     csr: Option<&Path>,
     public_key: Option<&Path>,
@@ -262,7 +385,7 @@ fn issue(
     } else {
         SubjectKey::PublicKey(&bytes)
     };
-    let (loaded, audit_key) = unlock(ctx, p, ca)?;
+    let (loaded, audit_key) = unlock(ctx, p, keys, ca)?;
     let actor = Actor {
         name: &p.operator,
         audit_key: Some(audit_key.as_ref()),
@@ -350,9 +473,11 @@ pub fn show_time(t: SystemTime) -> String {
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn revoke(
     ctx: &mut Ctx,
     p: &Provider,
+    keys: Keys,
     serial: &str,
     reason: &str,
     at: Option<&str>,
@@ -377,9 +502,14 @@ fn revoke(
     p.runtime.block_on(p.store.check_revocation(&request))?;
     // The audit key signs the head in the revocation's own transaction, so that no
     // revocation stays outside a signed head (the store refuses backdating for every caller).
-    let secret = ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?;
-    let audit_key = provider_ca::audit_key(&p.dir, &secret)?;
-    drop(secret);
+    let secrets = read_role_secrets(ctx, keys.secrets, &[(KeyRole::Audit, Ask::Current)])?;
+    let audit_key = provider_ca::audit_key(
+        &p.dir,
+        secrets
+            .get(KeyRole::Audit)
+            .map_err(provider_ca::CaError::from)?,
+    )?;
+    drop(secrets);
     let actor = Actor {
         name: &p.operator,
         audit_key: Some(audit_key.as_ref()),
@@ -489,11 +619,12 @@ fn list(ctx: &mut Ctx, p: &Provider, json: bool) -> Result<(), CliError> {
 fn crl(
     ctx: &mut Ctx,
     p: &Provider,
+    keys: Keys,
     ca: &str,
     next_update_hours: u32,
     out: Option<&Path>,
 ) -> Result<(), CliError> {
-    let (loaded, audit_key) = unlock(ctx, p, ca)?;
+    let (loaded, audit_key) = unlock(ctx, p, keys, ca)?;
     let actor = Actor {
         name: &p.operator,
         audit_key: Some(audit_key.as_ref()),

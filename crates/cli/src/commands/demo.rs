@@ -13,8 +13,8 @@ use openssl::x509::{X509Crl, X509};
 
 use super::{ca, card, cert, key, pin, status, Ctx};
 use crate::cli::{
-    CaArgs, CaCommand, CardChoice, Confirmation, CreateArgs, MgmtAlg, PinKind, ProviderArgs,
-    SecretInput,
+    CaArgs, CaCommand, CardChoice, Confirmation, CreateArgs, KeySecretArgs, MgmtAlg, PinKind,
+    ProviderArgs, SecretInput,
 };
 use crate::error::CliError;
 use crate::home::Home;
@@ -48,7 +48,12 @@ language = "en"
 url = "https://pki.jeton.example/pds/fr.pdf"
 language = "fr"
 "#;
-const CA_PASSPHRASE: &str = "demo provider passphrase";
+/// One passphrase per key role, never the same (`ca init` refuses two alike).
+const ROOT_PASSPHRASE: &str = "demo root key, kept offline";
+const ISSUING_PASSPHRASE: &str = "demo issuing CA key";
+const OCSP_PASSPHRASE: &str = "demo OCSP responder key";
+const TSA_PASSPHRASE: &str = "demo time-stamping key";
+const AUDIT_PASSPHRASE: &str = "demo audit log key";
 const HOLDER: &str = "C=FR,GN=Camille,SN=Martin,serialNumber=PNOFR-1850775123456,CN=Camille Martin";
 
 struct Demo<'o> {
@@ -162,6 +167,11 @@ impl Demo<'_> {
 
     fn file(&self, name: &str) -> PathBuf {
         self.work.join(name)
+    }
+
+    /// Where the demo keeps the root key, outside the provider's home.
+    fn offline_root(&self) -> PathBuf {
+        self.file("offline-root")
     }
 
     fn story(&mut self) -> Result<(), CliError> {
@@ -288,12 +298,15 @@ impl Demo<'_> {
 
     /// Runs `jeton ca …` as the provider's operator.
     fn ca(&mut self, line: &str, secrets: &[&str], command: CaCommand) -> Result<(), CliError> {
+        let root_dir = matches!(command, CaCommand::Init { .. }).then(|| self.offline_root());
         let args = CaArgs {
             provider: ProviderArgs {
                 operator: Some("support-desk".into()),
                 ..ProviderArgs::default()
             },
             secrets: SecretInput::default(),
+            keys: KeySecretArgs::default(),
+            root_dir,
             command,
         };
         self.jeton(&format!("ca {line}"), secrets, |ctx| ca::run(ctx, args))
@@ -310,7 +323,7 @@ impl Demo<'_> {
             .to_string();
         self.ca(
             &format!("revoke {serial} --reason key-compromise"),
-            &[CA_PASSPHRASE],
+            &[AUDIT_PASSPHRASE],
             CaCommand::Revoke {
                 serial: serial.clone(),
                 reason: "key-compromise".into(),
@@ -322,7 +335,7 @@ impl Demo<'_> {
         let crl_file = self.file("issuing.crl");
         self.ca(
             "crl --out issuing.crl",
-            &[CA_PASSPHRASE],
+            &[ISSUING_PASSPHRASE, AUDIT_PASSPHRASE],
             CaCommand::Crl {
                 ca: "issuing".into(),
                 next_update_hours: 24,
@@ -374,11 +387,39 @@ impl Demo<'_> {
     /// The provider's part: it sets up its CAs, the card makes the keys, and the provider
     /// certifies them: an authentication certificate for 9A, a qualified one for 9C.
     fn issue_certificates(&mut self) -> Result<(), CliError> {
+        // 0600, as `ca init` writes its default: the provider's files are its own.
+        fs::create_dir_all(&self.home)
+            .and_then(|()| {
+                jeton_tsp::permissions::create_private_file(&self.home.join("provider.toml"))
+            })
+            .map_err(|error| CliError::Io {
+                path: self.home.clone(),
+                error,
+            })?;
         write(&self.home.join("provider.toml"), PROVIDER_TOML.as_bytes())?;
+        // Each key its own passphrase (each typed twice); the root key goes to a folder apart
+        // from the provider's, as on a medium kept offline.
+        self.say(Msg::DemoProviderKeys(
+            &self.offline_root().display().to_string(),
+        ))?;
         self.ca(
-            "init",
-            &[CA_PASSPHRASE, CA_PASSPHRASE],
-            CaCommand::Init { pkcs11: None },
+            "init --root-dir offline-root",
+            &[
+                ROOT_PASSPHRASE,
+                ROOT_PASSPHRASE,
+                ISSUING_PASSPHRASE,
+                ISSUING_PASSPHRASE,
+                OCSP_PASSPHRASE,
+                OCSP_PASSPHRASE,
+                TSA_PASSPHRASE,
+                TSA_PASSPHRASE,
+                AUDIT_PASSPHRASE,
+                AUDIT_PASSPHRASE,
+            ],
+            CaCommand::Init {
+                pkcs11: None,
+                root_pkcs11: None,
+            },
         )?;
         let choice = self.card.clone();
         for (slot, alg, profile) in [
@@ -409,7 +450,7 @@ impl Demo<'_> {
                 &format!(
                     "issue --profile {profile} --public-key {slot}.pub.pem --subject '{HOLDER}' --out {slot}.crt"
                 ),
-                &[CA_PASSPHRASE],
+                &[ISSUING_PASSPHRASE, AUDIT_PASSPHRASE],
                 CaCommand::Issue {
                     profile: profile.into(),
                     csr: None,

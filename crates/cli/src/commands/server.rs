@@ -6,13 +6,14 @@ use std::path::Path;
 
 use jeton_tsp::ca::{self as provider_ca, ProviderDir};
 use jeton_tsp::config::ProviderConfig;
+use jeton_tsp::keys::KeyRole;
 use jeton_tsp::server::{self, Server, ServerConfig, Timing};
 use jeton_tsp::store::Store;
 
+use super::ca::{read_role_secrets, warn_loose, Ask};
 use super::Ctx;
 use crate::cli::ServerArgs;
 use crate::error::CliError;
-use crate::secrets::{SecretKind, Stage};
 
 pub fn run(ctx: &mut Ctx, args: &ServerArgs) -> Result<(), CliError> {
     // The cards folder's parent is $JETON_HOME, as for `jeton ca`.
@@ -28,7 +29,7 @@ pub fn run(ctx: &mut Ctx, args: &ServerArgs) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| home.join("provider.toml"));
     let env = |name: &str| std::env::var(name).ok();
-    let (provider, _) = ProviderConfig::load(&path, env)?;
+    let (provider, config_text) = ProviderConfig::load(&path, env)?;
     let mut config = ServerConfig::load(&path, env).map_err(server::ServerError::from)?;
     if let Some(listen) = &args.listen {
         config.listen =
@@ -51,6 +52,15 @@ pub fn run(ctx: &mut Ctx, args: &ServerArgs) -> Result<(), CliError> {
             let missing = vec![dir.0.display().to_string()];
             return Err(CliError::Ca(provider_ca::CaError::Incomplete(missing)));
         }
+        // Before anything is read from it, as ssh checks a key file.
+        let warnings = jeton_tsp::permissions::check_provider(
+            &dir.0,
+            &provider.database_url(&dir.0),
+            &path,
+            &config_text,
+        )
+        .map_err(provider_ca::CaError::from)?;
+        warn_loose(ctx, &warnings)?;
         let store = Store::open(&provider.database_url(&dir.0)).await?;
         // Never serve a half-made provider: its status answers would be wrong or missing.
         let missing = provider_ca::missing(&store, &dir).await?;
@@ -58,18 +68,24 @@ pub fn run(ctx: &mut Ctx, args: &ServerArgs) -> Result<(), CliError> {
             return Err(CliError::Ca(provider_ca::CaError::Incomplete(missing)));
         }
         // Key files are recorded relative to the provider folder, which may have moved.
+        let mut roles = Vec::new();
         for ca in store.cas().await? {
+            let role = provider_ca::role_of(&ca)?;
+            if role != KeyRole::Root && !roles.contains(&(role, Ask::Current)) {
+                roles.push((role, Ask::Current));
+            }
             let key_ref = dir.resolve(provider_ca::KeyRef::parse(&ca.key_ref)?);
             config
                 .keys
                 .entry(ca.name)
                 .or_insert_with(|| key_ref.to_string());
         }
-        // The passphrase of the key files (or the token's PIN), as `jeton ca` reads it: asked
-        // only once the provider is known to be complete.
-        let secret = ctx.secrets.read(SecretKind::ProviderKey, Stage::Current)?;
-        let services = server::database::services(store, &config, &secret).await?;
-        drop(secret);
+        // The online keys' secrets only (issuing, ocsp, tsa), as `jeton ca` reads them: asked
+        // only once the provider is known to be complete. Never the root's nor the audit
+        // key's: the server does not hold them.
+        let secrets = read_role_secrets(ctx, &args.keys, &roles)?;
+        let services = server::database::services(store, &config, &secrets).await?;
+        drop(secrets);
         let (listener, address) =
             Server::<server::database::DatabaseRecords>::bind(config.listen).await?;
         // Scripts read the address (port 0 picks a free one).
