@@ -469,8 +469,11 @@ impl Module {
                 let mut connection = session.take_connection(&mut token)?;
                 let result = connection.card.verify_pin(&pin).map_err(Error::from);
                 if result.is_ok() {
+                    // Read after the VERIFY: the tag of the wrap this PIN opens now.
+                    let wrap = slots::wrap_tag(&mut connection.card).ok().flatten();
                     token.login = Login::User {
                         pin: Zeroizing::new(secret.to_vec()),
+                        wrap,
                     };
                     token.generation += 1;
                     connection.generation = Some(token.generation);
@@ -620,8 +623,12 @@ impl Module {
                 }
                 card.change_pin(&user_pin(old)?, &new_pin)?;
                 if logged_in {
+                    // The new wrap's tag, or the other connections would take this very
+                    // change for one made elsewhere.
+                    let wrap = slots::wrap_tag(card).ok().flatten();
                     token.login = Login::User {
                         pin: Zeroizing::new(new.to_vec()),
+                        wrap,
                     };
                 }
             }

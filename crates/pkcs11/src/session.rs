@@ -15,7 +15,8 @@ use crate::error::{Error, Result};
 use crate::mechanisms::{DecryptScheme, MessageBuffer, SignScheme};
 use crate::module::lock;
 use crate::objects::{PublicParts, SlotContents};
-use crate::slots::{Connection, Login, TokenState};
+use crate::slots::{self, Connection, Login, PinState, TokenState};
+use subtle::ConstantTimeEq;
 
 /// A connection to the token's card: in-process, or through a PC/SC reader.
 pub type Card = PivClient<Box<dyn Transport>>;
@@ -144,27 +145,114 @@ impl Session {
 
     /// Runs `call` on a connection whose card knows the user's PIN, VERIFYing it first on
     /// a connection that has not seen this login yet; `CKR_USER_NOT_LOGGED_IN` otherwise.
+    ///
+    /// The kept PIN is never sent where it may be wrong: when the card says its PIN changed
+    /// since the login (another process ran `jeton pin change`, or a PIV tool through
+    /// pcscd), or when a replay is refused, every session of the token is logged out and
+    /// the application asks again (PKCS#11 3.0 §5.6), instead of the module spending the
+    /// holder's tries by itself.
     pub fn with_user_card<T>(&mut self, call: impl FnOnce(&mut Card) -> Result<T>) -> Result<T> {
         let token_arc = Arc::clone(&self.token);
-        let (pin, generation, mut connection) = {
+        let (generation, mut connection) = {
             let mut token = lock(&token_arc);
-            let Login::User { pin } = &token.login else {
+            if !matches!(token.login, Login::User { .. }) {
                 return Err(Error::UserNotLoggedIn);
-            };
-            let pin = Pin::new(&pin[..]).map_err(|_| Error::GeneralError)?;
-            let generation = token.generation;
-            (pin, generation, self.take_connection(&mut token)?)
-        };
-        let result = (|| {
-            if connection.generation != Some(generation) {
-                connection.card.verify_pin(&pin)?;
-                connection.generation = Some(generation);
             }
-            call(&mut connection.card)
-        })();
+            (token.generation, self.take_connection(&mut token)?)
+        };
+        let result = Self::as_user(&token_arc, generation, &mut connection)
+            .and_then(|()| call(&mut connection.card));
         self.give_back(&mut lock(&token_arc), connection, card_gone(&result));
         result
     }
+
+    /// Brings a connection into the login `generation`, or logs the token out when the PIN
+    /// it keeps is stale.
+    fn as_user(
+        token_arc: &Arc<Mutex<TokenState>>,
+        generation: u64,
+        connection: &mut Connection,
+    ) -> Result<()> {
+        if connection.generation == Some(generation) {
+            // Already VERIFYed on this connection; still, a PIN changed elsewhere ends the
+            // login here too, so that every session sees one login state.
+            let tag = slots::wrap_tag(&mut connection.card)?;
+            still_logged_in(&mut lock(token_arc), generation, tag)?;
+            // A card in a reader may have been reset by another program since: then it
+            // needs the PIN again, which the tag just said is still the one kept.
+            if !connection.shared || PinState::read(&mut connection.card)?.verified {
+                return Ok(());
+            }
+            connection.generation = None;
+        }
+        // One replay at a time per token: a thread that waited here sees the logout of
+        // the one before it, and sends nothing.
+        let replay = Arc::clone(&lock(token_arc).replay);
+        let _replaying = lock(&replay);
+        let state = PinState::read(&mut connection.card)?;
+        let pin = {
+            let mut token = lock(token_arc);
+            still_logged_in(&mut token, generation, state.wrap)?;
+            let Login::User { pin, wrap } = &token.login else {
+                return Err(Error::UserNotLoggedIn);
+            };
+            // Without the card's tag, nothing says the PIN is still right: never spend
+            // the last try (or one of a blocked PIN) on a guess of the module's own.
+            if wrap.is_none() && state.tries_left.is_some_and(|left| left < 2) {
+                token.log_out();
+                return Err(Error::UserNotLoggedIn);
+            }
+            Pin::new(&pin[..]).map_err(|_| Error::GeneralError)?
+        };
+        if !state.verified {
+            match connection.card.verify_pin(&pin).map_err(Error::from) {
+                Ok(()) => {
+                    // A card may re-wrap the PIN at a right VERIFY (a newer format): the
+                    // tag to compare with is the one after it.
+                    let after = slots::wrap_tag(&mut connection.card)?;
+                    let mut token = lock(token_arc);
+                    if let (
+                        true,
+                        Login::User {
+                            wrap: known @ Some(_),
+                            ..
+                        },
+                    ) = (token.generation == generation, &mut token.login)
+                    {
+                        *known = after;
+                    }
+                }
+                Err(Error::PinIncorrect | Error::PinLocked) => {
+                    let mut token = lock(token_arc);
+                    if token.generation == generation {
+                        token.log_out();
+                    }
+                    return Err(Error::UserNotLoggedIn);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        connection.generation = Some(generation);
+        Ok(())
+    }
+}
+
+/// Whether the login `generation` still stands, given the card's PIN wrap tag now; a tag
+/// other than the one the PIN was right for logs the token out.
+fn still_logged_in(token: &mut TokenState, generation: u64, tag: Option<[u8; 8]>) -> Result<()> {
+    let Login::User { wrap, .. } = &token.login else {
+        return Err(Error::UserNotLoggedIn);
+    };
+    if token.generation != generation {
+        return Err(Error::UserNotLoggedIn);
+    }
+    if let Some(known) = wrap {
+        if tag.is_none_or(|tag| !bool::from(tag.ct_eq(known))) {
+            token.log_out();
+            return Err(Error::UserNotLoggedIn);
+        }
+    }
+    Ok(())
 }
 
 impl Drop for Session {

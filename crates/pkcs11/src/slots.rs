@@ -4,10 +4,11 @@
 //! module is loaded.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use cryptoki_sys::CK_SLOT_ID;
 use jeton_card::CardDirectory;
-use jeton_piv::{InProcessTransport, PivClient, Transport};
+use jeton_piv::{InProcessTransport, KeyReference, PinVerification, PivClient, Transport};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -126,8 +127,13 @@ pub enum Login {
     #[default]
     Public,
     /// The PIN is kept while logged in so that each connection to the card can VERIFY it
-    /// once; it is wiped at logout.
-    User { pin: Zeroizing<Vec<u8>> },
+    /// once; it is wiped at logout. `wrap` is the card's tag of the PIN it was right for
+    /// (GET METADATA 8A, a Jeton card's): a different tag means the PIN was changed or
+    /// unblocked elsewhere, and the kept one is not sent again. `None` on a card without it.
+    User {
+        pin: Zeroizing<Vec<u8>>,
+        wrap: Option<[u8; 8]>,
+    },
     /// The unblock code (PUK), checked at login and kept for `C_InitPIN`.
     SecurityOfficer { puk: Zeroizing<Vec<u8>> },
 }
@@ -139,6 +145,9 @@ pub struct Connection {
     /// The token's login generation this connection's security status is in step with;
     /// `None` for a new connection while the user is logged in (it has not VERIFYed yet).
     pub generation: Option<u64>,
+    /// A card in a PC/SC reader, which other programs may reset between two calls (its
+    /// PIN status then gone); a virtual card's connection keeps its status.
+    pub shared: bool,
 }
 
 /// Idle connections kept per token: as many as calls ran at once lately, at most this.
@@ -155,6 +164,9 @@ pub struct TokenState {
     cards: CardDirectory,
     source: TokenSource,
     idle: Vec<Connection>,
+    /// Held while the kept PIN is VERIFYed on a new connection, so that two threads never
+    /// both send a PIN the card has stopped accepting: the second sees the first's logout.
+    pub replay: Arc<Mutex<()>>,
 }
 
 impl TokenState {
@@ -165,6 +177,7 @@ impl TokenState {
             cards,
             source,
             idle: Vec::new(),
+            replay: Arc::new(Mutex::new(())),
         }
     }
 
@@ -177,6 +190,7 @@ impl TokenState {
             None => Connection {
                 card: connect(&self.cards, &self.source)?,
                 generation: (!user).then_some(self.generation),
+                shared: matches!(self.source, TokenSource::Reader(_)),
             },
         };
         if connection.generation != Some(self.generation) && !user {
@@ -203,5 +217,54 @@ impl TokenState {
             connection.generation = Some(generation);
             connection.card.clear_verification().is_ok()
         });
+    }
+}
+
+/// What a card tells of its PIN without spending a try: the tag of its wrap (a Jeton
+/// card's GET METADATA 8A) and the tries left, each `None` where the card does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinState {
+    pub wrap: Option<[u8; 8]>,
+    pub tries_left: Option<u8>,
+    /// This connection's card already has the PIN verified.
+    pub verified: bool,
+}
+
+/// The tag of the card's PIN wrap (GET METADATA 8A), `None` on a card that has none.
+pub fn wrap_tag(card: &mut Card) -> Result<Option<[u8; 8]>> {
+    match card.metadata(KeyReference::Pin) {
+        Ok(metadata) => Ok(metadata.wrap_tag),
+        Err(jeton_piv::Error::Transport(_)) => Err(Error::DeviceRemoved),
+        Err(_) => Ok(None),
+    }
+}
+
+impl PinState {
+    /// From GET METADATA when the card has it (YubiKey 5.3 and later, Jeton), and VERIFY
+    /// without data (SP 800-73-4 §3.2.1, any PIV card): neither spends a try.
+    pub fn read(card: &mut Card) -> Result<PinState> {
+        let (wrap, mut tries_left) = match card.metadata(KeyReference::Pin) {
+            Ok(metadata) => (metadata.wrap_tag, metadata.retries.map(|r| r.remaining)),
+            Err(jeton_piv::Error::Transport(_)) => return Err(Error::DeviceRemoved),
+            Err(_) => (None, None),
+        };
+        let verified = match card.pin_verification() {
+            Ok(PinVerification::Verified) => true,
+            Ok(PinVerification::Blocked) => {
+                tries_left = Some(0);
+                false
+            }
+            Ok(PinVerification::NotVerified { tries_left: left }) => {
+                tries_left = Some(left);
+                false
+            }
+            Err(jeton_piv::Error::Transport(_)) => return Err(Error::DeviceRemoved),
+            Err(_) => false,
+        };
+        Ok(PinState {
+            wrap,
+            tries_left,
+            verified,
+        })
     }
 }
