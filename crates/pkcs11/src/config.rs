@@ -11,6 +11,14 @@
 //!
 //! `JETON_PKCS11_MGMT_KEY=aes256:HEX` (or a bare HEX: 24 bytes are 3DES, 16 AES-128, 32
 //! AES-256) overrides the file. Without either, the factory key is used, as PIV tools do.
+//!
+//! The file is refused, as ssh refuses its own files, when someone else could have written
+//! it: owned by another user (root aside), writable by its group or by all, or in a folder
+//! others can write to without the sticky bit (they could put another file in its place).
+//! A module loaded into every application must not take its key from whoever could write
+//! there; a warning would go unseen in a browser's stderr while the key is used anyway.
+//! A file others can only *read* is used, with a warning: its key is already out, and
+//! refusing it would only stop the holder.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +33,12 @@ pub enum ConfigError {
     File { path: PathBuf, message: String },
     #[error("JETON_PKCS11_MGMT_KEY: {0}")]
     Environment(String),
+    #[error("{path}: {why}; refused, as ssh would refuse it (fix: {fix})")]
+    Unsafe {
+        path: PathBuf,
+        why: String,
+        fix: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -100,7 +114,12 @@ impl Config {
             .map(PathBuf::from)
             .unwrap_or_else(|| home.join("pkcs11.toml"));
         let mut management_key = match std::fs::read_to_string(&path) {
-            Ok(text) => Self::parse(&path, &text)?,
+            Ok(text) => {
+                if let Some(warning) = check_modes(&path)? {
+                    eprintln!("jeton-pkcs11: warning: {warning}");
+                }
+                Self::parse(&path, &text)?
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
                 return Err(ConfigError::File {
@@ -145,6 +164,62 @@ impl Config {
     }
 }
 
+/// Whether `path` could have been written by someone else than this user (an error), or
+/// read by others (a warning, returned).
+fn check_modes(path: &Path) -> Result<Option<String>, ConfigError> {
+    use std::os::unix::fs::MetadataExt;
+    let io = |e: std::io::Error| ConfigError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let refuse = |why: String, fix: String| ConfigError::Unsafe {
+        path: path.to_path_buf(),
+        why,
+        fix,
+    };
+    let file = std::fs::metadata(path).map_err(io)?;
+    let mode = file.mode() & 0o7777;
+    // This process's user, without `unsafe`: Linux gives /proc/self to it. Elsewhere the
+    // owner goes unchecked; the modes below still are.
+    if let Ok(me) = std::fs::metadata("/proc/self").map(|m| m.uid()) {
+        if file.uid() != me && file.uid() != 0 {
+            return Err(refuse(
+                format!("owned by user {}, not by this user ({me})", file.uid()),
+                format!("chown {me} {}", path.display()),
+            ));
+        }
+    }
+    if mode & 0o022 != 0 {
+        return Err(refuse(
+            format!("writable by its group or by all (mode {mode:04o})"),
+            format!("chmod go-w {}", path.display()),
+        ));
+    }
+    let absolute = std::path::absolute(path).map_err(io)?;
+    if let Some(folder) = absolute.parent() {
+        let dir = std::fs::metadata(folder).map_err(io)?;
+        let dir_mode = dir.mode() & 0o7777;
+        if dir_mode & 0o022 != 0 && dir_mode & 0o1000 == 0 {
+            return Err(refuse(
+                format!(
+                    "its folder {} is writable by its group or by all (mode {dir_mode:04o}), \
+                     so another file can take its place",
+                    folder.display()
+                ),
+                format!("chmod go-w {}", folder.display()),
+            ));
+        }
+    }
+    Ok((mode & 0o044 != 0).then(|| {
+        format!(
+            "{}: readable by others (mode {mode:04o}), and it holds a management key \
+             (fix: chmod 600 {})",
+            path.display(),
+            path.display()
+        )
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +249,67 @@ mod tests {
         }
         assert!(key_from_environment("aes256:zz").is_err());
         assert!(key_from_environment("010203040506070801020304050607080102030405060708").is_ok());
+    }
+
+    fn write_config(folder: &Path, mode: u32) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = folder.join("pkcs11.toml");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_config_others_can_write_is_refused_one_they_can_read_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(check_modes(&write_config(home.path(), 0o600))
+            .unwrap()
+            .is_none());
+        let warning = check_modes(&write_config(home.path(), 0o644)).unwrap();
+        assert!(warning.unwrap().contains("readable by others (mode 0644)"));
+        for mode in [0o664, 0o646, 0o666, 0o620] {
+            let error = check_modes(&write_config(home.path(), mode)).unwrap_err();
+            let text = error.to_string();
+            assert!(text.contains("writable by its group or by all"), "{text}");
+            assert!(text.contains("chmod go-w"), "{text}");
+        }
+        // A folder others can write to: the file could be replaced under its name.
+        let path = write_config(home.path(), 0o600);
+        for mode in [0o777, 0o770] {
+            std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+            let text = check_modes(&path).unwrap_err().to_string();
+            assert!(text.contains("its folder"), "{text}");
+        }
+        // With the sticky bit (as /tmp), only the file's owner may rename or delete it.
+        std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(check_modes(&path).unwrap().is_none());
+    }
+
+    /// The only test of this binary that sets the environment.
+    #[test]
+    fn the_module_refuses_to_load_a_config_others_can_write() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        let path = home.path().join("pkcs11.toml");
+        std::fs::write(
+            &path,
+            "[management-key]\nalgorithm = \"aes128\"\nkey = \"000102030405060708090a0b0c0d0e0f\"\n",
+        )
+        .unwrap();
+        std::env::set_var("JETON_PKCS11_CONF", &path);
+        std::env::remove_var("JETON_PKCS11_MGMT_KEY");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let refused = Config::from_environment().map(|_| ()).unwrap_err();
+        assert!(matches!(refused, ConfigError::Unsafe { .. }), "{refused}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let config = Config::from_environment().unwrap();
+        std::env::remove_var("JETON_PKCS11_CONF");
+        assert_eq!(
+            config.management_key.algorithm(),
+            ManagementKeyAlgorithm::Aes128
+        );
     }
 }
