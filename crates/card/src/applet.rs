@@ -156,7 +156,9 @@ impl Applet<'_> {
     }
 
     fn persist(&mut self) -> Result<(), Fault> {
-        self.file.write(self.state).map_err(Fault::Storage)
+        self.file
+            .write(self.state, self.device)
+            .map_err(Fault::Storage)
     }
 
     /// SELECT (§3.1.1): the PIV AID, whole or truncated to at least its 5-byte RID+PIX
@@ -197,11 +199,13 @@ impl Applet<'_> {
             return Ok(objects::discovery());
         }
         let access = objects::read_access(tag).ok_or(StatusWord::NOT_FOUND)?;
-        let value = self.state.objects.get(&tag).ok_or(StatusWord::NOT_FOUND)?;
+        // The security status first: without the PIN, a protected object that is absent
+        // answers like one that is present, so its existence is not told.
         expect(
             access == ReadAccess::Always || self.session.pin_verified,
             StatusWord::SECURITY_STATUS_NOT_SATISFIED,
         )?;
+        let value = self.state.objects.get(&tag).ok_or(StatusWord::NOT_FOUND)?;
         Ok(tlv::encode(0x53, value))
     }
 
@@ -281,7 +285,7 @@ impl Applet<'_> {
         self.state.pin.remaining -= 1;
         self.persist()?;
 
-        let fingerprint = crypto::sha256(&[&self.state.pin_wrap]);
+        let fingerprint = self.state.pin_wrap.digest();
         let cached = match (&self.session.verified_pin, &self.session.vault_private) {
             (Some(verified), Some(vault)) if verified.wrap_fingerprint == fingerprint => Some(
                 pin::constant_time_eq(&verified.reference[..], reference).then(|| vault.clone()),
@@ -293,7 +297,7 @@ impl Applet<'_> {
             None => vault::unwrap(
                 &self.state.pin_wrap,
                 reference,
-                self.state.kdf,
+                self.device,
                 &pin_aad(self.state.serial),
             ),
         };
@@ -303,10 +307,22 @@ impl Applet<'_> {
         self.state.pin.remaining = self.state.pin.max;
         // Cards of format 1 did not record it: a right PIN tells.
         self.state.pin_is_default = pin::constant_time_eq(reference, pin::FACTORY_PIN);
+        // A wrap of an older format, or at older scrypt parameters, is re-made now that
+        // the PIN is known, in the same write as the restored counter.
+        if self.state.pin_wrap.needs_rewrap(self.state.kdf) {
+            self.state.pin_wrap = vault::wrap(
+                &vault_private,
+                reference,
+                self.state.kdf,
+                self.device,
+                &pin_aad(self.state.serial),
+            )
+            .map_err(crypto_failed)?;
+        }
         self.persist()?;
         self.session.verified_pin = Some(VerifiedPin {
             reference: Zeroizing::new(*reference),
-            wrap_fingerprint: fingerprint,
+            wrap_fingerprint: self.state.pin_wrap.digest(),
         });
         Ok(Some(vault_private))
     }
@@ -322,11 +338,23 @@ impl Applet<'_> {
         let unwrapped = vault::unwrap(
             &self.state.puk_wrap,
             reference,
-            self.state.kdf,
+            self.device,
             &puk_aad(self.state.serial),
         );
-        if unwrapped.is_some() {
+        if let Some(vault_private) = &unwrapped {
             self.state.puk.remaining = self.state.puk.max;
+            // As for the PIN: an older wrap is re-made with the PUK just seen right. The
+            // callers write the state before they answer.
+            if self.state.puk_wrap.needs_rewrap(self.state.kdf) {
+                self.state.puk_wrap = vault::wrap(
+                    vault_private,
+                    reference,
+                    self.state.kdf,
+                    self.device,
+                    &puk_aad(self.state.serial),
+                )
+                .map_err(crypto_failed)?;
+            }
         }
         Ok(unwrapped)
     }
@@ -336,6 +364,7 @@ impl Applet<'_> {
             vault_private,
             new_pin,
             self.state.kdf,
+            self.device,
             &pin_aad(self.state.serial),
         )
         .map_err(crypto_failed)?;
@@ -345,7 +374,7 @@ impl Applet<'_> {
         self.state.pin_is_default = pin::constant_time_eq(new_pin, pin::FACTORY_PIN);
         self.session.verified_pin = Some(VerifiedPin {
             reference: Zeroizing::new(*new_pin),
-            wrap_fingerprint: crypto::sha256(&[&self.state.pin_wrap]),
+            wrap_fingerprint: self.state.pin_wrap.digest(),
         });
         self.session.vault_private = Some(Zeroizing::new(vault_private.to_vec()));
         Ok(())
@@ -391,6 +420,7 @@ impl Applet<'_> {
                 &vault_private,
                 &new,
                 self.state.kdf,
+                self.device,
                 &puk_aad(self.state.serial),
             )
             .map_err(crypto_failed)?;
@@ -745,7 +775,7 @@ impl Applet<'_> {
                     TAG_METADATA_REFUSE_WEAK_PINS,
                     &[u8::from(self.state.refuse_weak_pins)],
                 );
-                let wrap = crypto::sha256(&[&self.state.pin_wrap]);
+                let wrap = self.state.pin_wrap.digest();
                 tlv::write(&mut out, TAG_METADATA_PIN_WRAP, &wrap[..8]);
             }
             slot::PUK_REFERENCE => {
@@ -835,11 +865,21 @@ impl Applet<'_> {
     /// SET PIN RETRIES (YubiKey INS FA): P1 PIN tries, P2 PUK tries (1 to 15, as `63 Cx`
     /// can count). Like a YubiKey it needs the management key and the PIN, and it puts the
     /// PIN and PUK back to their factory values (123456, 12345678).
+    ///
+    /// A card of the provider's personalisation (`fixed_retries`) refuses it with `6985`
+    /// whoever asks, before any check: the guide's 3 tries are not the holder's to change,
+    /// and a YubiKey answers `6985` for a condition of use that is not met
+    /// (yubico-piv-tool: "Conditions not met to use command"). Where it is allowed, a
+    /// temporary PIN stays temporary: the factory PIN put back must be changed before use.
     fn set_pin_retries(&mut self, command: &Command) -> Reply {
         let tries_ok = |tries: u8| (1..=pin::MAX_TRIES).contains(&tries);
         expect(
             tries_ok(command.p1) && tries_ok(command.p2),
             StatusWord::INCORRECT_P1_P2,
+        )?;
+        expect(
+            !self.state.fixed_retries,
+            StatusWord::CONDITIONS_NOT_SATISFIED,
         )?;
         self.require_administration()?;
         expect(
@@ -851,6 +891,7 @@ impl Applet<'_> {
             .vault_private
             .clone()
             .ok_or(StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+        let was_temporary = self.state.temporary_pin;
         self.state.pin = RetryCounter::new(command.p1);
         self.wrap_under_pin(&vault_private, pin::FACTORY_PIN)?;
         self.state.puk = RetryCounter::new(command.p2);
@@ -858,12 +899,14 @@ impl Applet<'_> {
             &vault_private,
             FACTORY_PUK,
             self.state.kdf,
+            self.device,
             &puk_aad(self.state.serial),
         )
         .map_err(crypto_failed)?;
         self.state.puk_is_default = true;
-        // Under the weak-PIN policy the factory PIN put back must be changed before use.
-        self.state.temporary_pin = self.state.refuse_weak_pins;
+        // The factory PIN put back must be changed before use if the PIN was temporary, and
+        // under the weak-PIN policy.
+        self.state.temporary_pin = was_temporary || self.state.refuse_weak_pins;
         // The PIN just changed under the session: it must be verified again.
         self.session.clear_pin_status();
         self.persist()?;
@@ -923,12 +966,13 @@ impl Applet<'_> {
         // the factory PIN it brings back must then be changed before use.
         let mut factory = crate::Personalisation::factory(self.state.serial);
         factory.refuse_weak_pins = self.state.refuse_weak_pins;
+        factory.fixed_retries = self.state.fixed_retries;
         factory.temporary_pin = self.state.refuse_weak_pins;
-        let fresh =
-            crate::new_state(&factory, self.state.kdf, self.device).map_err(|e| match e {
-                CardError::Crypto => Fault::Status(StatusWord::UNKNOWN),
-                other => Fault::Storage(other),
-            })?;
+        factory.kdf = self.state.kdf;
+        let fresh = crate::new_state(&factory, self.device).map_err(|e| match e {
+            CardError::Crypto => Fault::Status(StatusWord::UNKNOWN),
+            other => Fault::Storage(other),
+        })?;
         *self.state = fresh;
         *self.session = Session::default();
         self.persist()?;

@@ -57,9 +57,14 @@ impl Card {
     pub(crate) fn load(mut file: CardFile, device: DeviceKey) -> Result<Card, CardError> {
         let state = {
             let _lock = file.lock()?;
-            file.read_if_changed()?
+            let mut state = file.read_if_changed(&device)?.ok_or(CardError::Crypto)?;
+            // First use of a format 1 or 2 file: from now on it gives nothing without the
+            // device key, and it is authenticated.
+            if state.needs_migration() {
+                file.write(&mut state, &device)?;
+            }
+            state
         };
-        let state = state.ok_or(CardError::Crypto)?;
         Ok(Card {
             file,
             device,
@@ -96,7 +101,7 @@ impl Card {
         } else {
             None
         };
-        if let Some(state) = self.file.read_if_changed()? {
+        if let Some(state) = self.file.read_if_changed(&self.device)? {
             if state.vault_public != self.state.vault_public {
                 self.session = Session::default();
             }

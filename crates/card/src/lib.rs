@@ -118,6 +118,12 @@ pub struct Personalisation {
     /// (CHANGE REFERENCE DATA and RESET RETRY COUNTER answer `6985`). Off as the card leaves
     /// the factory; it survives a RESET.
     pub refuse_weak_pins: bool,
+    /// The provider's personalisation: the tries stay as made, SET PIN RETRIES answers
+    /// `6985`. Off as the card leaves the factory; it survives a RESET.
+    pub fixed_retries: bool,
+    /// The scrypt parameters of the PIN and PUK wraps: `KdfParams::DEFAULT` unless a test
+    /// suite that makes hundreds of cards asks for less.
+    pub kdf: KdfParams,
 }
 
 impl Personalisation {
@@ -134,6 +140,8 @@ impl Personalisation {
             pin_tries: pin::DEFAULT_TRIES,
             puk_tries: pin::DEFAULT_TRIES,
             refuse_weak_pins: false,
+            fixed_retries: false,
+            kdf: KdfParams::DEFAULT,
         }
     }
 }
@@ -146,11 +154,8 @@ fn padded(value: &[u8]) -> Zeroizing<[u8; 8]> {
 }
 
 /// Builds the state of a new (or reset) card.
-pub(crate) fn new_state(
-    p: &Personalisation,
-    kdf: KdfParams,
-    device: &DeviceKey,
-) -> Result<CardState, CardError> {
+pub(crate) fn new_state(p: &Personalisation, device: &DeviceKey) -> Result<CardState, CardError> {
+    let kdf = p.kdf;
     let pin = padded(&p.pin);
     let puk = padded(&p.puk);
     if p.pin.len() > 8 || !pin::is_valid_pin(&pin[..]) {
@@ -175,6 +180,11 @@ pub(crate) fn new_state(
             "a card that refuses weak PINs cannot be given a weak PIN unless it is temporary",
         ));
     }
+    if !kdf.is_sane() {
+        return Err(CardError::InvalidPersonalisation(
+            "the scrypt parameters are out of range",
+        ));
+    }
     let tries_ok = |t: u8| (1..=pin::MAX_TRIES).contains(&t);
     if !tries_ok(p.pin_tries) || !tries_ok(p.puk_tries) {
         return Err(CardError::InvalidPersonalisation(
@@ -192,15 +202,28 @@ pub(crate) fn new_state(
         serial,
         pin: RetryCounter::new(p.pin_tries),
         puk: RetryCounter::new(p.puk_tries),
-        pin_wrap: vault::wrap(&vault_private, &pin[..], kdf, &applet::pin_aad(serial))
-            .map_err(crypto_error)?,
-        puk_wrap: vault::wrap(&vault_private, &puk[..], kdf, &applet::puk_aad(serial))
-            .map_err(crypto_error)?,
+        pin_wrap: vault::wrap(
+            &vault_private,
+            &pin[..],
+            kdf,
+            device,
+            &applet::pin_aad(serial),
+        )
+        .map_err(crypto_error)?,
+        puk_wrap: vault::wrap(
+            &vault_private,
+            &puk[..],
+            kdf,
+            device,
+            &applet::puk_aad(serial),
+        )
+        .map_err(crypto_error)?,
         kdf,
         vault_public,
         temporary_pin: p.temporary_pin,
         pin_is_default: pin::constant_time_eq(&pin[..], pin::FACTORY_PIN),
         refuse_weak_pins: p.refuse_weak_pins,
+        fixed_retries: p.fixed_retries,
         puk_is_default: pin::constant_time_eq(&puk[..], pin::FACTORY_PUK),
         management_algorithm: p.management_key_algorithm,
         management_sealed: device
@@ -247,9 +270,10 @@ impl CardDirectory {
     pub fn create(&self, personalisation: &Personalisation) -> Result<Card, CardError> {
         storage::create_folder(&self.root)?;
         let device = storage::device_key(&self.root, true)?;
-        let state = new_state(personalisation, KdfParams::DEFAULT, &device)?;
+        let state = new_state(personalisation, &device)?;
         let path = self.path_of(personalisation.serial);
-        storage::write_atomically(&path, &state.encode(), true)?;
+        let bytes = state.encode(&device).map_err(|_| CardError::Crypto)?;
+        storage::write_atomically(&path, &bytes, true)?;
         Card::load(CardFile::open(path)?, device)
     }
 
@@ -258,8 +282,21 @@ impl CardDirectory {
         if !path.exists() {
             return Err(CardError::NotFound(path));
         }
-        let device = storage::device_key(&self.root, false)?;
-        Card::load(CardFile::open(path)?, device)
+        let device = self.device_key()?;
+        let card = Card::load(CardFile::open(path.clone())?, device)?;
+        // Another card's file under this one's name is not this card.
+        if card.serial() != serial {
+            return Err(CardError::State {
+                path,
+                source: StateError::Corrupt,
+            });
+        }
+        Ok(card)
+    }
+
+    /// The folder's device key, which seals and authenticates its card files.
+    pub fn device_key(&self) -> Result<DeviceKey, CardError> {
+        storage::device_key(&self.root, false)
     }
 
     /// The serials of the cards in the folder, in order.

@@ -1,24 +1,39 @@
 //! The card's persistent state and its file format.
 //!
 //! Format: `JETONPIV` magic, a big-endian `u16` format version, then records of
-//! `tag u8 ‖ length u32 BE ‖ value`, then the SHA-256 of everything before it. A file that
-//! is truncated, altered, foreign or from a newer Jeton is refused with a typed error.
+//! `tag u8 ‖ length u32 BE ‖ value`, then an HMAC-SHA256 of everything before it under a
+//! key derived from the folder's device key (see `vault`). A file that is truncated,
+//! altered (a retry counter, a flag), foreign, from another card folder or from a newer
+//! Jeton is refused with a typed error.
 //!
 //! Versions: 1, the first; 2 adds two flags, "the PIN is the factory value" and the
-//! provider's "refuse weak PINs" policy. Version 1 files are read with both off (the policy
-//! did not exist when they were personalised; the PIN flag is learnt at the next right PIN)
-//! and written back as version 2. A Jeton that knows only version 1 refuses a version 2
-//! file instead of silently dropping the policy.
+//! provider's "refuse weak PINs" policy; 3 authenticates the file (2 and 1 ended with an
+//! unkeyed SHA-256), gives each wrap its own scheme and scrypt parameters (the `KDF` record
+//! is then the card's parameters for new wraps), and adds the "fixed retries" flag.
+//! Version 1 files are read with the version 2 flags off (the policy did not exist when
+//! they were personalised; the PIN flag is learnt at the next right PIN); version 1 and 2
+//! files have "fixed retries" as their weak-PIN policy (both are the provider's
+//! personalisation). They are written back as version 3, their wraps enveloped under the
+//! device key (`vault::envelope`) until the next right PIN or PUK re-makes them. A Jeton
+//! that knows only an older version refuses a newer file instead of silently dropping
+//! what it does not know.
+//!
+//! What a MAC cannot see is a whole older file put back: without a counter outside the
+//! file, a software card cannot tell its previous state from its present one.
 
 use std::collections::BTreeMap;
 
-use crate::crypto::{self, KdfParams};
+use subtle::ConstantTimeEq;
+
+use crate::crypto::{self, CryptoError, KdfParams};
 use crate::pin::RetryCounter;
 use crate::slot::{management_key_length, KeyAlgorithm, KeySlot};
+use crate::vault::{self, DeviceKey, Wrap, WrapScheme};
 
 const MAGIC: &[u8; 8] = b"JETONPIV";
-const FORMAT_VERSION: u16 = 2;
+const FORMAT_VERSION: u16 = 3;
 const OLDEST_FORMAT_VERSION: u16 = 1;
+/// The SHA-256 of formats 1 and 2, the HMAC-SHA256 of format 3: both 32 bytes.
 const CHECKSUM_LEN: usize = 32;
 
 /// Why a card file could not be read.
@@ -55,9 +70,11 @@ pub struct CardState {
     pub serial: u32,
     pub pin: RetryCounter,
     pub puk: RetryCounter,
-    /// Vault private key wrapped under the PIN and under the PUK.
-    pub pin_wrap: Vec<u8>,
-    pub puk_wrap: Vec<u8>,
+    /// Vault private key wrapped under the PIN and under the PUK (and the device key).
+    pub pin_wrap: Wrap,
+    pub puk_wrap: Wrap,
+    /// The scrypt parameters of new wraps; a wrap made at others is re-made at the next
+    /// right secret.
     pub kdf: KdfParams,
     pub vault_public: Vec<u8>,
     /// Set at personalisation: the PIN must be changed before any private-key operation.
@@ -68,6 +85,8 @@ pub struct CardState {
     /// The provider's personalisation policy: new PINs for which `pin::pin_weakness` finds
     /// a weakness are refused.
     pub refuse_weak_pins: bool,
+    /// The provider's personalisation: SET PIN RETRIES is refused, the tries stay as made.
+    pub fixed_retries: bool,
     pub management_algorithm: u8,
     /// Sealed with the device key.
     pub management_sealed: Vec<u8>,
@@ -83,6 +102,22 @@ impl CardState {
     /// Beyond 3 wrong PINs and 3 wrong PUKs the card is dead for good.
     pub fn is_terminated(&self) -> bool {
         self.pin.is_blocked() && self.puk.is_blocked()
+    }
+
+    /// A state read from a format 1 or 2 file still has wraps under its secrets alone.
+    pub fn needs_migration(&self) -> bool {
+        [&self.pin_wrap, &self.puk_wrap]
+            .iter()
+            .any(|wrap| wrap.scheme == WrapScheme::SecretOnly)
+    }
+
+    /// Seals the wraps of a format 1 or 2 file under the device key, so that no file
+    /// written from now on gives anything without it.
+    pub fn migrate(&mut self, device: &DeviceKey) -> Result<(), CryptoError> {
+        let serial = self.serial;
+        self.pin_wrap = vault::envelope(&self.pin_wrap, device, &crate::applet::pin_aad(serial))?;
+        self.puk_wrap = vault::envelope(&self.puk_wrap, device, &crate::applet::puk_aad(serial))?;
+        Ok(())
     }
 }
 
@@ -107,6 +142,61 @@ const FLAG_PUK_DEFAULT: u8 = 0x02;
 const FLAG_MANAGEMENT_DEFAULT: u8 = 0x04;
 const FLAG_PIN_DEFAULT: u8 = 0x08;
 const FLAG_REFUSE_WEAK_PINS: u8 = 0x10;
+const FLAG_FIXED_RETRIES: u8 = 0x20;
+
+fn kdf_bytes(kdf: KdfParams) -> Vec<u8> {
+    let mut out = vec![kdf.log_n];
+    out.extend_from_slice(&kdf.r.to_be_bytes());
+    out.extend_from_slice(&kdf.p.to_be_bytes());
+    out
+}
+
+fn kdf_of(value: &[u8]) -> Result<KdfParams, StateError> {
+    let (log_n, rest) = value.split_first().ok_or(StateError::Corrupt)?;
+    let (r, p) = rest.split_at_checked(4).ok_or(StateError::Corrupt)?;
+    let params = KdfParams {
+        log_n: *log_n,
+        r: u32_of(r)?,
+        p: u32_of(p)?,
+    };
+    params
+        .is_sane()
+        .then_some(params)
+        .ok_or(StateError::Corrupt)
+}
+
+/// A wrap record of format 3: `scheme ‖ log_n ‖ r u32 ‖ p u32 ‖ bytes`.
+fn wrap_record(wrap: &Wrap) -> Vec<u8> {
+    let mut out = vec![wrap.scheme as u8];
+    out.extend(kdf_bytes(wrap.kdf));
+    out.extend_from_slice(&wrap.bytes);
+    out
+}
+
+fn wrap_of(value: &[u8]) -> Result<Wrap, StateError> {
+    let (scheme, rest) = value.split_first().ok_or(StateError::Corrupt)?;
+    let (kdf, bytes) = rest.split_at_checked(9).ok_or(StateError::Corrupt)?;
+    // Format 3 is never written with a wrap under the secret alone.
+    let scheme = WrapScheme::from_byte(*scheme)
+        .filter(|scheme| *scheme != WrapScheme::SecretOnly)
+        .ok_or(StateError::Corrupt)?;
+    Ok(Wrap {
+        scheme,
+        kdf: kdf_of(kdf)?,
+        bytes: bytes.to_vec(),
+    })
+}
+
+fn authenticator(content: &[u8], device: &DeviceKey) -> Result<[u8; 32], CryptoError> {
+    let key = vault::state_key(device)?;
+    Ok(*crypto::hmac_sha256(&key[..], &[content])?)
+}
+
+/// `content` (magic, version, records) followed by its authenticator under `device`, as
+/// `CardState::encode` ends a file: for tools and tests that build a file record by record.
+pub fn authenticated(content: &[u8], device: &DeviceKey) -> Result<Vec<u8>, CryptoError> {
+    Ok([content, &authenticator(content, device)?[..]].concat())
+}
 
 fn put(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
     out.push(tag);
@@ -149,7 +239,12 @@ fn counter_of(value: &[u8]) -> Result<RetryCounter, StateError> {
 }
 
 impl CardState {
-    pub fn encode(&self) -> Vec<u8> {
+    /// The file, authenticated under `device`. A state still to migrate is refused: its
+    /// wraps must be enveloped first (`migrate`).
+    pub fn encode(&self, device: &DeviceKey) -> Result<Vec<u8>, CryptoError> {
+        if self.needs_migration() {
+            return Err(CryptoError);
+        }
         let mut body = Vec::with_capacity(4096);
         body.extend_from_slice(MAGIC);
         body.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
@@ -164,12 +259,9 @@ impl CardState {
             tag::PUK_COUNTER,
             &[self.puk.remaining, self.puk.max],
         );
-        put(&mut body, tag::PIN_WRAP, &self.pin_wrap);
-        put(&mut body, tag::PUK_WRAP, &self.puk_wrap);
-        let mut kdf = vec![self.kdf.log_n];
-        kdf.extend_from_slice(&self.kdf.r.to_be_bytes());
-        kdf.extend_from_slice(&self.kdf.p.to_be_bytes());
-        put(&mut body, tag::KDF, &kdf);
+        put(&mut body, tag::PIN_WRAP, &wrap_record(&self.pin_wrap));
+        put(&mut body, tag::PUK_WRAP, &wrap_record(&self.puk_wrap));
+        put(&mut body, tag::KDF, &kdf_bytes(self.kdf));
         put(&mut body, tag::VAULT_PUBLIC, &self.vault_public);
         let mut flags = 0;
         if self.temporary_pin {
@@ -186,6 +278,9 @@ impl CardState {
         }
         if self.refuse_weak_pins {
             flags |= FLAG_REFUSE_WEAK_PINS;
+        }
+        if self.fixed_retries {
+            flags |= FLAG_FIXED_RETRIES;
         }
         put(&mut body, tag::FLAGS, &[flags]);
         put(
@@ -209,12 +304,14 @@ impl CardState {
         if let Some(sealed) = &self.attestation_sealed {
             put(&mut body, tag::ATTESTATION_KEY, sealed);
         }
-        let checksum = crypto::sha256(&[&body]);
-        body.extend_from_slice(&checksum);
-        body
+        let authenticator = authenticator(&body, device)?;
+        body.extend_from_slice(&authenticator);
+        Ok(body)
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<CardState, StateError> {
+    /// Reads a card file of this folder (`device`): formats 1 and 2 by their checksum,
+    /// format 3 by its authenticator.
+    pub fn decode(bytes: &[u8], device: &DeviceKey) -> Result<CardState, StateError> {
         if !bytes.starts_with(MAGIC) {
             return Err(StateError::Foreign);
         }
@@ -223,7 +320,15 @@ impl CardState {
             .ok_or(StateError::Corrupt)?;
         let version = content.get(8..10).ok_or(StateError::Corrupt)?;
         let version = u16::from_be_bytes([version[0], version[1]]);
-        if crypto::sha256(&[content])[..] != *checksum {
+        let authentic = |expected: [u8; 32]| bool::from(expected.ct_eq(checksum));
+        let keyed = || authenticator(content, device).is_ok_and(authentic);
+        let intact = match version {
+            ..=2 => authentic(crypto::sha256(&[content])),
+            FORMAT_VERSION => keyed(),
+            // A newer Jeton's file is told apart from damage by either trailer.
+            _ => keyed() || authentic(crypto::sha256(&[content])),
+        };
+        if !intact {
             return Err(StateError::Corrupt);
         }
         if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
@@ -252,23 +357,9 @@ impl CardState {
                 tag::SERIAL => serial = Some(u32_of(value)?),
                 tag::PIN_COUNTER => pin = Some(counter_of(value)?),
                 tag::PUK_COUNTER => puk = Some(counter_of(value)?),
-                tag::PIN_WRAP => pin_wrap = Some(value.to_vec()),
-                tag::PUK_WRAP => puk_wrap = Some(value.to_vec()),
-                tag::KDF => {
-                    let (log_n, rest) = value.split_first().ok_or(StateError::Corrupt)?;
-                    let (r, p) = rest.split_at_checked(4).ok_or(StateError::Corrupt)?;
-                    let params = KdfParams {
-                        log_n: *log_n,
-                        r: u32_of(r)?,
-                        p: u32_of(p)?,
-                    };
-                    kdf = Some(
-                        params
-                            .is_sane()
-                            .then_some(params)
-                            .ok_or(StateError::Corrupt)?,
-                    );
-                }
+                tag::PIN_WRAP => pin_wrap = Some(value),
+                tag::PUK_WRAP => puk_wrap = Some(value),
+                tag::KDF => kdf = Some(kdf_of(value)?),
                 tag::VAULT_PUBLIC if value.len() == 32 => vault_public = Some(value.to_vec()),
                 tag::FLAGS if value.len() == 1 => flags = Some(value[0]),
                 tag::MANAGEMENT_ALGORITHM => match value {
@@ -292,17 +383,50 @@ impl CardState {
             }
         }
         let flags = flags.ok_or(StateError::Corrupt)?;
-        // Version 1 had no such flags: a set bit there is damage, not a policy.
-        if version == 1 && flags & (FLAG_PIN_DEFAULT | FLAG_REFUSE_WEAK_PINS) != 0 {
+        // Older versions had no such flags: a set bit there is damage, not a policy.
+        let unknown = match version {
+            1 => FLAG_PIN_DEFAULT | FLAG_REFUSE_WEAK_PINS | FLAG_FIXED_RETRIES,
+            2 => FLAG_FIXED_RETRIES,
+            _ => 0,
+        };
+        if flags & (unknown | 0xC0) != 0 {
             return Err(StateError::Corrupt);
         }
+        let kdf = kdf.ok_or(StateError::Corrupt)?;
+        let (pin_wrap, puk_wrap) = (
+            pin_wrap.ok_or(StateError::Corrupt)?,
+            puk_wrap.ok_or(StateError::Corrupt)?,
+        );
+        let (pin_wrap, puk_wrap, kdf, fixed_retries) = if version >= 3 {
+            (
+                wrap_of(pin_wrap)?,
+                wrap_of(puk_wrap)?,
+                kdf,
+                flags & FLAG_FIXED_RETRIES != 0,
+            )
+        } else {
+            // Formats 1 and 2: one set of parameters for both wraps, under the secrets
+            // alone; new wraps are made at today's parameters.
+            let old = |bytes: &[u8]| Wrap {
+                scheme: WrapScheme::SecretOnly,
+                kdf,
+                bytes: bytes.to_vec(),
+            };
+            (
+                old(pin_wrap),
+                old(puk_wrap),
+                KdfParams::DEFAULT,
+                flags & FLAG_REFUSE_WEAK_PINS != 0,
+            )
+        };
         Ok(CardState {
             serial: serial.ok_or(StateError::Corrupt)?,
             pin: pin.ok_or(StateError::Corrupt)?,
             puk: puk.ok_or(StateError::Corrupt)?,
-            pin_wrap: pin_wrap.ok_or(StateError::Corrupt)?,
-            puk_wrap: puk_wrap.ok_or(StateError::Corrupt)?,
-            kdf: kdf.ok_or(StateError::Corrupt)?,
+            pin_wrap,
+            puk_wrap,
+            kdf,
+            fixed_retries,
             vault_public: vault_public.ok_or(StateError::Corrupt)?,
             temporary_pin: flags & FLAG_TEMPORARY_PIN != 0,
             pin_is_default: flags & FLAG_PIN_DEFAULT != 0,

@@ -93,7 +93,7 @@ impl CardFile {
     }
 
     /// The state as now on disk, or `None` if it is the one this process last read or wrote.
-    pub fn read_if_changed(&mut self) -> Result<Option<CardState>, CardError> {
+    pub fn read_if_changed(&mut self, device: &DeviceKey) -> Result<Option<CardState>, CardError> {
         if let Some((file, stamp)) = &self.seen {
             let metadata = file.metadata().map_err(|e| io_error(&self.path, e))?;
             if metadata.nlink() > 0 && stamp_of(&metadata) == *stamp {
@@ -111,7 +111,7 @@ impl CardFile {
         file.read_to_end(&mut bytes)
             .map_err(|e| io_error(&self.path, e))?;
         let metadata = file.metadata().map_err(|e| io_error(&self.path, e))?;
-        let state = CardState::decode(&bytes).map_err(|e| CardError::State {
+        let state = CardState::decode(&bytes, device).map_err(|e| CardError::State {
             path: self.path.clone(),
             source: e,
         })?;
@@ -124,10 +124,15 @@ impl CardFile {
         self.seen = None;
     }
 
-    /// Atomically replaces the file with `state`.
-    pub fn write(&mut self, state: &CardState) -> Result<(), CardError> {
+    /// Atomically replaces the file with `state`, authenticated under `device`; a state
+    /// read from a format 1 or 2 file has its wraps enveloped first (`CardState::migrate`).
+    pub fn write(&mut self, state: &mut CardState, device: &DeviceKey) -> Result<(), CardError> {
         self.seen = None;
-        write_atomically(&self.path, &state.encode(), false)?;
+        if state.needs_migration() {
+            state.migrate(device).map_err(|_| CardError::Crypto)?;
+        }
+        let bytes = state.encode(device).map_err(|_| CardError::Crypto)?;
+        write_atomically(&self.path, &bytes, false)?;
         let file = File::open(&self.path).map_err(|e| io_error(&self.path, e))?;
         let metadata = file.metadata().map_err(|e| io_error(&self.path, e))?;
         self.seen = Some((file, stamp_of(&metadata)));

@@ -161,15 +161,7 @@ fn ccc_has_an_empty_f3_so_opensc_sees_no_cac() {
 #[test]
 fn absent_objects_answer_6a82() {
     let mut t = TestCard::factory();
-    for tag in [
-        CERT_9A,
-        CERT_9C,
-        CERT_9D,
-        CERT_9E,
-        KEY_HISTORY,
-        0x5FC10D,
-        PRINTED_INFORMATION,
-    ] {
+    for tag in [CERT_9A, CERT_9C, CERT_9D, CERT_9E, KEY_HISTORY, 0x5FC10D] {
         assert_eq!(get_object(&mut t.card, tag).sw, 0x6A82, "tag {tag:X}");
     }
     assert_eq!(
@@ -177,6 +169,31 @@ fn absent_objects_answer_6a82() {
         0x6A82,
         "not a PIV object"
     );
+    assert_eq!(verify(&mut t.card, PIN), SW_OK);
+    assert_eq!(get_object(&mut t.card, PRINTED_INFORMATION).sw, 0x6A82);
+}
+
+/// Without the PIN, GET DATA of a PIN-protected object says only "security status not
+/// satisfied": whether it exists is not told before the PIN is verified.
+#[test]
+fn a_protected_object_answers_6982_without_the_pin_whether_it_exists_or_not() {
+    let mut t = TestCard::factory();
+    // Fingerprints, printed information, facial image, iris images, pairing code.
+    let protected = [0x5FC103, PRINTED_INFORMATION, 0x5FC108, 0x5FC121, 0x5FC123];
+    let absent: Vec<u16> = protected
+        .iter()
+        .map(|tag| get_object(&mut t.card, *tag).sw)
+        .collect();
+    admin(&mut t.card);
+    assert_eq!(
+        put_object(&mut t.card, PRINTED_INFORMATION, &hex("01 01 41")),
+        SW_OK
+    );
+    let present = get_object(&mut t.card, PRINTED_INFORMATION).sw;
+    assert_eq!(present, 0x6982);
+    for (tag, sw) in protected.iter().zip(absent) {
+        assert_eq!(sw, present, "absent {tag:X} answers like a present one");
+    }
 }
 
 #[test]

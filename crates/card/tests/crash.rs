@@ -123,6 +123,7 @@ fn card_folder() -> (tempfile::TempDir, PathBuf) {
     let cards = dir.path().join("cards");
     let mut personalisation = Personalisation::factory(SERIAL);
     personalisation.pin_tries = TRIES;
+    personalisation.kdf = jeton_card::crypto::KdfParams::TESTING;
     CardDirectory::new(&cards).create(&personalisation).unwrap();
     (dir, cards)
 }

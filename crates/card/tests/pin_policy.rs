@@ -124,8 +124,8 @@ fn the_policy_survives_the_reset_of_a_dead_card() {
     assert_eq!(change_reference(&mut t.card, 0x80, PIN, PIN), 0x6985);
 }
 
-/// The card file rewritten in format `version`, its flags (record tag 8) passed through
-/// `flags`, with a fresh checksum.
+/// A card file of format 1 or 2 rewritten in format `version`, its flags (record tag 8)
+/// passed through `flags`, with a fresh checksum.
 fn rewritten(bytes: &[u8], version: u16, flags: impl Fn(u8) -> u8) -> Vec<u8> {
     let mut content = bytes[..bytes.len() - 32].to_vec();
     content[8..10].copy_from_slice(&version.to_be_bytes());
@@ -149,11 +149,10 @@ fn as_format_1(bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn a_format_1_card_file_reads_with_the_policy_off_and_learns_its_factory_pin() {
-    let mut t = TestCard::factory();
-    generated(&mut t.card, 0x9A, P256);
-    let old = as_format_1(&std::fs::read(t.file()).unwrap());
-    std::fs::write(t.file(), &old).unwrap();
-    let card = &mut t.reopen();
+    let old = OldCard::copy("format2-factory");
+    let v1 = as_format_1(&std::fs::read(old.file()).unwrap());
+    std::fs::write(old.file(), &v1).unwrap();
+    let card = &mut old.cards.open(old.serial).unwrap();
     assert!(!refuses_weak_pins(card));
     assert_eq!(tries_and_default(card, 0x80).1, 0, "not known yet");
     assert_eq!(sw(card, "00 F7 00 9A"), SW_OK, "the key is still there");
@@ -163,15 +162,26 @@ fn a_format_1_card_file_reads_with_the_policy_off_and_learns_its_factory_pin() {
         1,
         "learnt from the right PIN"
     );
-    let state = CardState::decode(&std::fs::read(t.file()).unwrap()).unwrap();
-    assert!(state.pin_is_default && !state.refuse_weak_pins);
+    let device = old.cards.device_key().unwrap();
+    let state = CardState::decode(&std::fs::read(old.file()).unwrap(), &device).unwrap();
+    assert!(state.pin_is_default && !state.refuse_weak_pins && !state.fixed_retries);
 }
 
 #[test]
 fn a_format_1_file_with_flags_it_could_not_have_is_corrupt() {
-    let t = policy_card();
-    let bytes = std::fs::read(t.file()).unwrap();
-    assert!(CardState::decode(&as_format_1(&bytes)).is_ok());
+    let old = OldCard::copy("format2");
+    let device = old.cards.device_key().unwrap();
+    let bytes = std::fs::read(old.file()).unwrap();
+    assert!(CardState::decode(&bytes, &device).unwrap().refuse_weak_pins);
+    assert!(CardState::decode(&as_format_1(&bytes), &device).is_ok());
     let policy_kept = rewritten(&bytes, 1, |flags| flags);
-    assert_eq!(CardState::decode(&policy_kept), Err(StateError::Corrupt));
+    assert_eq!(
+        CardState::decode(&policy_kept, &device),
+        Err(StateError::Corrupt)
+    );
+    let fixed_in_format_2 = rewritten(&bytes, 2, |flags| flags | 0x20);
+    assert_eq!(
+        CardState::decode(&fixed_in_format_2, &device),
+        Err(StateError::Corrupt)
+    );
 }

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 
 use common::*;
 use jeton_card::state::CardState;
+use jeton_card::vault::DeviceKey;
 use jeton_card::{tlv, Command};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -132,16 +133,23 @@ proptest! {
 
     #[test]
     fn card_state_decode_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        let _ = CardState::decode(&bytes);
-        let _ = CardState::decode(&[b"JETONPIV".as_slice(), &bytes].concat());
+        let device = DeviceKey::from_bytes([7; 32]);
+        let _ = CardState::decode(&bytes, &device);
+        let _ = CardState::decode(&[b"JETONPIV".as_slice(), &bytes].concat(), &device);
     }
 }
 
-/// Files that pass the magic and the checksum, so that the record parser itself is fed
-/// arbitrary records.
-fn with_checksum(content: Vec<u8>) -> Vec<u8> {
-    let checksum = openssl::sha::sha256(&content);
-    [content, checksum.to_vec()].concat()
+/// Files that pass the magic and the authenticator (format 3) or the checksum (formats 1
+/// and 2), so that the record parser itself is fed arbitrary records.
+fn with_checksum(content: Vec<u8>, device: &DeviceKey) -> Vec<u8> {
+    if content
+        .get(8..10)
+        .is_some_and(|version| version < &[0, 3][..])
+    {
+        let checksum = openssl::sha::sha256(&content);
+        return [content, checksum.to_vec()].concat();
+    }
+    jeton_card::state::authenticated(&content, device).unwrap()
 }
 
 #[test]
@@ -152,7 +160,8 @@ fn card_state_decode_never_panics_on_damaged_records_with_a_valid_checksum() {
     assert_eq!(put_object(&mut t.card, CERT_9A, &[1, 2, 3]), SW_OK);
     let valid = std::fs::read(t.file()).unwrap();
     let content = valid[..valid.len() - 32].to_vec();
-    assert!(CardState::decode(&valid).is_ok());
+    let device = t.cards.device_key().unwrap();
+    assert!(CardState::decode(&valid, &device).is_ok());
 
     let strategy = (
         prop::collection::vec((10..content.len(), any::<u8>()), 1..6),
@@ -173,7 +182,7 @@ fn card_state_decode_never_panics_on_damaged_records_with_a_valid_checksum() {
                 damaged.truncate(cut);
             }
             damaged.extend_from_slice(&tail);
-            let _ = CardState::decode(&with_checksum(damaged));
+            let _ = CardState::decode(&with_checksum(damaged, &device), &device);
             Ok(())
         })
         .unwrap();
@@ -182,13 +191,16 @@ fn card_state_decode_never_panics_on_damaged_records_with_a_valid_checksum() {
         prop::collection::vec((1u8..14, prop::collection::vec(any::<u8>(), 0..50)), 0..20);
     runner
         .run(&records, |records| {
-            let mut content = b"JETONPIV\x00\x01".to_vec();
-            for (tag, value) in records {
-                content.push(tag);
-                content.extend_from_slice(&(value.len() as u32).to_be_bytes());
-                content.extend_from_slice(&value);
+            for version in [1u8, 2, 3] {
+                let mut content = b"JETONPIV\x00".to_vec();
+                content.push(version);
+                for (tag, value) in &records {
+                    content.push(*tag);
+                    content.extend_from_slice(&(value.len() as u32).to_be_bytes());
+                    content.extend_from_slice(value);
+                }
+                let _ = CardState::decode(&with_checksum(content, &device), &device);
             }
-            let _ = CardState::decode(&with_checksum(content));
             Ok(())
         })
         .unwrap();
@@ -199,8 +211,9 @@ fn card_state_round_trips_through_its_encoding() {
     let mut t = TestCard::factory();
     generated(&mut t.card, 0x9C, RSA2048);
     let bytes = std::fs::read(t.file()).unwrap();
-    let state = CardState::decode(&bytes).unwrap();
-    assert_eq!(state.encode(), bytes);
+    let device = t.cards.device_key().unwrap();
+    let state = CardState::decode(&bytes, &device).unwrap();
+    assert_eq!(state.encode(&device).unwrap(), bytes);
 }
 
 /// Hundreds of random command sequences on one card: every answer is a status word (never

@@ -101,6 +101,7 @@ fn two_processes_share_one_card_without_losing_a_try_or_a_write() {
     let cards = CardDirectory::new(dir.path().join("cards"));
     let mut personalisation = Personalisation::factory(SERIAL);
     personalisation.pin_tries = TRIES;
+    personalisation.kdf = jeton_card::crypto::KdfParams::TESTING;
     let mut card = cards.create(&personalisation).unwrap();
     generated(&mut card, 0x9A, P256);
     generated(&mut card, 0x9C, P256);

@@ -176,10 +176,12 @@ fn reset_makes_a_new_attestation_key() {
 fn attest_without_an_attestation_key_answers_reference_data_not_found() {
     let mut t = TestCard::factory();
     generated(&mut t.card, 0x9A, P256);
-    let mut state = jeton_card::state::CardState::decode(&std::fs::read(t.file()).unwrap())
-        .expect("the card file");
+    let device = t.cards.device_key().unwrap();
+    let mut state =
+        jeton_card::state::CardState::decode(&std::fs::read(t.file()).unwrap(), &device)
+            .expect("the card file");
     state.attestation_sealed = None;
-    std::fs::write(t.file(), state.encode()).unwrap();
+    std::fs::write(t.file(), state.encode(&device).unwrap()).unwrap();
     let card = &mut t.reopen();
     assert_eq!(attest(card, 0x9A).sw, 0x6A88, "no key in F9");
 }

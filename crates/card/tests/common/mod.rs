@@ -77,7 +77,10 @@ impl TestCard {
         TestCard::with(Personalisation::factory(10_000_001))
     }
 
-    pub fn with(personalisation: Personalisation) -> TestCard {
+    /// Test cards use scrypt's lowest cost: the suites make hundreds of them (the
+    /// default's is checked in `durability.rs`).
+    pub fn with(mut personalisation: Personalisation) -> TestCard {
+        personalisation.kdf = jeton_card::crypto::KdfParams::TESTING;
         let dir = tempfile::tempdir().expect("temporary folder");
         let cards = CardDirectory::new(dir.path().join("cards"));
         let card = cards.create(&personalisation).expect("card created");
@@ -439,3 +442,46 @@ pub const CHUID: u32 = 0x5FC102;
 pub const CCC: u32 = 0x5FC107;
 pub const PRINTED_INFORMATION: u32 = 0x5FC109;
 pub const KEY_HISTORY: u32 = 0x5FC10C;
+
+/// A card folder written by Jeton before format 3 (`tests/fixtures/NAME`, see its README),
+/// copied into a temporary folder: its `device.key`, its card file, and the public keys of
+/// its slots as DER.
+pub struct OldCard {
+    pub dir: TempDir,
+    pub cards: CardDirectory,
+    pub serial: u32,
+}
+
+impl OldCard {
+    pub fn copy(name: &str) -> OldCard {
+        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let root = dir.path().join("cards");
+        std::fs::create_dir(&root).unwrap();
+        let mut serial = None;
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let entry = entry.unwrap();
+            let file = entry.file_name().into_string().unwrap();
+            if let Some(number) = file.strip_suffix(".card") {
+                serial = Some(number.parse().unwrap());
+            }
+            std::fs::copy(entry.path(), root.join(&file)).unwrap();
+        }
+        OldCard {
+            dir,
+            cards: CardDirectory::new(root),
+            serial: serial.expect("a card file in the fixture"),
+        }
+    }
+
+    pub fn file(&self) -> std::path::PathBuf {
+        self.cards.path_of(self.serial)
+    }
+
+    pub fn public_key(&self, slot: &str) -> PKey<Public> {
+        let der = std::fs::read(self.cards.root().join(format!("{slot}.pub.der"))).unwrap();
+        PKey::public_key_from_der(&der).unwrap()
+    }
+}
