@@ -66,6 +66,9 @@ pub fn create(ctx: &mut Ctx, args: &CreateArgs) -> Result<u32, CliError> {
     // working, so the policy needs that PIN to be temporary (the card enforces this too).
     card.refuse_weak_pins = !args.allow_weak_pins
         && (card.temporary_pin || jeton_card::pin_weakness(&card.pin).is_none());
+    // The guide's 3 tries are the provider's, whatever the PIN: no PIV tool may change
+    // them with SET PIN RETRIES (issue 9), which would also undo the temporary PIN.
+    card.fixed_retries = true;
     ctx.home.ensure_cards_dir()?.create(&card)?;
     ctx.say(Msg::CardCreated(serial))?;
     if let Some((pin, puk, key)) = drawn {
