@@ -2,18 +2,24 @@
 # The provider's CA through `jeton ca` and `jeton audit`, judged by OpenSSL and GnuTLS: set
 # up in a fresh home, a qualified certificate for an `openssl req` CSR and one for a key
 # generated on a Jeton virtual card (slot 9C), revocation, CRL, and an audit log that names
-# the entry an administrator edited in the SQLite database.
+# the entry an administrator edited in the SQLite database. The provider's keys (issue 9):
+# one passphrase per key role, never the same, each command given only the ones it needs;
+# key files in PKCS#8 PBES2 with scrypt, older PBKDF2 ones still read; the database and
+# key files 0600 and checked at start.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 J="$PWD/target/debug/jeton"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/jeton-tsp.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 source tests/interop/checks.bash
+source tests/interop/provider_keys.bash
 
 export JETON_HOME="$WORK/home"
 mkdir -p "$JETON_HOME"
 unset JETON_DATABASE_URL
 PASS='correct horse battery staple'
+provider_keys "$WORK" "$PASS"
+P="$WORK/passphrases"
 cat >"$JETON_HOME/provider.toml" <<'EOF'
 [provider]
 organization = "Jeton Trust Services"
@@ -27,15 +33,39 @@ url = "https://pki.jeton.example/pds/en.pdf"
 language = "en"
 EOF
 
-ca() { printf '%s\n' "$PASS" | "$J" --lang en ca --operator interop "$@"; }
+ca() { "$J" --lang en ca --operator interop "$@" "${KEYS[@]}" </dev/null; }
 SUBJECT='C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont'
+# Each role's passphrase (root, issuing, ocsp, tsa, audit), each twice, as ca init reads stdin.
+for r in root issuing ocsp tsa audit; do cat "$P/$r" "$P/$r"; done >"$WORK/init-stdin"
 
-check "ca init (software keys, passphrase on stdin)" bash -c \
-    'printf "%s\n%s\n" "$1" "$1" | "$2" --lang en ca --operator interop init' _ "$PASS" "$J"
-check "ca init twice is refused" fails_with "already set up" bash -c \
-    'printf "%s\n%s\n" "$1" "$1" | "$2" --lang en ca init' _ "$PASS" "$J"
+check "ca init refuses one passphrase for two keys, and makes nothing" bash -c '
+    for i in 1 2 3 4 5 6 7 8 9 10; do printf "%s\n" "$1"; done |
+        "$2" --lang en ca init 2>&1 | grep "same passphrase" && [ ! -e "$3/provider" ]' \
+    _ "$PASS" "$J" "$JETON_HOME"
+check "... even the last two alike (tsa and audit, from files)" fails_with \
+    "time-stamping unit key and the audit log key were given the same passphrase" \
+    "$J" --lang en ca init "${KEYS[@]}" --passphrase-file "audit=$P/tsa"
+check "... and a short passphrase for any of them" fails_with "the passphrase of the OCSP responder key has only 5 characters" \
+    bash -c 'printf "short\n" >"$1/short" && "$2" --lang en ca init "${@:3}" --passphrase-file "ocsp=$1/short"' \
+    _ "$WORK" "$J" "${KEYS[@]}"
+check "ca init (software keys, five passphrases and their confirmations on stdin)" bash -c \
+    '"$1" --lang en ca --operator interop init <"$2"' _ "$J" "$WORK/init-stdin"
+check "ca init twice is refused" fails_with "already set up" ca init
 check "ca init wrote encrypted keys only" bash -c \
-    '! grep -L "BEGIN ENCRYPTED PRIVATE KEY" "$1"/provider/keys/*.pem | grep .' _ "$JETON_HOME"
+    '! grep -L "BEGIN ENCRYPTED PRIVATE KEY" "$1"/provider/keys/*.pem "$1"/provider/audit/*.pem | grep .' _ "$JETON_HOME"
+check "the key files are PKCS#8 PBES2 with scrypt (openssl asn1parse), not PBKDF2" bash -c '
+    for k in "$1"/provider/keys/*.pem "$1"/provider/audit/*.pem; do
+        out=$(openssl asn1parse -in "$k") && grep -q ":PBES2" <<<"$out" && grep -q ":scrypt" <<<"$out" &&
+            ! grep -q PBKDF2 <<<"$out" || { echo "$k"; echo "$out"; exit 1; }
+    done' _ "$JETON_HOME"
+check "... and openssl reads them with their own passphrase" openssl pkey -noout \
+    -in "$JETON_HOME/provider/keys/issuing.key.pem" -passin "file:$P/issuing"
+check "the audit key is apart from the keys the server opens" test -s "$JETON_HOME/provider/audit/audit.key.pem"
+check "the provider folder is 0700, its database and key files 0600" bash -c '
+    [ "$(stat -c %a "$1/provider")" = 700 ] && [ "$(stat -c %a "$1/provider/keys")" = 700 ] &&
+    [ "$(stat -c %a "$1/provider/tsp.sqlite")" = 600 ] &&
+    for f in "$1"/provider/keys/* "$1"/provider/audit/*; do [ "$(stat -c %a "$f")" = 600 ] || exit 1; done' \
+    _ "$JETON_HOME"
 
 # The chain as files, from the database.
 sqlite3 "$JETON_HOME/provider/tsp.sqlite" "SELECT writefile('$WORK/' || name || '.der', certificate) FROM cas" >/dev/null
@@ -45,6 +75,16 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WO
     -subj "/CN=ignored" -out "$WORK/holder.csr" 2>/dev/null
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/other.key" \
     -subj "/CN=ignored" -out "$WORK/other.csr" 2>/dev/null
+check "ca issue with the audit key's passphrase given as the issuing CA's is refused" \
+    fails_with "issuing.key.pem: the key file cannot be decrypted" \
+    "$J" --lang en ca issue --profile qualified-signing --csr "$WORK/holder.csr" --subject "$SUBJECT" \
+    --passphrase-file "issuing=$P/audit" --passphrase-file "audit=$P/audit"
+check "... and with the issuing CA's given as the audit key's" fails_with "audit.key.pem: the key file cannot be decrypted" \
+    "$J" --lang en ca issue --profile qualified-signing --csr "$WORK/holder.csr" --subject "$SUBJECT" \
+    --passphrase-file "issuing=$P/issuing" --passphrase-file "audit=$P/issuing"
+check "ca issue reads two secrets from stdin: the issuing CA's, then the audit key's" bash -c \
+    'cat "$1/issuing" "$1/audit" | "$2" --lang en ca issue --profile qualified-signing --csr "$3" \
+        --subject "$4" --out "$5"' _ "$P" "$J" "$WORK/holder.csr" "$SUBJECT" "$WORK/stdin-holder.pem"
 check "ca issue qualified-signing from an openssl CSR" ca issue --profile qualified-signing \
     --csr "$WORK/holder.csr" --subject "$SUBJECT" --out "$WORK/holder.pem"
 check "ca issue a second holder" ca issue --profile qualified-signing --csr "$WORK/other.csr" \
@@ -74,7 +114,7 @@ check "a revocation dated before the certificate existed is refused" fails_with 
 check "a revocation dated in the past is refused, pointing to --invalidity-date" fails_with "in the past.*--invalidity-date" \
     ca revoke "$SERIAL" --reason key-compromise --at "@$(($(date +%s) - 20))"
 check "... in French too" fails_with "dans le passé" bash -c \
-    'printf "%s\n" "$1" | "$2" --lang fr ca revoke "$3" --reason key-compromise --at "@$(($(date +%s) - 20))"' _ "$PASS" "$J" "$SERIAL"
+    '"$2" --lang fr ca revoke "$3" --reason key-compromise --at "@$(($(date +%s) - 20))" <"$1/audit"' _ "$P" "$J" "$SERIAL"
 check "... before the passphrase is asked for" fails_with "before the certificate was valid" \
     "$J" --lang en ca revoke "$SERIAL" --reason key-compromise --at 2000-01-01 </dev/null
 check "an unknown serial is refused before the passphrase is asked for" fails_with "never issued" \
@@ -105,8 +145,8 @@ check "ca crl" ca crl --out "$WORK/issuing.crl"
 # A next update outside 1..168 hours is a bad command line (exit 2), never silently clamped.
 for hours in 0 1000; do
     check "ca crl --next-update-hours $hours is refused (exit 2) and writes nothing" bash -c '
-        printf "%s\n" "$1" | "$2" --lang en ca --operator interop crl --next-update-hours "$3" --out "$4"
-        [ $? = 2 ] && [ ! -e "$4" ]' _ "$PASS" "$J" "$hours" "$WORK/clamped.crl"
+        "$2" --lang en ca --operator interop crl --next-update-hours "$3" --out "$4" "${@:5}" </dev/null
+        [ $? = 2 ] && [ ! -e "$4" ]' _ "$PASS" "$J" "$hours" "$WORK/clamped.crl" "${KEYS[@]}"
 done
 check "openssl crl -verify" contains "verify OK" openssl crl -in "$WORK/issuing.crl" \
     -CAfile "$WORK/chain.pem" -noout
@@ -217,9 +257,12 @@ if command -v softhsm2-util >/dev/null && [[ -e /usr/lib/softhsm/libsofthsm2.so 
     cp "$WORK/home/provider.toml" "$JETON_HOME/"
     printf 'directories.tokendir = %s\nobjectstore.backend = file\n' "$WORK/tokens" >"$SOFTHSM2_CONF"
     softhsm2-util --init-token --free --label jeton-ca --pin 1234 --so-pin 5678 >/dev/null
-    PASS=1234
-    check "ca init --pkcs11 (SoftHSMv2)" bash -c 'printf "1234\n" | "$1" --lang en ca init \
-        --pkcs11 "pkcs11:token=jeton-ca?module-path=/usr/lib/softhsm/libsofthsm2.so"' _ "$J"
+    # Every role's secret is the token's PIN: the token guards its keys.
+    printf '1234\n' >"$WORK/token-pin"
+    KEYS=()
+    for r in root issuing ocsp tsa audit; do KEYS+=(--passphrase-file "$r=$WORK/token-pin"); done
+    check "ca init --pkcs11 (SoftHSMv2)" ca init \
+        --pkcs11 "pkcs11:token=jeton-ca?module-path=/usr/lib/softhsm/libsofthsm2.so"
     check "no key file was written" bash -c '[ -z "$(ls -A "$1/provider/keys")" ]' _ "$JETON_HOME"
     check "ca issue with the token's issuing key" ca issue --profile qualified-signing \
         --csr "$WORK/holder.csr" --subject "$SUBJECT" --out "$WORK/hsm-holder.pem"
