@@ -5,11 +5,13 @@
 //! Each connection is served by hyper's HTTP/1.1 on its own task, watched through a small
 //! record of what it is doing ([`Activity`]): reads and writes on its socket, and the
 //! requests between the moment hyper has their whole head and the moment their response
-//! body is dropped. From that record come its deadline (header-read timeout from the
-//! connection's start and from the first byte of each later request, idle timeout after a
-//! response or while the client does not read one) and whether it may be closed to make
-//! room: at the cap, the oldest connection that has not sent a complete request is closed,
-//! as nginx reuses connections under pressure, so real requests keep being answered.
+//! body is dropped, with whether their body has all arrived. From that record come its
+//! deadline (header-read timeout from the connection's start and from the first byte of each
+//! later request, idle timeout after a response or while the client does not read one; a
+//! request being answered has the router's time limit) and whether it may be closed to make
+//! room: at the cap, the oldest connection that has not sent a complete request (no whole
+//! head, or a body still arriving) or sits idle is closed, as nginx reuses connections under
+//! pressure, so real requests keep being answered.
 //!
 //! What it is not: the routes and their limits ([`super::http`]).
 
@@ -38,6 +40,10 @@ use tokio::time::Instant;
 /// How long requests in flight may take to finish once shutdown is asked for: SIGTERM ends
 /// the server within a second.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(400);
+
+/// Connections asked to close whose task has not run yet, at most: each still holds its
+/// descriptor, which must stay within the reserve.
+const EVICTING_MAX: usize = 32;
 
 /// The pause after an accept error, so that running out of descriptors does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
@@ -138,6 +144,14 @@ pub async fn serve(
     let mut warned_descriptors: Option<Instant> = None;
     loop {
         while tasks.try_join_next().is_some() {}
+        if registry.evicting() >= EVICTING_MAX {
+            tokio::select! {
+                _ = registry.closed.notified() => {}
+                _ = tokio::time::sleep(ACCEPT_BACKOFF) => {}
+                _ = &mut shutdown => break,
+            }
+            continue;
+        }
         let open = registry.open();
         if open >= limits.max_connections {
             if !at_cap {
@@ -237,9 +251,10 @@ struct Registry {
 
 #[derive(Default)]
 struct Connections {
+    /// Open and not asked to close.
     by_id: BTreeMap<u64, Arc<Conn>>,
-    /// Asked to close and not closed yet: not counted as open, so that one newcomer closes
-    /// one connection and not more.
+    /// Asked to close and not closed yet (their task has not run): not counted as open, so
+    /// that one newcomer closes one connection and not more.
     evicting: usize,
 }
 
@@ -249,8 +264,11 @@ impl Registry {
     }
 
     fn open(&self) -> usize {
-        let c = self.lock();
-        c.by_id.len() - c.evicting
+        self.lock().by_id.len()
+    }
+
+    fn evicting(&self) -> usize {
+        self.lock().evicting
     }
 
     fn insert(&self, conn: Arc<Conn>) {
@@ -259,9 +277,8 @@ impl Registry {
 
     fn remove(&self, conn: &Conn) {
         let mut c = self.lock();
-        c.by_id.remove(&conn.id);
-        if conn.activity().evicted {
-            c.evicting -= 1;
+        if c.by_id.remove(&conn.id).is_none() {
+            c.evicting = c.evicting.saturating_sub(1);
         }
         drop(c);
         self.closed.notify_one();
@@ -270,16 +287,15 @@ impl Registry {
     /// Asks the oldest connection with no complete request to close. False if there is none.
     fn evict_oldest_idle(&self) -> bool {
         let mut c = self.lock();
-        let chosen = c.by_id.values().find(|conn| {
-            let mut a = conn.activity();
-            let chosen = a.evictable() && !a.evicted;
-            a.evicted |= chosen;
-            chosen
-        });
-        match chosen {
+        let chosen = c
+            .by_id
+            .iter()
+            .find(|(_, conn)| conn.activity().evictable())
+            .map(|(id, _)| *id);
+        match chosen.and_then(|id| c.by_id.remove(&id)) {
             Some(conn) => {
-                conn.evict.notify_one();
                 c.evicting += 1;
+                conn.evict.notify_one();
                 true
             }
             None => false,
@@ -302,6 +318,8 @@ struct Activity {
     opened: Instant,
     /// Requests whose head is complete and whose response body is not yet dropped.
     in_flight: usize,
+    /// Of those, the ones whose body has not all arrived.
+    receiving: usize,
     /// Requests begun so far.
     requests: u64,
     /// The first byte of the next request, read while none was in flight.
@@ -310,8 +328,6 @@ struct Activity {
     last_progress: Instant,
     /// The socket's send buffer is full: the client does not read its response.
     write_blocked: bool,
-    /// Chosen to be closed to make room.
-    evicted: bool,
 }
 
 impl Activity {
@@ -331,9 +347,10 @@ impl Activity {
         })
     }
 
-    /// Nothing is lost by closing it: no request of it is being answered.
+    /// Nothing is lost by closing it: it has not sent a complete request (no head, or a
+    /// body still arriving) or it is idle after its responses.
     fn evictable(&self) -> bool {
-        self.in_flight == 0 && !self.write_blocked
+        self.in_flight == self.receiving && !self.write_blocked
     }
 }
 
@@ -345,11 +362,11 @@ impl Conn {
             activity: Mutex::new(Activity {
                 opened: now,
                 in_flight: 0,
+                receiving: 0,
                 requests: 0,
                 request_started: None,
                 last_progress: now,
                 write_blocked: false,
-                evicted: false,
             }),
             changed: Notify::new(),
             evict: Notify::new(),
@@ -401,13 +418,72 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         let mut a = self.0.activity();
-        a.in_flight -= 1;
+        a.in_flight = a.in_flight.saturating_sub(1);
         a.last_progress = Instant::now();
         let idle = a.in_flight == 0;
         drop(a);
         if idle {
             self.0.changed.notify_one();
         }
+    }
+}
+
+/// A request body that counts its request as still arriving until its end is read (or it is
+/// dropped unread: the handler has answered without it).
+struct Arriving {
+    body: Incoming,
+    conn: Option<Arc<Conn>>,
+}
+
+impl Arriving {
+    fn new(body: Incoming, conn: &Arc<Conn>) -> Self {
+        use http_body::Body as _;
+        if body.is_end_stream() {
+            return Arriving { body, conn: None };
+        }
+        conn.activity().receiving += 1;
+        Arriving {
+            body,
+            conn: Some(Arc::clone(conn)),
+        }
+    }
+
+    fn arrived(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let mut a = conn.activity();
+            a.receiving = a.receiving.saturating_sub(1);
+        }
+    }
+}
+
+impl Drop for Arriving {
+    fn drop(&mut self) {
+        self.arrived();
+    }
+}
+
+impl http_body::Body for Arriving {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = self.get_mut();
+        let frame = Pin::new(&mut this.body).poll_frame(cx);
+        if matches!(frame, Poll::Ready(None | Some(Err(_)))) || this.body.is_end_stream() {
+            this.arrived();
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }
 
@@ -533,6 +609,7 @@ async fn connection(
     let for_requests = Arc::clone(&conn);
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let request_in_flight = InFlight::begin(&for_requests);
+        let request = request.map(|body| Arriving::new(body, &for_requests));
         let response = hyper::service::Service::call(&tower, request);
         async move {
             let response = response.await?;
@@ -600,13 +677,18 @@ mod tests {
     ) {
         let listener = bind("127.0.0.1:0".parse().unwrap(), 128).unwrap();
         let address = listener.local_addr().unwrap();
-        let router = Router::new().route("/", get(|| async { "ok" })).route(
-            "/slow",
-            get(|| async {
-                tokio::time::sleep(Duration::from_secs(30)).await;
-                "late"
-            }),
-        );
+        let router = Router::new()
+            .route(
+                "/",
+                get(|| async { "ok" }).post(|body: Bytes| async move { body.len().to_string() }),
+            )
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                    "late"
+                }),
+            );
         let limits = ConnectionLimits {
             header_read_timeout: SHORT,
             idle_timeout: SHORT * 2,
@@ -681,9 +763,15 @@ mod tests {
     async fn at_the_cap_idle_connections_make_room_for_requests() {
         let (address, _stop, _server) = start(16).await;
         let mut held = Vec::new();
-        for _ in 0..40 {
+        for i in 0..40 {
             let mut s = TcpStream::connect(address).await.unwrap();
-            s.write_all(b"GET / HTTP/1.1\r\nHost:").await.unwrap();
+            // A head not finished, or a body that does not all come.
+            let sent: &[u8] = if i % 2 == 0 {
+                b"GET / HTTP/1.1\r\nHost:"
+            } else {
+                b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"
+            };
+            s.write_all(sent).await.unwrap();
             held.push(s);
         }
         for _ in 0..5 {
