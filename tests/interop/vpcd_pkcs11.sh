@@ -56,6 +56,77 @@ check "RSA PKCS#1 v1.5 signature with 9D verified by openssl" bash -c '
     "$@" --login --pin 123456 --id 03 --sign -m SHA256-RSA-PKCS -i "$WORK/msg" -o "$WORK/sig.9d" &&
     openssl dgst -sha256 -verify "$WORK/03.pem" -signature "$WORK/sig.9d" "$WORK/msg"' _ "${M[@]}"
 
+# Issue 9: the module must never block the PIN by itself. A PyKCS11 application stays
+# logged in (one session signs, another holds its connection in a 9C operation, so that
+# the next sessions need connections of their own, where the module would VERIFY the PIN
+# it kept); another program changes the PIN behind its back; the application's new
+# sessions are told CKR_USER_NOT_LOGGED_IN, no try is spent, and the new PIN logs in.
+# $1 $2: the PIN now and the new one; the rest: the command that changes it.
+stale_pin_client() {
+    env JETON_HOME="$WORK/module-home" python3 - "$ROOT/target/debug/libjeton_pkcs11.so" \
+        "$J" "$READER" "$@" <<'PYTHON'
+import json, subprocess, sys, PyKCS11
+module, jeton, reader, old_pin, new_pin, *changer = sys.argv[1:]
+lib = PyKCS11.PyKCS11Lib()
+lib.load(module)
+slot = lib.getSlotList(tokenPresent=True)[0]
+ecdsa = PyKCS11.Mechanism(PyKCS11.CKM_ECDSA, None)
+digest = bytes(range(32))
+
+def key(session, key_id):
+    found = session.findObjects([(PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY),
+                                 (PyKCS11.CKA_ID, (key_id,))])
+    assert found, f"no private key {key_id}"
+    return found[0]
+
+def tries():
+    out = subprocess.run([jeton, "--reader", reader, "status", "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["pin_tries_left"]
+
+def answer(call):
+    try:
+        call()
+        return PyKCS11.CKR_OK
+    except PyKCS11.PyKCS11Error as error:
+        return error.value
+
+first = lib.openSession(slot, PyKCS11.CKF_SERIAL_SESSION | PyKCS11.CKF_RW_SESSION)
+first.login(old_pin)
+authentication, signature = key(first, 1), key(first, 2)
+first.sign(authentication, digest, ecdsa)
+waiting = lib.openSession(slot)
+sha256 = PyKCS11.Mechanism(PyKCS11.CKM_ECDSA_SHA256, None).to_native()
+rv = waiting.lib.C_SignInit(waiting.session, sha256, signature)
+assert rv == PyKCS11.CKR_OK, PyKCS11.CKR[rv]
+waiting.login(old_pin, PyKCS11.CKU_CONTEXT_SPECIFIC)
+
+subprocess.run(changer, check=True, stdout=subprocess.DEVNULL)
+
+sessions = [lib.openSession(slot) for _ in range(4)]
+answers = [answer(lambda: s.sign(authentication, digest, ecdsa)) for s in sessions]
+names = [PyKCS11.CKR.get(rv, rv) for rv in answers]
+left = tries()
+assert left == 3, f"the module spent {3 - left} tries of the PIN; it answered {names}"
+assert answers[0] == PyKCS11.CKR_USER_NOT_LOGGED_IN, names
+# The login is gone: the private key's handle is not a public session's any more.
+assert set(answers[1:]) <= {PyKCS11.CKR_USER_NOT_LOGGED_IN, PyKCS11.CKR_KEY_HANDLE_INVALID}, names
+for session in sessions:
+    assert session.getSessionInfo().state == PyKCS11.CKS_RO_PUBLIC_SESSION, "still logged in"
+first.login(new_pin)
+first.sign(authentication, digest, ecdsa)
+lib.openSession(slot).sign(authentication, digest, ecdsa)
+assert tries() == 3
+PYTHON
+}
+check "a PIN changed by yubico-piv-tool behind a logged-in PyKCS11 application: CKR_USER_NOT_LOGGED_IN, no try spent" \
+    stale_pin_client 123456 271828 yubico-piv-tool -r "$READER" -a change-pin -P 123456 -N 271828
+check "  ... and by jeton --reader pin change" \
+    stale_pin_client 271828 246813 bash -c 'printf "271828\n246813\n246813\n" | "$0" --reader "$1" pin change' "$J" "$READER"
+check "  ... the PIN back to 123456 for what follows" \
+    yubico-piv-tool -r "$READER" -a change-pin -P 246813 -N 123456
+check "  ... the tries are still 3 of 3" contains '"pin_tries_left": 3' "$J" --reader "$READER" status --json
+
 check "--change-pin to an alphanumeric PIN (OpenSC's own module fails_with those)" \
     "${M[@]}" --change-pin --pin 123456 --new-pin abc123
 for try in 1 2; do
