@@ -150,4 +150,15 @@ check "  ... and so does jeton status --json" contains '"dead": true' "$J" statu
 check "the dead card signs nothing" fails_with "CKR_PIN_LOCKED" "${P11[@]}" --login --pin 111111 \
     --id 02 --sign -m ECDSA-SHA256 -i "$WORK/msg" -o "$WORK/sig.dead"
 
+# pkcs11.toml names the management key the module authenticates with: one that others can
+# write is refused at C_Initialize, as ssh refuses its files, with the fix on stderr.
+printf '[management-key]\nalgorithm = "3des"\nkey = "%s"\n' \
+    010203040506070801020304050607080102030405060708 >"$JETON_HOME/pkcs11.toml"
+chmod 666 "$JETON_HOME/pkcs11.toml"
+check "a pkcs11.toml others can write is refused at C_Initialize, the chmod that fixes it said" \
+    fails_with "writable by its group or by all \(mode 0666\).*chmod go-w" "${P11[@]}" --list-slots
+chmod 600 "$JETON_HOME/pkcs11.toml"
+check "  ... mode 0600: the module loads" contains "Slot 0" "${P11[@]}" --list-slots
+rm "$JETON_HOME/pkcs11.toml"
+
 finish
