@@ -177,6 +177,43 @@ check "cert import 9c onto the card" bash -c \
     'printf "\n" | "$1" cert import --slot 9c "$2"' _ "$J" "$WORK/9c.pem"
 
 check "audit verify passes" contains "Audit log intact" "$J" --lang en audit verify
+
+# The provider's files checked where it is opened, as ssh checks a key file (issue 9).
+DB="$JETON_HOME/provider/tsp.sqlite"
+KEY="$JETON_HOME/provider/keys/issuing.key.pem"
+CONFIG="$JETON_HOME/provider.toml"
+chmod 644 "$DB"
+check "a database readable by others (0644) is refused at start, naming the chmod" \
+    fails_with "tsp.sqlite has mode 0644.*run .chmod 600 $DB." ca list
+check "... by jeton server too, before any secret is read" \
+    fails_with "chmod 600 $DB" "$J" --lang en server --listen 127.0.0.1:0 </dev/null
+check "... and by audit verify, in French" fails_with "tsp.sqlite a le mode 0644.*chmod 600" \
+    "$J" --lang fr audit verify
+chmod 600 "$DB"
+chmod 644 "$KEY"
+check "a key file readable by others (0644) is refused" fails_with "issuing.key.pem has mode 0644.*chmod 600 $KEY" ca list
+chmod 600 "$KEY"
+chmod 755 "$JETON_HOME/provider"
+check "a provider folder open to others (0755) is refused" fails_with "chmod 700 $JETON_HOME/provider" ca list
+chmod 700 "$JETON_HOME/provider"
+chmod 644 "$CONFIG"
+check "a provider.toml readable by others is a loud warning, not a refusal (it holds no secret)" \
+    contains "WARNING: $CONFIG has mode 0644.*chmod 600 $CONFIG" ca list
+chmod 666 "$CONFIG"
+check "... one writable by others is refused" fails_with "$CONFIG has mode 0666.*chmod 600" ca list
+chmod 600 "$CONFIG"
+check "... and at 0600 nothing is said" lacks "WARNING" ca list
+
+# A key file from before scrypt (OpenSSL's default PBKDF2, 2,048 iterations) still loads.
+cp "$KEY" "$WORK/issuing.scrypt.pem"
+openssl pkey -in "$WORK/issuing.scrypt.pem" -passin "file:$P/issuing" |
+    openssl pkcs8 -topk8 -v2 aes-256-cbc -iter 2048 -passout "file:$P/issuing" -out "$WORK/issuing.pbkdf2.pem"
+cat "$WORK/issuing.pbkdf2.pem" >"$KEY"
+check "an old PBKDF2-2048 key file (as ca init wrote them before)" bash -c \
+    'openssl asn1parse -in "$1" | grep -q ":PBKDF2"' _ "$KEY"
+check "... still signs" ca issue --profile qualified-signing --csr "$WORK/holder.csr" \
+    --subject "$SUBJECT" --out "$WORK/pbkdf2-holder.pem"
+cat "$WORK/issuing.scrypt.pem" >"$KEY"
 check "audit verify in French" contains "Journal d'audit intact" "$J" --lang fr audit verify
 
 # An administrator edits the revocation's reason in the database.

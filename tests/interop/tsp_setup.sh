@@ -143,6 +143,38 @@ check "jeton ca list there says so and makes no folder" bash -c \
     '! "$1" --lang en ca list >/dev/null 2>&1 && [[ ! -e $2/provider ]]' _ "$J" "$JETON_HOME"
 check "... and ca init then sets it up" contains "Next steps" init
 
+# --- The root key offline (issue 9): the online home holds only the issuing, OCSP and TSA
+# keys, the server starts with their secrets alone, and the root signs from its medium.
+export JETON_HOME="$WORK/online"
+mkdir -p "$JETON_HOME"
+cp "$WORK/moved/provider.toml" "$JETON_HOME/"
+check "ca init --root-dir puts the root key in a folder apart" contains "Next steps" \
+    "$J" --lang en ca init --root-dir "$WORK/offline-root" "${KEYS[@]}"
+check "... the online home holds no root key file; the folder apart does, 0600 in 0700" bash -c '
+    [ -z "$(find "$1" -name "root*.pem")" ] && [ -s "$2/root.key.pem" ] &&
+    [ "$(stat -c %a "$2")" = 700 ] && [ "$(stat -c %a "$2/root.key.pem")" = 600 ]' \
+    _ "$JETON_HOME" "$WORK/offline-root"
+mv "$WORK/offline-root" "$WORK/usb-stick"
+P="$WORK/passphrases"
+ONLINE=(--passphrase-file "issuing=$P/issuing" --passphrase-file "ocsp=$P/ocsp" --passphrase-file "tsa=$P/tsa")
+ALL_KEYS=("${KEYS[@]}")
+KEYS=("${ONLINE[@]}")
+check "jeton server starts with the online keys' secrets only, the root's medium away" \
+    start_server --listen 127.0.0.1:0
+check "... and serves OCSP's CA" curl -sf -o /dev/null "$URL/ca/issuing.crt"
+stop_server
+KEYS=("${ALL_KEYS[@]}")
+check "ca issue needs no root key" issue "$WORK/online.pem"
+check "ca crl --ca root without its medium fails, naming the root key file" fails_with "offline-root/root.key.pem" \
+    "$J" --lang en ca crl --ca root --out "$WORK/root.crl" "${KEYS[@]}"
+check "ca crl --ca root --root-dir signs from the medium, mounted elsewhere" \
+    "$J" --lang en ca crl --ca root --root-dir "$WORK/usb-stick" --out "$WORK/root.crl" "${KEYS[@]}"
+check "... and openssl verifies that CRL with the root's certificate" bash -c '
+    sqlite3 "$1" "SELECT writefile(\"$2\", certificate) FROM cas WHERE name = \"root\"" >/dev/null &&
+    openssl x509 -inform DER -in "$2" -out "$2.pem" &&
+    openssl crl -in "$3" -CAfile "$2.pem" -noout 2>&1 | grep -q "verify OK"' \
+    _ "$JETON_HOME/provider/tsp.sqlite" "$WORK/online-root.der" "$WORK/root.crl"
+
 # --- ca init killed at random instants.
 # provider_toml HOME [STORAGE TOML]
 provider_toml() {
