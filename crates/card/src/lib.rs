@@ -32,9 +32,11 @@
 //!   refused with `6985`, before any try is spent.
 //!
 //! # Durability
-//! See `storage` (atomic replace under a lock, re-read when changed) and `vault` (how
-//! private keys are encrypted at rest). A try is spent durably before each comparison, so
-//! a crash never gives one back.
+//! See `storage` (atomic replace under a lock, re-read when changed), `state` (the file,
+//! authenticated under a key derived from the folder's `device.key`) and `vault` (how
+//! private keys are encrypted at rest, under the PIN or PUK *and* the device key). A try
+//! is spent durably before each comparison, so a crash never gives one back. Files of
+//! older formats are migrated at their first open.
 
 #![forbid(unsafe_code)]
 

@@ -14,6 +14,9 @@ struct TestCard {
 fn card_with(personalise: impl FnOnce(&mut Personalisation)) -> TestCard {
     let home = tempfile::tempdir().unwrap();
     let mut personalisation = Personalisation::factory(4_200_801);
+    // The lowest scrypt cost: these suites make many cards (the default is the card
+    // crate's to check).
+    personalisation.kdf = jeton_card::crypto::KdfParams::TESTING;
     personalise(&mut personalisation);
     let card = CardDirectory::new(home.path().join("cards"))
         .create(&personalisation)
