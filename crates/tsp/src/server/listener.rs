@@ -332,13 +332,15 @@ struct Activity {
 
 impl Activity {
     fn deadline(&self, limits: &ConnectionLimits) -> Option<Instant> {
+        if self.write_blocked {
+            // A client that does not read its response, streamed or not.
+            return Some(self.last_progress + limits.idle_timeout);
+        }
         if self.in_flight > 0 {
             // The request's own time limit applies (see `http::router`).
             return None;
         }
-        Some(if self.write_blocked {
-            self.last_progress + limits.idle_timeout
-        } else if self.requests == 0 {
+        Some(if self.requests == 0 {
             self.opened + limits.header_read_timeout
         } else if let Some(started) = self.request_started {
             started + limits.header_read_timeout
@@ -667,6 +669,7 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     const SHORT: Duration = Duration::from_millis(400);
+    const BIG: usize = 32 << 20;
 
     async fn start(
         max_connections: usize,
@@ -682,6 +685,7 @@ mod tests {
                 "/",
                 get(|| async { "ok" }).post(|body: Bytes| async move { body.len().to_string() }),
             )
+            .route("/big", get(|| async { vec![b'x'; BIG] }))
             .route(
                 "/slow",
                 get(|| async {
@@ -756,6 +760,26 @@ mod tests {
         assert!(
             after >= SHORT && after < SHORT * 4,
             "closed after {after:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_that_does_not_read_its_response_is_closed_when_idle_too_long() {
+        let (address, _stop, _server) = start(64).await;
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        // Nothing read until well past the idle timeout: the server's writes block.
+        tokio::time::sleep(SHORT * 5).await;
+        let mut received = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received));
+        let _ = read.await.expect("the server closed the connection");
+        assert!(
+            received.len() < BIG,
+            "the whole response came: {}",
+            received.len()
         );
     }
 
