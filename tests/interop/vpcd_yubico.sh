@@ -46,9 +46,12 @@ check "  ... the new key does" \
 # A card of `jeton card create` keeps the guide's 3 tries: SET PIN RETRIES answers 6985
 # even with the management key and the PIN (issue 9), and changes nothing.
 check "pin-retries refused on the provider's card, with the key and the PIN" bash -c '
-    out=$("$@" -k"$NEW_KEY" -P 123456 -a verify-pin -a pin-retries --pin-retries 15 \
+    key=$1; shift
+    out=$("$@" -k"$key" -P 123456 -a verify-pin -a pin-retries --pin-retries 15 \
         --puk-retries 15 2>&1) && { echo "$out"; exit 1; }
-    echo "$out"; grep -q "Failed changing pin retries" <<<"$out"' _ "${Y[@]}"
+    echo "$out"; grep -q "Successfully verified PIN" <<<"$out" &&
+        grep -q "Failed changing pin retries" <<<"$out"' _ "$NEW_KEY" "${Y[@]}"
+check "  ... answered 6985 by the card" grep -q "INS FA SW 6985" "$WORK/serve.log"
 check "  ... still 3 PIN tries" contains "PIN tries left:[[:space:]]+3" "${Y[@]}" -a status
 check "  ... the PIN unchanged" "${Y[@]}" -a verify-pin -P 123456
 
