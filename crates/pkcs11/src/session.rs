@@ -176,11 +176,16 @@ impl Session {
         if connection.generation == Some(generation) {
             // Already VERIFYed on this connection; still, a PIN changed elsewhere ends the
             // login here too, so that every session sees one login state.
-            let tag = slots::wrap_tag(&mut connection.card)?;
+            // A card in a reader may also have been reset by another program since: then
+            // it needs the PIN again, which the tag says is still the one kept.
+            let (tag, verified) = if connection.shared {
+                let state = PinState::read(&mut connection.card)?;
+                (state.wrap, state.verified)
+            } else {
+                (slots::wrap_tag(&mut connection.card)?, true)
+            };
             still_logged_in(&mut lock(token_arc), generation, tag)?;
-            // A card in a reader may have been reset by another program since: then it
-            // needs the PIN again, which the tag just said is still the one kept.
-            if !connection.shared || PinState::read(&mut connection.card)?.verified {
+            if verified {
                 return Ok(());
             }
             connection.generation = None;
