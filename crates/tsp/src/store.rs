@@ -1479,6 +1479,77 @@ impl Store {
         self.archive(&entries)
     }
 
+    /// Revokes many certificates never revoked before, each with the row and audit entry
+    /// [`Store::revoke`] writes for a first revocation, in one transaction: a bulk load (the
+    /// 1,000,000-entry CRL of the benchmark). The same date rules; a certificate already
+    /// revoked is refused (use [`Store::revoke`]); no notice is sent (followers poll
+    /// [`Store::revocations_since`]).
+    pub async fn revoke_many(
+        &self,
+        requests: &[RevocationRequest],
+        actor: Actor<'_>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut entries = Vec::with_capacity(requests.len());
+        let now = time(secs(SystemTime::now()));
+        for request in requests {
+            let id = next_value(&mut tx, "revocation").await?;
+            let known = sqlx::query(
+                "SELECT c.not_before AS not_before, r.id AS revoked FROM certificates c \
+                 LEFT JOIN revocations r ON r.ca = c.ca AND r.serial = c.serial \
+                 WHERE c.ca = $1 AND c.serial = $2",
+            )
+            .bind(&request.ca)
+            .bind(request.serial.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let unknown = || StoreError::UnknownCertificate {
+                ca: request.ca.clone(),
+                serial: request.serial.clone(),
+            };
+            let known = known.ok_or_else(unknown)?;
+            if known.try_get::<Option<i64>, _>("revoked")?.is_some() {
+                return Err(StoreError::Corrupt(format!(
+                    "bulk revocation of {}, already revoked",
+                    request.serial
+                )));
+            }
+            check_dates(request, time(known.try_get("not_before")?), now)?;
+            let at = time(secs(request.at));
+            let invalidity_date = request.invalidity_date.map(|t| time(secs(t)));
+            sqlx::query(&format!(
+                "INSERT INTO revocations ({REVOCATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            ))
+            .bind(&request.ca)
+            .bind(request.serial.as_str())
+            .bind(request.reason.name())
+            .bind(secs(at))
+            .bind(invalidity_date.map(secs))
+            .bind(secs(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            entries.push(
+                append(
+                    &mut tx,
+                    actor,
+                    &Event::Revocation {
+                        ca: request.ca.clone(),
+                        serial: request.serial.to_string(),
+                        reason: request.reason.name().to_owned(),
+                        revoked_at: secs(at),
+                        invalidity_date: invalidity_date.map(secs),
+                        advanced_from: None,
+                        raised_from: None,
+                    },
+                )
+                .await?,
+            );
+        }
+        tx.commit().await?;
+        self.archive(&entries)
+    }
+
     /// The SQLite database file, if the store is one: the provider folder it lives in.
     pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
         let rest = self.url.strip_prefix("sqlite:")?;

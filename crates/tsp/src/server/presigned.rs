@@ -152,7 +152,8 @@ pub struct Due {
     pub ticket: u64,
 }
 
-type Shard = RwLock<HashMap<Box<[u8]>, Entry>>;
+// Entries boxed: a table keeps spare slots, and a slot is then 24 octets, not 200.
+type Shard = RwLock<HashMap<Box<[u8]>, Box<Entry>>>;
 
 /// The pre-signed responses of one CA.
 #[derive(Debug)]
@@ -240,7 +241,7 @@ impl Cache {
         match entries.get(serial) {
             Some(old) if old.ticket > entry.ticket || (old.revoked() && !entry.revoked()) => false,
             _ => {
-                entries.insert(serial.into(), entry);
+                entries.insert(serial.into(), Box::new(entry));
                 true
             }
         }
@@ -252,7 +253,7 @@ impl Cache {
         let mut entries = write(self.shard(serial));
         match entries.get_mut(serial) {
             Some(old) if old.ticket == expected && (entry.revoked() || !old.revoked()) => {
-                *old = entry;
+                **old = entry;
                 true
             }
             _ => false,
@@ -288,7 +289,7 @@ impl Cache {
 
     /// Whether `serial` has responses, fresh or not, and whether they say "revoked".
     pub fn known(&self, serial: &[u8]) -> Option<bool> {
-        read(self.shard(serial)).get(serial).map(Entry::revoked)
+        read(self.shard(serial)).get(serial).map(|e| e.revoked())
     }
 
     /// Number of certificates with responses held.
