@@ -85,8 +85,15 @@ stop() { # stop PID: TERM, then wait for it
     PIDS=("${PIDS[@]}")
 }
 
+# One passphrase per key role (`--passphrase-file ROLE=FILE`): "ROLE ocsp bench passphrase",
+# the form the issuance bench derives from the one line it reads on stdin.
 PASS="ocsp bench passphrase"
 printf '%s\n' "$PASS" >"$WORK/pass"
+KEYS=()
+for role in root issuing ocsp tsa audit; do
+    (umask 077 && printf '%s %s\n' "$role" "$PASS" >"$WORK/pass.$role")
+    KEYS+=(--passphrase-file "$role=$WORK/pass.$role")
+done
 mkdir -p "$JETON_HOME"
 cat >"$JETON_HOME/provider.toml" <<EOF
 [provider]
@@ -101,7 +108,7 @@ language = "en"
 [server]
 listen = "127.0.0.1:0"
 EOF
-printf '%s\n%s\n' "$PASS" "$PASS" | "$J" --lang en ca --operator bench init >"$WORK/init.log" 2>&1 ||
+"$J" --lang en ca --operator bench init "${KEYS[@]}" >"$WORK/init.log" 2>&1 </dev/null ||
     fail "jeton ca init failed" "$WORK/init.log"
 
 # `jeton ca issue` in a loop for 5 s: one process, one key decryption per certificate.
@@ -113,7 +120,7 @@ deadline=$((SECONDS + 5))
 while ((SECONDS < deadline)); do
     "$J" --lang en ca --operator bench issue --profile qualified-signing --csr "$WORK/holder.csr" \
         --subject "C=FR,GN=Jeanne,SN=Loop$n,serialNumber=PNOFR-19$(printf %011d $n),CN=Jeanne Loop$n" \
-        --out "$WORK/loop.pem" <"$WORK/pass" >/dev/null 2>"$WORK/issue.log" ||
+        --out "$WORK/loop.pem" "${KEYS[@]}" </dev/null >/dev/null 2>"$WORK/issue.log" ||
         fail "jeton ca issue failed" "$WORK/issue.log"
     n=$((n + 1))
 done
@@ -262,7 +269,7 @@ check_ocsp() {
 GET_PATH=$(base64 -w0 "$WORK/get.der" | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')
 
 # jeton server: every response pre-signed at start (SHA-1 and SHA-256 CertIDs).
-"$J" --lang en server <"$WORK/pass" >"$WORK/server.out" 2>"$WORK/server.log" &
+"$J" --lang en server "${KEYS[@]}" </dev/null >"$WORK/server.out" 2>"$WORK/server.log" &
 PIDS+=($!)
 JETON_PID=$!
 deadline=$((SECONDS + 60))
@@ -302,7 +309,7 @@ stop_openssl() {
 start_openssl() {
     stop_openssl
     openssl ocsp -index "$WORK/index.txt" -port $PORT -rsigner "$WORK/ocsp.pem" \
-        -rkey "$JETON_HOME/provider/keys/ocsp.key.pem" -passin "file:$WORK/pass" \
+        -rkey "$JETON_HOME/provider/keys/ocsp.key.pem" -passin "file:$WORK/pass.ocsp" \
         -CA "$WORK/issuing.pem" -multi 2 >"$WORK/openssl.log" 2>&1 &
     OPENSSL_PID=$!
     PIDS+=("$OPENSSL_PID")
