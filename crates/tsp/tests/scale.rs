@@ -7,47 +7,13 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, SystemTime};
 
-use common::{databases, open};
+use common::{databases, issue, open, operator, DAY};
 use jeton_pki::RevocationReason;
 use jeton_tsp::audit::Event;
 use jeton_tsp::server::database::DatabaseRecords;
 use jeton_tsp::server::records::CertCursor;
 use jeton_tsp::server::{StatusRecords, StoredCrl};
-use jeton_tsp::store::{Actor, CaRecord, CertificateRecord, RevocationRequest, Serial, Store};
-
-const DAY: Duration = Duration::from_secs(86_400);
-
-fn operator() -> Actor<'static> {
-    Actor::unsigned("test-operator")
-}
-
-async fn issue(store: &Store, serial: &str) -> Serial {
-    let serial: Serial = serial.parse().unwrap();
-    let now = SystemTime::now();
-    store
-        .record_certificate(
-            &CertificateRecord {
-                ca: "issuing".into(),
-                serial: serial.clone(),
-                profile: "qualified-signing".into(),
-                subject: format!("CN=Holder {serial}"),
-                der: vec![0x30, 0x03, 0x02, 0x01, 0x01],
-                not_before: now - DAY,
-                not_after: now + 365 * DAY,
-            },
-            operator(),
-            &Event::Issuance {
-                ca: "issuing".into(),
-                serial: serial.to_string(),
-                profile: "qualified-signing".into(),
-                subject: String::new(),
-                sha256: String::new(),
-            },
-        )
-        .await
-        .unwrap();
-    serial
-}
+use jeton_tsp::store::{CaRecord, RevocationRequest, Serial, Store};
 
 async fn with_ca(store: &Store) {
     store

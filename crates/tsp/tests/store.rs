@@ -5,19 +5,12 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{databases, open};
+use common::{databases, issue, open, operator, DAY};
 use jeton_pki::RevocationReason;
 use jeton_tsp::audit::{self, Event};
 use jeton_tsp::store::{
-    Actor, CaRecord, CertificateRecord, CrlRecord, RevocationRequest, RevokeOutcome, Serial,
-    Status, Store, StoreError,
+    CaRecord, CrlRecord, RevocationRequest, RevokeOutcome, Serial, Status, Store, StoreError,
 };
-
-const DAY: Duration = Duration::from_secs(86_400);
-
-fn operator() -> Actor<'static> {
-    Actor::unsigned("test-operator")
-}
 
 async fn with_ca_and_certificates(store: &Store, serials: &[&str]) -> Vec<Serial> {
     store
@@ -37,33 +30,9 @@ async fn with_ca_and_certificates(store: &Store, serials: &[&str]) -> Vec<Serial
         )
         .await
         .unwrap();
-    let now = SystemTime::now();
     let mut out = Vec::new();
     for s in serials {
-        let serial: Serial = s.parse().unwrap();
-        store
-            .record_certificate(
-                &CertificateRecord {
-                    ca: "issuing".into(),
-                    serial: serial.clone(),
-                    profile: "qualified-signing".into(),
-                    subject: format!("CN=Holder {s}"),
-                    der: vec![0x30, 0x03, 0x02, 0x01, 0x01],
-                    not_before: now - DAY,
-                    not_after: now + 365 * DAY,
-                },
-                operator(),
-                &Event::Issuance {
-                    ca: "issuing".into(),
-                    serial: serial.to_string(),
-                    profile: "qualified-signing".into(),
-                    subject: String::new(),
-                    sha256: String::new(),
-                },
-            )
-            .await
-            .unwrap();
-        out.push(serial);
+        out.push(issue(store, s).await);
     }
     out
 }

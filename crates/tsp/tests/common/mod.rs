@@ -4,7 +4,47 @@
 
 use sqlx::Connection;
 
+use std::time::{Duration, SystemTime};
+
+use jeton_tsp::audit::Event;
+use jeton_tsp::store::{Actor, CertificateRecord, Serial};
 use jeton_tsp::Store;
+
+pub const DAY: Duration = Duration::from_secs(86_400);
+
+pub fn operator() -> Actor<'static> {
+    Actor::unsigned("test-operator")
+}
+
+/// Records a placeholder certificate `serial` of the CA "issuing", valid from a day ago for
+/// a year, with its issuance entry in the log.
+pub async fn issue(store: &Store, serial: &str) -> Serial {
+    let serial: Serial = serial.parse().unwrap();
+    let now = SystemTime::now();
+    store
+        .record_certificate(
+            &CertificateRecord {
+                ca: "issuing".into(),
+                serial: serial.clone(),
+                profile: "qualified-signing".into(),
+                subject: format!("CN=Holder {serial}"),
+                der: vec![0x30, 0x03, 0x02, 0x01, 0x01],
+                not_before: now - DAY,
+                not_after: now + 365 * DAY,
+            },
+            operator(),
+            &Event::Issuance {
+                ca: "issuing".into(),
+                serial: serial.to_string(),
+                profile: "qualified-signing".into(),
+                subject: String::new(),
+                sha256: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    serial
+}
 
 pub struct TestDb {
     pub name: &'static str,
