@@ -2,14 +2,13 @@
 //! thousands of them (Firefox and NSS open one per certificate look-up) and the token stays
 //! present and signs. Its own test binary, because it lowers its process's RLIMIT_NOFILE.
 
-use std::path::PathBuf;
+mod common;
 
-use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use common::{generate_p256, home_with_factory_card, load_module, FACTORY_PIN};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::UserType;
 use cryptoki::types::AuthPin;
-use jeton_card::{CardDirectory, Personalisation};
 use openssl::bn::{BigNum, BigNumContext};
 use openssl::ec::{EcGroup, EcKey, EcPoint};
 use openssl::ecdsa::EcdsaSig;
@@ -17,20 +16,6 @@ use openssl::nid::Nid;
 
 const SESSIONS: usize = 10_000;
 const FILE_LIMIT: libc::rlim_t = 256;
-const P256: &[u8] = &[0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
-
-/// The module this test run built, beside the test binary in `deps/` or one level up.
-fn module_path() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let deps = exe.parent().expect("deps dir");
-    let beside = deps.join("libjeton_pkcs11.so");
-    if beside.exists() {
-        return beside;
-    }
-    deps.parent()
-        .expect("target dir")
-        .join("libjeton_pkcs11.so")
-}
 
 /// `ulimit -n 256` for this process only.
 fn lower_file_limit() {
@@ -48,33 +33,14 @@ fn lower_file_limit() {
 
 #[test]
 fn ten_thousand_sessions_open_under_ulimit_256_and_the_last_one_signs() {
-    let home = tempfile::tempdir().unwrap();
-    CardDirectory::new(home.path().join("cards"))
-        .create(&Personalisation::factory(1001))
-        .unwrap();
-    std::env::set_var("JETON_HOME", home.path());
-    std::env::remove_var("JETON_PKCS11_CONF");
-    std::env::remove_var("JETON_PKCS11_MGMT_KEY");
-    let pkcs11 = Pkcs11::new(module_path()).unwrap();
-    pkcs11
-        .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
-        .unwrap();
+    let _home = home_with_factory_card(1001);
+    let pkcs11 = load_module();
     let slot = pkcs11.get_slots_with_token().unwrap()[0];
     let setup = pkcs11.open_rw_session(slot).unwrap();
     setup
-        .login(UserType::User, Some(&AuthPin::new("123456".into())))
+        .login(UserType::User, Some(&AuthPin::new(FACTORY_PIN.into())))
         .unwrap();
-    let (public, _) = setup
-        .generate_key_pair(
-            &Mechanism::EccKeyPairGen,
-            &[
-                Attribute::EcParams(P256.to_vec()),
-                Attribute::Token(true),
-                Attribute::Id(vec![1]),
-            ],
-            &[Attribute::Token(true), Attribute::Id(vec![1])],
-        )
-        .unwrap();
+    let (public, _) = generate_p256(&setup, 1);
     let point = match setup
         .get_attributes(public, &[AttributeType::EcPoint])
         .unwrap()

@@ -3,34 +3,22 @@
 //! the login is dropped, every session sees `CKR_USER_NOT_LOGGED_IN`, the PIN's tries stay
 //! 3 of 3, and a login with the new PIN works. Its own test binary: it sets `JETON_HOME`.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
-use cryptoki::error::{Error as CkError, RvError};
+use std::path::Path;
+
+use common::{generate_p256, home_with_factory_card, load_module, rv};
+use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
-use cryptoki::object::{Attribute, ObjectHandle};
+use cryptoki::object::ObjectHandle;
 use cryptoki::session::{Session, SessionState, UserType};
 use cryptoki::types::AuthPin;
-use jeton_card::{CardDirectory, Personalisation};
+use jeton_card::CardDirectory;
 use jeton_piv::{InProcessTransport, Pin, PivClient, RetryCounter};
 
 const SERIAL: u32 = 1009;
-const OLD_PIN: &str = "123456";
+const OLD_PIN: &str = common::FACTORY_PIN;
 const NEW_PIN: &str = "271828";
-const P256: &[u8] = &[0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
-
-/// The module this test run built, beside the test binary in `deps/` or one level up.
-fn module_path() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let deps = exe.parent().expect("deps dir");
-    let beside = deps.join("libjeton_pkcs11.so");
-    if beside.exists() {
-        return beside;
-    }
-    deps.parent()
-        .expect("target dir")
-        .join("libjeton_pkcs11.so")
-}
 
 /// Another application on the same card, as `jeton pin change` is: its own connection.
 fn other_application(home: &Path) -> PivClient<InProcessTransport> {
@@ -45,41 +33,13 @@ fn pin_tries(home: &Path) -> RetryCounter {
 }
 
 fn generate(session: &Session, id: u8) -> ObjectHandle {
-    let (_, private) = session
-        .generate_key_pair(
-            &Mechanism::EccKeyPairGen,
-            &[
-                Attribute::EcParams(P256.to_vec()),
-                Attribute::Token(true),
-                Attribute::Id(vec![id]),
-            ],
-            &[Attribute::Token(true), Attribute::Id(vec![id])],
-        )
-        .unwrap();
-    private
-}
-
-fn rv(result: Result<Vec<u8>, CkError>) -> Option<RvError> {
-    match result {
-        Ok(_) => None,
-        Err(CkError::Pkcs11(rv, _)) => Some(rv),
-        Err(other) => panic!("not a PKCS#11 answer: {other}"),
-    }
+    generate_p256(session, id).1
 }
 
 #[test]
 fn a_pin_changed_elsewhere_drops_the_login_and_spends_no_try() {
-    let home = tempfile::tempdir().unwrap();
-    CardDirectory::new(home.path().join("cards"))
-        .create(&Personalisation::factory(SERIAL))
-        .unwrap();
-    std::env::set_var("JETON_HOME", home.path());
-    std::env::remove_var("JETON_PKCS11_CONF");
-    std::env::remove_var("JETON_PKCS11_MGMT_KEY");
-    let pkcs11 = Pkcs11::new(module_path()).unwrap();
-    pkcs11
-        .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
-        .unwrap();
+    let home = home_with_factory_card(SERIAL);
+    let pkcs11 = load_module();
     let slot = pkcs11.get_slots_with_token().unwrap()[0];
     let first = pkcs11.open_rw_session(slot).unwrap();
     first
