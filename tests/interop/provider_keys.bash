@@ -1,7 +1,8 @@
 # One passphrase per provider key role, as `jeton ca` and `jeton server` take them
 # (`--passphrase-file ROLE=FILE`, repeatable): `provider_keys DIR LABEL` writes
-# DIR/passphrases/ROLE (mode 0600) for root, issuing, ocsp, tsa and audit, each different,
-# and sets the array KEYS to the five options. Every command reads only the roles it needs
+# DIR/passphrases/ROLE (mode 0600) for root, issuing, ocsp, tsa and audit, each different
+# ("ROLE LABEL", the form crates/tsp/benches/issuance.rs derives from LABEL alone), and sets
+# the array KEYS to the five options. Every command reads only the roles it needs
 # (`jeton server` never the root's nor the audit key's), so scripts pass them all:
 #   "$J" ca init "${KEYS[@]}";  "$J" ca issue ... "${KEYS[@]}";  "$J" server "${KEYS[@]}"
 provider_keys() {
@@ -9,7 +10,7 @@ provider_keys() {
     mkdir -p -m 700 "$dir"
     KEYS=()
     for role in root issuing ocsp tsa audit; do
-        (umask 077 && printf '%s, %s key\n' "$label" "$role" >"$dir/$role")
+        (umask 077 && printf '%s %s\n' "$role" "$label" >"$dir/$role")
         KEYS+=(--passphrase-file "$role=$dir/$role")
     done
 }

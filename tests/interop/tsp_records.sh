@@ -6,40 +6,13 @@
 # server's own CRL entries, which it cannot sign, are reported as unsigned.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-J=${JETON:-$ROOT/target/debug/jeton}
-WORK=$(mktemp -d)
-SERVER=
-cleanup() {
-    [[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-source "$HERE/checks.bash"
-source "$HERE/provider_keys.bash"
-[[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
+source "$HERE/tsp_common.bash" records
 
 provider_keys "$WORK" "records-test passphrase"
 export JETON_HOME="$WORK/home"
-unset JETON_DATABASE_URL
-mkdir -p "$JETON_HOME"
-cat >"$JETON_HOME/provider.toml" <<'TOML'
-[provider]
-organization = "Jeton Trust Services"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "http://127.0.0.1"
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-[server]
-listen = "127.0.0.1:0"
-crl_interval_secs = 2
-crl_validity_secs = 3600
-poll_interval_ms = 100
-TOML
-check "jeton ca init" "$J" ca init "${KEYS[@]}"
+provider_toml '[server]' 'listen = "127.0.0.1:0"' 'crl_interval_secs = 2' 'crl_validity_secs = 3600' \
+    'poll_interval_ms = 100'
+check "jeton ca init" provider_init
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/lost.key" 2>/dev/null
 openssl pkey -in "$WORK/lost.key" -pubout -out "$WORK/lost.pub"
 check "jeton ca issue" "$J" ca issue --profile qualified-signing --public-key "$WORK/lost.pub" \
@@ -47,10 +20,7 @@ check "jeton ca issue" "$J" ca issue --profile qualified-signing --public-key "$
     --out "$WORK/lost.pem" "${KEYS[@]}"
 SERIAL=$(openssl x509 -in "$WORK/lost.pem" -noout -serial | cut -d= -f2)
 
-"$J" server "${KEYS[@]}" >"$WORK/server.out" 2>"$WORK/server.log" &
-SERVER=$!
-check "jeton server starts" wait_for 30 grep -q "listening on" "$WORK/server.out"
-URL=$(sed -n 's|.*\(http://127.0.0.1:[0-9]*\).*|\1|p' "$WORK/server.out")
+check "jeton server starts" server_start server
 for ca in issuing ocsp; do
     curl -sf -o "$WORK/$ca.der" "$URL/ca/$ca.crt" && openssl x509 -inform DER -in "$WORK/$ca.der" -out "$WORK/$ca.pem"
 done
