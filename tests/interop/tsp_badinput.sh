@@ -11,41 +11,15 @@
 #    fails and names that entry.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-J=${JETON:-$ROOT/target/debug/jeton}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/jeton-badinput.XXXXXX")
-SERVER=
-cleanup() {
-    if [[ -n $SERVER ]]; then kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-source "$HERE/checks.bash"
-source "$HERE/provider_keys.bash"
-[[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
-unset JETON_DATABASE_URL
+source "$HERE/tsp_common.bash" badinput
 
 provider_keys "$WORK" "bad-input passphrase"
 export JETON_HOME="$WORK/home"
 DB="$JETON_HOME/provider/tsp.sqlite"
-mkdir -p "$JETON_HOME"
-cat >"$JETON_HOME/provider.toml" <<'EOF'
-[provider]
-organization = "Jeton Trust Services"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "http://127.0.0.1"
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-[server]
-listen = "127.0.0.1:0"
-max_body_bytes = 65536
-EOF
+provider_toml '[server]' 'listen = "127.0.0.1:0"' 'max_body_bytes = 65536'
 SUBJECT='C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont'
 
-check "jeton ca init" "$J" ca init "${KEYS[@]}"
+check "jeton ca init" provider_init
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/holder.key" \
     -subj "/CN=ignored" -out "$WORK/holder.csr" 2>/dev/null
 check "jeton ca issue (a good CSR)" "$J" ca issue --profile qualified-signing \
@@ -99,11 +73,7 @@ check "an Ed25519 CSR is refused with the key policy" refused "$WORK/ed.csr" "ke
 check "nothing was issued from them" test "$(issued)" = "$BEFORE"
 
 # --- The server under a barrage --------------------------------------------------------------
-"$J" server "${KEYS[@]}" >"$WORK/server.out" 2>"$WORK/server.log" &
-SERVER=$!
-check "jeton server starts" wait_for 30 grep -q "listening on" "$WORK/server.out"
-PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/server.out")
-URL="http://127.0.0.1:$PORT"
+check "jeton server starts" server_start server
 for ca in root issuing ocsp tsa; do
     curl -sf -o "$WORK/$ca.der" "$URL/ca/$ca.crt" && openssl x509 -inform DER -in "$WORK/$ca.der" -out "$WORK/$ca.pem"
 done
@@ -224,7 +194,7 @@ grep -h "answers, by" "$WORK/out"
 check "  ... each with malformedRequest" all_malformed
 
 # After all that, the same process serves as before.
-check "the server is still running" kill -0 "$SERVER"
+check "the server is still running" kill -0 "$PID"
 check "GET /healthz" contains "^ok" curl -sf "$URL/healthz"
 check "openssl ocsp: good" contains "holder.pem: good" openssl ocsp -issuer "$WORK/issuing.pem" \
     -cert "$WORK/holder.pem" -url "$URL/ocsp" -VAfile "$WORK/ocsp.pem"
@@ -233,9 +203,8 @@ check "openssl ts: a time-stamp verifies" bash -c '
     openssl ts -verify -in "$2/r.tsr" -queryfile "$2/q.tsq" -CAfile "$2/root.pem" -untrusted "$2/untrusted.pem"' \
     _ "$URL" "$WORK"
 check "the server logged no panic" lacks "panicked" cat "$WORK/server.log"
-kill "$SERVER" && wait "$SERVER"
+server_stop server
 check "SIGTERM after the barrage: exit status 0" test $? -eq 0
-SERVER=
 
 # --- One byte changed in the audit log -------------------------------------------------------
 check "audit verify passes before" contains "Audit log intact" "$J" --lang en audit verify

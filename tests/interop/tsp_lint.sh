@@ -8,18 +8,7 @@
 # CI installs pkilint (.ci/pip-packages): its absence is a failure, not a skip.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-J=${JETON:-$ROOT/target/debug/jeton}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/jeton-lint.XXXXXX")
-SERVER=
-cleanup() {
-    if [[ -n $SERVER ]]; then kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-source "$HERE/checks.bash"
-source "$HERE/provider_keys.bash"
-[[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
+source "$HERE/tsp_common.bash" lint
 for tool in lint_etsi_cert lint_pkix_cert lint_crl lint_ocsp_response; do
     command -v "$tool" >/dev/null || {
         echo "FAIL $tool is not on PATH: python3 -m pip install pkilint (.ci/run installs .ci/pip-packages)"
@@ -45,26 +34,10 @@ export BASE LOCAL
 export -f local_url
 provider_keys "$WORK" "lint-test passphrase"
 export JETON_HOME="$WORK/home"
-unset JETON_DATABASE_URL
-mkdir -p "$JETON_HOME"
-cat >"$JETON_HOME/provider.toml" <<EOF
-[provider]
-organization = "Jeton Trust Services"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "$BASE"
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/fr.pdf"
-language = "fr"
-[server]
-listen = "127.0.0.1:$PORT"
-EOF
+provider_toml --base-url "$BASE" '[[provider.pds]]' 'url = "https://pki.jeton.example/pds/fr.pdf"' \
+    'language = "fr"' '[server]' "listen = \"127.0.0.1:$PORT\""
 
-check "jeton ca init" "$J" ca init "${KEYS[@]}"
+check "jeton ca init" provider_init
 sqlite3 "$JETON_HOME/provider/tsp.sqlite" "SELECT writefile('$WORK/' || name || '.der', certificate) FROM cas" >/dev/null
 for n in root issuing ocsp tsa; do openssl x509 -inform DER -in "$WORK/$n.der" -out "$WORK/$n.pem"; done
 cat "$WORK/issuing.pem" "$WORK/root.pem" >"$WORK/chain.pem"
@@ -138,9 +111,7 @@ for crl in issuing root; do
 done
 
 # The server, at the address written in the certificates.
-"$J" server "${KEYS[@]}" >"$WORK/server.out" 2>"$WORK/server.log" &
-SERVER=$!
-check "jeton server starts on $LOCAL" wait_for 30 curl -sf "$LOCAL/healthz"
+check "jeton server starts on $LOCAL" server_start server
 
 # Every URL the qualified certificate names is served: the issuer, the CRL, the responder.
 check "the AIA caIssuers URL serves the issuing CA's certificate" bash -c '
