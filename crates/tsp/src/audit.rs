@@ -678,12 +678,16 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Appends `head` to the heads file at `path` and makes it durable (fsync) before
+/// Appends `heads` to the heads file at `path` and makes them durable (one fsync for all:
+/// a bulk load of 10,000 certificates writes one line each, not one fsync each) before
 /// returning. A line torn by a crash mid-append is ended first, so that it never swallows
 /// the next head.
-pub fn archive_head(path: &std::path::Path, head: &SignedHead) -> std::io::Result<()> {
+pub fn archive_heads(path: &std::path::Path, heads: &[SignedHead]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::FileExt;
+    if heads.is_empty() {
+        return Ok(());
+    }
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .read(true)
@@ -694,13 +698,15 @@ pub fn archive_head(path: &std::path::Path, head: &SignedHead) -> std::io::Resul
     if len > 0 {
         file.read_exact_at(&mut last, len - 1)?;
     }
-    let mut line = if last[0] == b'\n' {
+    let mut lines = if last[0] == b'\n' {
         String::new()
     } else {
         "\n".to_owned()
     };
-    line.push_str(&head.to_line());
-    file.write_all(line.as_bytes())?;
+    for head in heads {
+        lines.push_str(&head.to_line());
+    }
+    file.write_all(lines.as_bytes())?;
     file.sync_data()
 }
 

@@ -848,13 +848,11 @@ impl Store {
         let Some(path) = &self.heads_archive else {
             return Ok(());
         };
-        for head in entries.iter().filter_map(audit::SignedHead::of) {
-            audit::archive_head(path, &head).map_err(|error| StoreError::HeadsArchive {
-                path: path.to_path_buf(),
-                error,
-            })?;
-        }
-        Ok(())
+        let heads: Vec<_> = entries.iter().filter_map(audit::SignedHead::of).collect();
+        audit::archive_heads(path, &heads).map_err(|error| StoreError::HeadsArchive {
+            path: path.to_path_buf(),
+            error,
+        })
     }
 
     /// Which database this is.
