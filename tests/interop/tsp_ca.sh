@@ -8,30 +8,13 @@
 # key files 0600 and checked at start.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-J="$PWD/target/debug/jeton"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/jeton-tsp.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-source tests/interop/checks.bash
-source tests/interop/provider_keys.bash
+source tests/interop/tsp_common.bash tsp
 
 export JETON_HOME="$WORK/home"
-mkdir -p "$JETON_HOME"
-unset JETON_DATABASE_URL
 PASS='correct horse battery staple'
 provider_keys "$WORK" "$PASS"
 P="$WORK/passphrases"
-cat >"$JETON_HOME/provider.toml" <<'EOF'
-[provider]
-organization = "Jeton Trust Services"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "http://127.0.0.1:8080"
-
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-EOF
+provider_toml
 
 ca() { "$J" --lang en ca --operator interop "$@" "${KEYS[@]}" </dev/null; }
 SUBJECT='C=FR,GN=Jeanne,SN=Dupont,serialNumber=PNOFR-1850775123456,CN=Jeanne Dupont'
