@@ -195,6 +195,8 @@ pub async fn serve(
                 ));
             }
             Err(e) => {
+                #[cfg(test)]
+                tests::ACCEPT_ERRORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if out_of_descriptors(&e) {
                     let now = Instant::now();
                     if warned_descriptors
@@ -666,7 +668,11 @@ async fn connection(
 mod tests {
     use super::*;
     use axum::routing::get;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Failed accepts, counted by the accept loop: how fast it retries.
+    pub(super) static ACCEPT_ERRORS: AtomicU64 = AtomicU64::new(0);
 
     const SHORT: Duration = Duration::from_millis(400);
     const BIG: usize = 32 << 20;
@@ -823,5 +829,197 @@ mod tests {
             TcpStream::connect(address).await.is_err(),
             "still listening"
         );
+    }
+
+    /// Set in the process this test re-runs itself in.
+    const OWN_PROCESS: &str = "JETON_TEST_OWN_PROCESS";
+
+    /// Runs test `name` of this binary again in a process of its own (where `body` runs):
+    /// it lowers the process's descriptor limit and installs a global log subscriber, which
+    /// must not touch the other tests (`cargo test` runs them as threads of one process;
+    /// nextest gives each test a process, and then this costs one more).
+    fn in_own_process(name: &str, body: fn()) {
+        if std::env::var_os(OWN_PROCESS).is_some() {
+            return body();
+        }
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--nocapture", "--test-threads=1"])
+            .env(OWN_PROCESS, "1")
+            .output()
+            .expect("the test binary runs");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success() && text.contains("1 passed"),
+            "{name} in its own process: {}\n{text}",
+            output.status
+        );
+    }
+
+    /// Counts the warnings whose message contains `needle`, whatever thread logs them.
+    struct CountWarnings {
+        needle: &'static str,
+        seen: Arc<AtomicUsize>,
+    }
+
+    impl tracing::Subscriber for CountWarnings {
+        fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+            *metadata.level() <= tracing::Level::WARN
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            struct Message(String);
+            impl tracing::field::Visit for Message {
+                fn record_debug(
+                    &mut self,
+                    field: &tracing::field::Field,
+                    value: &dyn std::fmt::Debug,
+                ) {
+                    if field.name() == "message" {
+                        self.0 = format!("{value:?}");
+                    }
+                }
+            }
+            let mut message = Message(String::new());
+            event.record(&mut message);
+            if message.0.contains(self.needle) {
+                self.seen.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    /// This process's CPU time (user and system), from `/proc/self/stat` (opened before the
+    /// descriptors run out) in clock ticks of 10 ms (Linux's USER_HZ).
+    fn cpu_time(file: &mut std::fs::File) -> Duration {
+        use std::io::{Read, Seek};
+        let mut stat = String::new();
+        file.rewind().unwrap();
+        file.read_to_string(&mut stat).unwrap();
+        // Fields 14 and 15 (utime, stime), counted after the command name's ')'.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        Duration::from_millis(ticks * 10)
+    }
+
+    #[test]
+    fn out_of_descriptors_the_accept_loop_backs_off_warns_once_and_serves_again() {
+        in_own_process(
+            "server::listener::tests::out_of_descriptors_the_accept_loop_backs_off_warns_once_and_serves_again",
+            out_of_descriptors_body,
+        );
+    }
+
+    fn out_of_descriptors_body() {
+        use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+        use std::io::{Read, Write};
+        let warnings = Arc::new(AtomicUsize::new(0));
+        tracing::subscriber::set_global_default(CountWarnings {
+            needle: "out of file descriptors",
+            seen: Arc::clone(&warnings),
+        })
+        .unwrap();
+        // As `jeton server` starts: the limit raised once (and remembered), then lowered
+        // here to what a small `ulimit -n` gives, so that the test can fill it.
+        descriptor_limit();
+        let hard = getrlimit(Resource::Nofile).maximum;
+        setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(128),
+                maximum: hard,
+            },
+        )
+        .unwrap();
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(async { bind("127.0.0.1:0".parse().unwrap(), 128) })
+            .unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = Router::new().route("/healthz", get(|| async { "ok" }));
+        let limits = ConnectionLimits {
+            header_read_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(5),
+            max_connections: 1000,
+            shutdown_grace: Duration::from_millis(200),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = runtime.spawn(serve(listener, router, limits, async {
+            let _ = stopped.await;
+        }));
+
+        let mut stat = std::fs::File::open("/proc/self/stat").unwrap();
+        // Every descriptor taken, but the one the client's socket then takes: the server
+        // cannot accept it.
+        let mut fillers = Vec::new();
+        loop {
+            match std::fs::File::open("/dev/null") {
+                Ok(file) => fillers.push(file),
+                Err(e) if out_of_descriptors(&e) => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        fillers.pop();
+        let mut client = std::net::TcpStream::connect(address).expect("queued by the kernel");
+        let (errors, cpu) = (ACCEPT_ERRORS.load(Ordering::Relaxed), cpu_time(&mut stat));
+        std::thread::sleep(Duration::from_secs(1));
+        let errors = ACCEPT_ERRORS.load(Ordering::Relaxed) - errors;
+        let cpu = cpu_time(&mut stat) - cpu;
+        // One try per back-off (20 ms) is 50 a second; a loop without one makes hundreds
+        // of thousands and burns a core.
+        assert!(
+            errors >= 5,
+            "the accept never failed ({errors}): nothing was tested"
+        );
+        assert!(
+            errors <= 100,
+            "{errors} failed accepts in one second: it spins"
+        );
+        assert!(
+            cpu < Duration::from_millis(300),
+            "{cpu:?} of CPU in one second"
+        );
+        assert_eq!(
+            warnings.load(Ordering::Relaxed),
+            1,
+            "warned once, not per accept"
+        );
+
+        // Descriptors free again: the queued client is accepted and answered.
+        drop(fillers);
+        let started = std::time::Instant::now();
+        client
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        client
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        client.read_to_string(&mut answer).expect("answered");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("ok"), "{answer}");
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "answered after {:?}",
+            started.elapsed()
+        );
+        assert_eq!(warnings.load(Ordering::Relaxed), 1);
+        stop.send(()).unwrap();
+        runtime.block_on(server).unwrap();
     }
 }
