@@ -7,66 +7,19 @@
 # of a revocation made through the store.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-J=${JETON:-$ROOT/target/debug/jeton}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    done
-    if [[ -n ${PGDB:-} ]]; then
-        psql -q "$JETON_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $PGDB" >/dev/null 2>&1
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-source "$HERE/checks.bash"
-source "$HERE/provider_keys.bash"
-[[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
+source "$HERE/tsp_common.bash" server
 
 provider_keys "$WORK" "server-test passphrase"
 
-# provider HOME [EXTRA TOML]: a provider folder with its settings; a CRL every 2 s at most.
+# provider [EXTRA TOML]: $JETON_HOME's settings; a CRL every 2 s at most.
 provider() {
-    mkdir -p "$1"
-    cat >"$1/provider.toml" <<EOF
-[provider]
-organization = "Jeton Trust Services"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "http://127.0.0.1"
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-$2
-[server]
-listen = "127.0.0.1:0"
-crl_interval_secs = 2
-crl_validity_secs = 3600
-poll_interval_ms = 100
-EOF
+    provider_toml "$@" '[server]' 'listen = "127.0.0.1:0"' 'crl_interval_secs = 2' \
+        'crl_validity_secs = 3600' 'poll_interval_ms = 100'
 }
 
-# start_server NAME: starts `jeton server` for $JETON_HOME, sets PORT_<NAME> and PID_<NAME>.
+# start_server NAME: `jeton server` for $JETON_HOME; sets PORT_<NAME> and PID_<NAME>.
 start_server() {
-    local name=$1 out="$WORK/$1.out"
-    "$J" server "${KEYS[@]}" >"$out" 2>"$WORK/$1.log" &
-    local pid=$!
-    PIDS+=("$pid")
-    printf -v "PID_$name" %s "$pid"
-    local tries=0
-    until grep -q "listening on" "$out" 2>/dev/null; do
-        if ((tries++ > 300)) || ! kill -0 "$pid" 2>/dev/null; then
-            echo "FAIL $name did not start:"
-            sed 's/^/     | /' "$WORK/$1.log" | tail -20
-            exit 1
-        fi
-        sleep 0.1
-    done
-    printf -v "PORT_$name" %s "$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$out")"
+    server_start "$1" || { echo "FAIL $1 did not start"; exit 1; }
 }
 
 # ocsp PORT CERT [OPTIONS...]: openssl ocsp against the server, the responder trusted by -VAfile.
@@ -78,8 +31,8 @@ ocsp() {
 }
 
 export JETON_HOME="$WORK/home"
-provider "$JETON_HOME" ""
-check "jeton ca init" "$J" ca init "${KEYS[@]}"
+provider
+check "jeton ca init" provider_init
 
 # Holders' certificates from public keys made by openssl.
 issue() { # issue NAME: $WORK/NAME.pem, its serial in $WORK/NAME.serial
@@ -236,12 +189,10 @@ check "  ... with exit status 0" test $? -eq 0
 if [[ -z ${JETON_TEST_POSTGRES_URL:-} ]]; then
     echo "skip two servers on one PostgreSQL: JETON_TEST_POSTGRES_URL is not set (.ci/run sets it)"
 else
-    PGDB="jeton_server_$$"
-    psql -q "$JETON_TEST_POSTGRES_URL" -c "CREATE DATABASE $PGDB" >/dev/null
+    PG_URL=$(pg_database server) || exit 1
     export JETON_HOME="$WORK/pg"
-    provider "$JETON_HOME" "[storage]
-url = \"${JETON_TEST_POSTGRES_URL%/*}/$PGDB\""
-    check "postgres: jeton ca init" "$J" ca init "${KEYS[@]}"
+    provider '[storage]' "url = \"$PG_URL\""
+    check "postgres: jeton ca init" provider_init
     check "postgres: jeton ca issue" issue pg
     start_server a
     start_server b
