@@ -7,8 +7,12 @@
 //! signature key needs `CKU_CONTEXT_SPECIFIC` before every use. It is not a software token:
 //! private keys never leave the card, which does every private-key operation.
 //!
-//! Layout: `ffi` is the thin C shell (the only `unsafe` code); `module` holds the state and
-//! the operations; `slots`, `session`, `objects`, `mechanisms` and `config` one concern each.
+//! Layout, walked like the standard's chapter 5: `fns` has one file per PKCS#11 function
+//! family (`fns::signing` for `C_SignInit`…`C_VerifyFinal`), each function safe Rust whose
+//! doc names its section; `ffi` is the thin C shell (the only `unsafe` code), with one file
+//! per family of the same name, the two function lists (`ffi::function_lists`) and the
+//! functions a PIV card has no use for (`ffi::unsupported`). `module` holds the state the
+//! families share; `slots`, `session`, `objects`, `mechanisms` and `config` one concern each.
 
 // Only the C shell may use `unsafe` (it says so with its own `allow`).
 #![deny(unsafe_code)]
@@ -16,6 +20,7 @@
 mod config;
 pub mod error;
 mod ffi;
+mod fns;
 mod mechanisms;
 mod module;
 mod objects;
