@@ -1,4 +1,7 @@
-//! Typed errors: what went wrong, in the holder's terms, and what to do next.
+//! Typed errors: what went wrong, as data, with a stable [`Error::code`]. The words the
+//! holder reads (what happened and what to do next, in English or French) are the front
+//! ends' business, from the shared catalogue (`jeton-messages`); `Display` here is a short
+//! English diagnostic for logs, with no advice and no command names.
 //!
 //! Status words are mapped with the knowledge of the command that got them (a `63 Cx` after
 //! VERIFY is a wrong PIN, after RESET RETRY COUNTER a wrong PUK), so that callers such as the
@@ -16,24 +19,26 @@ pub enum Error {
 
     // The holder's secrets.
     /// Wrong PIN; `tries_left == 0` means this try blocked it.
-    #[error("{}", wrong_pin(*tries_left))]
+    #[error("wrong PIN, {tries_left} tries left")]
     WrongPin { tries_left: u8 },
-    #[error("PIN blocked after too many wrong tries: ask support for the unblock code, then run `jeton pin unblock`")]
+    #[error("PIN blocked")]
     PinBlocked,
     /// Wrong PUK (unblock code); `tries_left == 0` means this try blocked it.
-    #[error("{}", wrong_puk(*tries_left))]
+    #[error("wrong PUK, {tries_left} tries left")]
     WrongPuk { tries_left: u8 },
-    #[error("unblock code (PUK) blocked: the PIN can no longer be unblocked; keep it safe, or order a new certificate")]
+    #[error("PUK blocked")]
     PukBlocked,
-    #[error("PIN and unblock code are both blocked: the card is dead for good and a new certificate must be ordered")]
+    #[error("PIN and PUK both blocked")]
     CardDead,
-    #[error("the temporary PIN must be changed before the card can sign: run `jeton pin change`")]
+    #[error("the temporary PIN must be changed before the card signs")]
     TemporaryPin,
-    #[error("no key in this slot: generate one first")]
+    #[error("no key in this slot")]
     NoKeyInSlot,
     #[error("the PIN must be verified first")]
     PinRequired,
-    #[error("the card refused the new PIN or PUK: a PIN has 6 to 8 printable ASCII characters, a PUK exactly 8, a temporary PIN must change, and the card may refuse trivial PINs")]
+    /// The card refused a new PIN or PUK of the right form: a temporary PIN that did not
+    /// change, or a PIN too weak for the card's personalisation.
+    #[error("the card refused the new PIN or PUK")]
     RejectedByPolicy,
 
     // Administration.
@@ -41,9 +46,9 @@ pub enum Error {
     ManagementKeyRequired,
     #[error("the card rejected the management key")]
     ManagementKeyRejected,
-    #[error("the card did not prove it knows the management key: it may not be the expected card")]
+    #[error("the card did not prove it knows the management key")]
     CardAuthenticationFailed,
-    #[error("the card can be reset only once both the PIN and the unblock code are blocked")]
+    #[error("reset refused: the PIN and the PUK are not both blocked")]
     ResetRefused,
 
     // Other card status words.
@@ -73,7 +78,7 @@ pub enum Error {
     // Host-side input, refused before anything is sent.
     #[error("a PIN has 6 to 8 printable ASCII characters")]
     InvalidPinFormat,
-    #[error("an unblock code (PUK) has exactly 8 printable ASCII characters")]
+    #[error("a PUK has exactly 8 printable ASCII characters")]
     InvalidPukFormat,
     #[error("invalid management key: {0}")]
     InvalidManagementKey(&'static str),
@@ -94,24 +99,52 @@ pub enum Error {
     Crypto(#[from] openssl::error::ErrorStack),
 }
 
-fn wrong_pin(tries_left: u8) -> String {
-    match tries_left {
-        0 => {
-            "wrong PIN, now blocked: ask support for the unblock code, then run `jeton pin unblock`"
-                .into()
+impl Error {
+    /// A stable code for scripts (`--json`) and for front ends choosing their words; it
+    /// never changes with the language or the wording.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Transport(TransportError::Unavailable(_)) => "card-unavailable",
+            Error::Transport(TransportError::NoReader { .. }) => "no-reader",
+            Error::Transport(TransportError::NoCard(_)) => "no-card-in-reader",
+            Error::Transport(TransportError::NoService(_)) => "no-pcsc-service",
+            Error::Transport(TransportError::NotPiv(_)) => "not-piv",
+            Error::Transport(TransportError::Card(_)) => "card-file",
+            Error::WrongPin { tries_left: 0 } | Error::PinBlocked => "pin-blocked",
+            Error::WrongPin { .. } => "wrong-pin",
+            Error::WrongPuk { tries_left: 0 } | Error::PukBlocked => "puk-blocked",
+            Error::WrongPuk { .. } => "wrong-puk",
+            Error::CardDead => "card-dead",
+            Error::TemporaryPin => "temporary-pin",
+            Error::NoKeyInSlot => "no-key-in-slot",
+            Error::PinRequired => "pin-required",
+            Error::RejectedByPolicy => "rejected-by-policy",
+            Error::ManagementKeyRequired => "management-key-required",
+            Error::ManagementKeyRejected => "management-key-rejected",
+            Error::CardAuthenticationFailed => "card-authentication-failed",
+            Error::ResetRefused => "reset-refused",
+            Error::NotFound => "not-found",
+            Error::ConditionsNotSatisfied => "conditions-not-satisfied",
+            Error::InvalidData => "invalid-data",
+            Error::ObjectTooLarge => "object-too-large",
+            Error::IncorrectParameters => "incorrect-parameters",
+            Error::ReferenceNotFound => "reference-not-found",
+            Error::WrongLength => "wrong-length",
+            Error::UnsupportedInstruction => "unsupported-instruction",
+            Error::UnsupportedClass => "unsupported-class",
+            Error::UnexpectedStatus(_) => "unexpected-status",
+            Error::MalformedResponse(_) => "malformed-response",
+            Error::InvalidPinFormat => "invalid-pin-format",
+            Error::InvalidPukFormat => "invalid-puk-format",
+            Error::InvalidManagementKey(_) => "invalid-management-key",
+            Error::InvalidSlot(_) => "invalid-slot",
+            Error::InvalidAlgorithm(_) => "invalid-algorithm",
+            Error::InvalidManagementKeyAlgorithm(_) => "invalid-management-key-algorithm",
+            Error::UnsupportedForAlgorithm(_) => "unsupported-for-algorithm",
+            Error::InvalidInputLength { .. } => "invalid-input-length",
+            Error::CompressedCertificate => "compressed-certificate",
+            Error::Crypto(_) => "crypto",
         }
-        1 => "wrong PIN: 1 try left before it blocks".into(),
-        n => format!("wrong PIN: {n} tries left"),
-    }
-}
-
-fn wrong_puk(tries_left: u8) -> String {
-    match tries_left {
-        0 => "wrong unblock code (PUK), now blocked: the PIN can no longer be unblocked".into(),
-        1 => {
-            "wrong unblock code (PUK): 1 try left before the card can no longer be unblocked".into()
-        }
-        n => format!("wrong unblock code (PUK): {n} tries left"),
     }
 }
 
@@ -221,21 +254,19 @@ mod tests {
     #[test]
     fn refusals_say_what_is_missing() {
         let cases = [
-            (0x6985, Context::PrivateKey, "temporary PIN"),
-            (0x6985, Context::Reset, "both the PIN and the unblock code"),
-            (0x6982, Context::PrivateKey, "PIN must be verified"),
-            (0x6982, Context::Admin, "management-key authentication"),
-            (
-                0x6982,
-                Context::ManagementKey,
-                "rejected the management key",
-            ),
-            (0x6A80, Context::Pin, "refused the new PIN"),
-            (0x6985, Context::Pin, "refused the new PIN"),
+            (0x6985, Context::PrivateKey, "temporary-pin"),
+            (0x6985, Context::Reset, "reset-refused"),
+            (0x6982, Context::PrivateKey, "pin-required"),
+            (0x6982, Context::Admin, "management-key-required"),
+            (0x6982, Context::ManagementKey, "management-key-rejected"),
+            (0x6A80, Context::Pin, "rejected-by-policy"),
+            (0x6985, Context::Pin, "rejected-by-policy"),
+            (0x63C0, Context::Pin, "pin-blocked"),
+            (0x63C1, Context::Puk, "wrong-puk"),
         ];
-        for (sw, context, words) in cases {
-            let message = from_status(StatusWord(sw), context).to_string();
-            assert!(message.contains(words), "{sw:04X} {context:?}: {message}");
+        for (sw, context, code) in cases {
+            let error = from_status(StatusWord(sw), context);
+            assert_eq!(error.code(), code, "{sw:04X} {context:?}: {error}");
         }
         assert!(matches!(
             from_status(StatusWord(0x6A82), Context::Read),
@@ -245,5 +276,30 @@ mod tests {
             from_status(StatusWord(0x6F00), Context::Read),
             Error::UnexpectedStatus(StatusWord(0x6F00))
         ));
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    /// The words and the advice are the front ends': a library message names no command.
+    #[test]
+    fn library_messages_name_no_command() {
+        let errors = [
+            Error::WrongPin { tries_left: 0 },
+            Error::WrongPin { tries_left: 2 },
+            Error::PinBlocked,
+            Error::WrongPuk { tries_left: 1 },
+            Error::PukBlocked,
+            Error::CardDead,
+            Error::TemporaryPin,
+            Error::NoKeyInSlot,
+            Error::RejectedByPolicy,
+        ];
+        for error in errors {
+            let text = error.to_string();
+            assert!(!text.contains("jeton"), "{}: {text}", error.code());
+        }
     }
 }
