@@ -12,86 +12,24 @@
 # Bounded loops only; everything on loopback.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-J=${JETON:-$ROOT/target/debug/jeton}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/jeton-crash.XXXXXX")
-PIDS=()
-PGDB=
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    done
-    if [[ -n $PGDB ]]; then
-        psql -q "$JETON_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $PGDB" >/dev/null 2>&1
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-source "$HERE/checks.bash"
-source "$HERE/provider_keys.bash"
-[[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
-unset JETON_DATABASE_URL
+source "$HERE/tsp_common.bash" crash
 
 provider_keys "$WORK" "crash-test passphrase"
 SERVER_KILLS=4
 REVOKE_KILLS=12
 
-# provider HOME [STORAGE TOML]
+# provider [STORAGE TOML]: $JETON_HOME's settings; a CRL every second at most.
 provider() {
-    mkdir -p "$1"
-    cat >"$1/provider.toml" <<EOF
-[provider]
-organization = "Jeton Trust Services"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "http://127.0.0.1"
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-$2
-[server]
-listen = "127.0.0.1:0"
-crl_interval_secs = 1
-crl_validity_secs = 3600
-poll_interval_ms = 100
-EOF
+    provider_toml "$@" '[server]' 'listen = "127.0.0.1:0"' 'crl_interval_secs = 1' \
+        'crl_validity_secs = 3600' 'poll_interval_ms = 100'
 }
 
-# start_server: `jeton server` for $JETON_HOME in the background; sets SERVER and PORT.
+# start_server: `jeton server` for $JETON_HOME in the background; sets PID and PORT.
 start_server() {
-    local out="$WORK/server.out" tries=0
-    : >"$out"
-    "$J" server "${KEYS[@]}" >"$out" 2>>"$WORK/server.log" &
-    SERVER=$!
-    PIDS+=("$SERVER")
-    until grep -q "listening on" "$out" 2>/dev/null; do
-        if ((tries++ > 300)) || ! kill -0 "$SERVER" 2>/dev/null; then
-            echo "FAIL the server did not start:"
-            sed 's/^/     | /' "$WORK/server.log" | tail -20
-            exit 1
-        fi
-        sleep 0.1
-    done
-    PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$out")
+    server_start server || { echo "FAIL the server did not start"; exit 1; }
 }
 
-# within MILLISECONDS COMMAND...: until the command succeeds, or fails after that long.
-# (checks.bash's wait_for counts whole seconds of $SECONDS: "1" may be any time up to 1 s.)
-within() {
-    local deadline=$(($(date +%s%N) / 1000000 + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        (($(date +%s%N) / 1000000 < deadline)) || return 1
-        sleep 0.05
-    done
-}
-
-kill_server() {
-    kill -KILL "$SERVER" 2>/dev/null
-    wait "$SERVER" 2>/dev/null
-}
+kill_server() { server_stop server KILL 2>/dev/null; }
 
 # ocsp NAME [OPTIONS...]: openssl ocsp for $WORK/NAME.pem against the running server.
 ocsp() {
@@ -163,7 +101,7 @@ crl_lists() { # crl_lists NAME: the CRL the server publishes now lists NAME's se
 # scenario LABEL: both crash tests on the provider in $JETON_HOME.
 scenario() {
     local label=$1 i name
-    check "$label: jeton ca init" bash -c '"$@" >/dev/null' _ "$J" ca init "${KEYS[@]}"
+    check "$label: jeton ca init" provider_init
     for ((i = 1; i <= SERVER_KILLS; i++)); do
         check "$label: jeton ca issue s$i" issue "s$i"
     done
@@ -215,7 +153,7 @@ scenario() {
             acked=$((acked + 1))
             check "$label kill #$i: acknowledged, so in the store" acked_in_store "$name"
             check "$label kill #$i: acknowledged, so OCSP says revoked within a second" \
-                within 1000 is_revoked "$name" -no_nonce
+                wait_for 1 is_revoked "$name" -no_nonce
         else
             # What it said before dying, if anything, for the record.
             cat -v "$WORK/revoke.out" | sed 's/^/     | /'
@@ -223,14 +161,14 @@ scenario() {
             if store_revoked "$name"; then
                 stored_unacked=$((stored_unacked + 1))
                 check "$label kill #$i: committed before the kill, so OCSP says revoked" \
-                    within 1000 is_revoked "$name" -no_nonce
+                    wait_for 1 is_revoked "$name" -no_nonce
             else
                 check "$label kill #$i: not committed, so still good" is_good "$name" -no_nonce
                 check "$label kill #$i: ... and it can be revoked now" bash -c \
                     '"$1" --lang en ca revoke "$2" --reason key-compromise "${@:3}" 2>&1 | grep -q revoked' \
                     _ "$J" "$(cat "$WORK/$name.serial")" "${KEYS[@]}"
                 check "$label kill #$i: ... OCSP says revoked within a second" \
-                    within 1000 is_revoked "$name" -no_nonce
+                    wait_for 1 is_revoked "$name" -no_nonce
             fi
         fi
         check "$label kill #$i: the database and the audit log are sound" sound
@@ -242,18 +180,15 @@ scenario() {
 
 PG_URL=
 export JETON_HOME="$WORK/sqlite"
-provider "$JETON_HOME" ""
+provider
 scenario sqlite
 
 if [[ -z ${JETON_TEST_POSTGRES_URL:-} ]]; then
     echo "skip the same on PostgreSQL: JETON_TEST_POSTGRES_URL is not set (.ci/run sets it)"
 else
-    PGDB="jeton_crash_$$"
-    psql -q "$JETON_TEST_POSTGRES_URL" -c "CREATE DATABASE $PGDB" >/dev/null
-    PG_URL="${JETON_TEST_POSTGRES_URL%/*}/$PGDB"
+    PG_URL=$(pg_database crash) || exit 1
     export JETON_HOME="$WORK/postgres"
-    provider "$JETON_HOME" "[storage]
-url = \"$PG_URL\""
+    provider '[storage]' "url = \"$PG_URL\""
     scenario postgres
 fi
 
