@@ -299,8 +299,21 @@ impl Job {
     }
 }
 
-/// Signs `jobs` for `ca` on every core; returns the number of certificates signed.
-fn sign_all(ca: &CaService, jobs: Vec<Job>) -> Result<usize, ServerError> {
+/// Set when the future waiting for a batch is dropped (the server stopping aborts its
+/// background tasks): the signing threads stop after their current signature, so that a
+/// resync of a million certificates never holds up the runtime's shutdown.
+#[derive(Default)]
+struct Cancel(Arc<AtomicBool>);
+
+impl Drop for Cancel {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Signs `jobs` for `ca` on every core, until `cancelled`; returns the number of
+/// certificates signed.
+fn sign_all(ca: &CaService, jobs: Vec<Job>, cancelled: &AtomicBool) -> Result<usize, ServerError> {
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(jobs.len().max(1));
@@ -312,6 +325,9 @@ fn sign_all(ca: &CaService, jobs: Vec<Job>) -> Result<usize, ServerError> {
                 scope.spawn(move || {
                     let mut done = 0;
                     for job in part {
+                        if cancelled.load(Ordering::Relaxed) {
+                            break;
+                        }
                         let now = SystemTime::now();
                         let entry = ca.presign(&job.issued, job.ticket, now)?;
                         let serial = job.issued.serial.as_bytes();
@@ -582,8 +598,10 @@ impl<S: StatusRecords> Services<S> {
             return Ok(0);
         }
         let services = Arc::clone(self);
+        let cancel = Cancel::default();
+        let cancelled = Arc::clone(&cancel.0);
         // Thousands of signatures: off the async workers, on every core.
-        tokio::task::spawn_blocking(move || sign_all(&services.cas[ca_index], jobs))
+        tokio::task::spawn_blocking(move || sign_all(&services.cas[ca_index], jobs, &cancelled))
             .await
             .map_err(|e| ServerError::Setup(format!("pre-signing stopped: {e}")))?
     }
