@@ -2,7 +2,7 @@
 //!
 //! Parsing never panics: every malformed length is a `6700` for the caller.
 
-use crate::status::StatusWord;
+use jeton_wire::StatusWord;
 
 /// A parsed command APDU. `le` is the number of bytes the host accepts back: `None` for no
 /// Le field, and 256 / 65536 for the encoded zero of a short / extended Le.

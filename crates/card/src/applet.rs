@@ -8,19 +8,21 @@
 //! data not found) for a key reference that is unknown or holds no key (GET METADATA,
 //! GENERAL AUTHENTICATE, ATTEST, VERIFY and CHANGE REFERENCE DATA on another reference).
 
+use jeton_wire::object::metadata;
+use jeton_wire::reference::{self, REFERENCE_LEN};
+use jeton_wire::{
+    ins, key, tlv, KeyAlgorithm, KeySlot, ManagementKeyAlgorithm, PinPolicy, StatusWord,
+};
 use zeroize::Zeroizing;
 
 use crate::apdu::Command;
 use crate::attestation;
 use crate::crypto::{self, SlotPrivateKey};
 use crate::objects::{self, ReadAccess, MAX_OBJECT_SIZE, PIV_AID};
-use crate::pin::{self, RetryCounter, FACTORY_PUK, REFERENCE_LEN};
+use crate::pin::{self, RetryCounter};
 use crate::session::{ManagementChallenge, Session, VerifiedPin};
-use crate::slot::{self, KeyAlgorithm, KeySlot, PinPolicy};
 use crate::state::{CardState, KeyOrigin, StoredKey};
-use crate::status::StatusWord;
 use crate::storage::CardFile;
-use crate::tlv;
 use crate::vault::{self, DeviceKey};
 use crate::{CardError, FACTORY_MANAGEMENT_KEY};
 
@@ -48,33 +50,6 @@ pub const VERSION: [u8; 3] = [5, 7, 0];
 /// command"), and it cannot be mistaken for a badly formed value (`6A80`).
 const NEW_PIN_REFUSED: StatusWord = StatusWord::CONDITIONS_NOT_SATISFIED;
 
-/// Jeton's own GET METADATA tags on the PIN, beside Yubico's 01–06 (which a YubiKey never
-/// sends in this range): the temporary-PIN flag, and the weak-PIN policy.
-const TAG_METADATA_TEMPORARY_PIN: u32 = 0x88;
-const TAG_METADATA_REFUSE_WEAK_PINS: u32 = 0x89;
-/// And 8A: a tag of the PIN's current wrap (8 bytes of a hash over it), new at each change
-/// or unblock, so that a host which remembers a PIN can tell it is stale without spending
-/// a try. The wrap is salted: this says nothing about the PIN.
-const TAG_METADATA_PIN_WRAP: u32 = 0x8A;
-
-const INS_VERIFY: u8 = 0x20;
-const INS_CHANGE_REFERENCE: u8 = 0x24;
-const INS_RESET_RETRY_COUNTER: u8 = 0x2C;
-const INS_GENERATE: u8 = 0x47;
-const INS_GENERAL_AUTHENTICATE: u8 = 0x87;
-const INS_SELECT: u8 = 0xA4;
-const INS_GET_DATA: u8 = 0xCB;
-const INS_PUT_DATA: u8 = 0xDB;
-const INS_MOVE_KEY: u8 = 0xF6;
-const INS_GET_METADATA: u8 = 0xF7;
-const INS_GET_SERIAL: u8 = 0xF8;
-const INS_ATTEST: u8 = 0xF9;
-const INS_SET_PIN_RETRIES: u8 = 0xFA;
-const INS_RESET: u8 = 0xFB;
-const INS_GET_VERSION: u8 = 0xFD;
-const INS_IMPORT_KEY: u8 = 0xFE;
-const INS_SET_MANAGEMENT_KEY: u8 = 0xFF;
-
 pub(crate) struct Applet<'a> {
     pub state: &'a mut CardState,
     pub session: &'a mut Session,
@@ -94,7 +69,7 @@ pub(crate) fn slot_aad(serial: u32, slot: KeySlot) -> Vec<u8> {
     [
         b"jeton slot key ".as_slice(),
         &serial.to_be_bytes(),
-        &[slot.reference()],
+        &[slot.id()],
     ]
     .concat()
 }
@@ -117,27 +92,27 @@ fn crypto_failed<E>(_: E) -> Fault {
 
 impl Applet<'_> {
     pub fn process(&mut self, command: &Command) -> Reply {
-        if command.ins != INS_GENERAL_AUTHENTICATE {
+        if command.ins != ins::GENERAL_AUTHENTICATE {
             self.session.management_challenge = None;
         }
         match command.ins {
-            INS_SELECT => self.select(command),
-            INS_GET_DATA => self.get_data(command),
-            INS_PUT_DATA => self.put_data(command),
-            INS_VERIFY => self.verify(command),
-            INS_CHANGE_REFERENCE => self.change_reference(command),
-            INS_RESET_RETRY_COUNTER => self.reset_retry_counter(command),
-            INS_GENERAL_AUTHENTICATE => self.general_authenticate(command),
-            INS_GENERATE => self.generate(command),
-            INS_GET_SERIAL => Ok(self.state.serial.to_be_bytes().to_vec()),
-            INS_GET_VERSION => Ok(VERSION.to_vec()),
-            INS_MOVE_KEY => self.move_key(command),
-            INS_GET_METADATA => self.metadata(command),
-            INS_SET_MANAGEMENT_KEY => self.set_management_key(command),
-            INS_RESET => self.reset(command),
-            INS_IMPORT_KEY => self.import_key(command),
-            INS_SET_PIN_RETRIES => self.set_pin_retries(command),
-            INS_ATTEST => self.attest(command),
+            ins::SELECT => self.select(command),
+            ins::GET_DATA => self.get_data(command),
+            ins::PUT_DATA => self.put_data(command),
+            ins::VERIFY => self.verify(command),
+            ins::CHANGE_REFERENCE_DATA => self.change_reference(command),
+            ins::RESET_RETRY_COUNTER => self.reset_retry_counter(command),
+            ins::GENERAL_AUTHENTICATE => self.general_authenticate(command),
+            ins::GENERATE_ASYMMETRIC_KEY_PAIR => self.generate(command),
+            ins::GET_SERIAL => Ok(self.state.serial.to_be_bytes().to_vec()),
+            ins::GET_VERSION => Ok(VERSION.to_vec()),
+            ins::MOVE_KEY => self.move_key(command),
+            ins::GET_METADATA => self.metadata(command),
+            ins::SET_MANAGEMENT_KEY => self.set_management_key(command),
+            ins::RESET => self.reset(command),
+            ins::IMPORT_KEY => self.import_key(command),
+            ins::SET_PIN_RETRIES => self.set_pin_retries(command),
+            ins::ATTEST => self.attest(command),
             _ => Err(StatusWord::INS_NOT_SUPPORTED.into()),
         }
     }
@@ -175,7 +150,8 @@ impl Applet<'_> {
             command.p1 == 0x3F && command.p2 == 0xFF,
             StatusWord::INCORRECT_P1_P2,
         )?;
-        let (tag_list, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let (tag_list, rest) =
+            tlv::parse_one(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
         expect(
             tag_list.tag == 0x5C && (1..=3).contains(&tag_list.value.len()),
             StatusWord::INCORRECT_DATA,
@@ -186,7 +162,7 @@ impl Applet<'_> {
             .fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
         // PUT DATA carries the value after the tag list; GET DATA carries nothing more.
         expect(
-            command.ins == INS_PUT_DATA || rest.is_empty(),
+            command.ins == ins::PUT_DATA || rest.is_empty(),
             StatusWord::INCORRECT_DATA,
         )?;
         Ok(tag)
@@ -217,8 +193,8 @@ impl Applet<'_> {
             objects::read_access(tag).is_some(),
             StatusWord::INCORRECT_DATA,
         )?;
-        let (_, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
-        let (value, rest) = tlv::read(rest).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let (_, rest) = tlv::parse_one(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let (value, rest) = tlv::parse_one(rest).map_err(|_| StatusWord::INCORRECT_DATA)?;
         expect(
             value.tag == 0x53 && rest.is_empty(),
             StatusWord::INCORRECT_DATA,
@@ -239,7 +215,7 @@ impl Applet<'_> {
     /// VERIFY (§3.2.1) of the PIV PIN, key reference 80. The PUK is never VERIFYed.
     fn verify(&mut self, command: &Command) -> Reply {
         expect(
-            command.p2 == slot::PIN_REFERENCE,
+            command.p2 == key::PIN_REFERENCE,
             StatusWord::REFERENCE_NOT_FOUND,
         )?;
         match command.p1 {
@@ -257,7 +233,7 @@ impl Applet<'_> {
             } else if self.state.pin.is_blocked() {
                 Err(StatusWord::AUTHENTICATION_METHOD_BLOCKED.into())
             } else {
-                Err(StatusWord::tries_left(self.state.pin.remaining).into())
+                Err(StatusWord::with_tries_left(self.state.pin.remaining).into())
             };
         }
         let reference = reference_data(&command.data)?;
@@ -270,7 +246,7 @@ impl Applet<'_> {
             }
             None => {
                 self.session.clear_pin_status();
-                Err(StatusWord::tries_left(self.state.pin.remaining).into())
+                Err(StatusWord::with_tries_left(self.state.pin.remaining).into())
             }
         }
     }
@@ -306,7 +282,8 @@ impl Applet<'_> {
         };
         self.state.pin.remaining = self.state.pin.max;
         // Cards of format 1 did not record it: a right PIN tells.
-        self.state.pin_is_default = pin::constant_time_eq(reference, pin::FACTORY_PIN);
+        self.state.pin_is_default =
+            pin::constant_time_eq(reference, &reference::FACTORY_PIN_REFERENCE);
         // A wrap of an older format, or at older scrypt parameters, is re-made now that
         // the PIN is known, in the same write as the restored counter.
         if self.state.pin_wrap.needs_rewrap(self.state.kdf) {
@@ -371,7 +348,8 @@ impl Applet<'_> {
         self.state.pin = RetryCounter::new(self.state.pin.max);
         // Whoever sets a PIN chose it: it is no longer the temporary one sent by SMS.
         self.state.temporary_pin = false;
-        self.state.pin_is_default = pin::constant_time_eq(new_pin, pin::FACTORY_PIN);
+        self.state.pin_is_default =
+            pin::constant_time_eq(new_pin, &reference::FACTORY_PIN_REFERENCE);
         self.session.verified_pin = Some(VerifiedPin {
             reference: Zeroizing::new(*new_pin),
             wrap_fingerprint: self.state.pin_wrap.digest(),
@@ -384,17 +362,17 @@ impl Applet<'_> {
     fn change_reference(&mut self, command: &Command) -> Reply {
         expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
         let is_pin = match command.p2 {
-            slot::PIN_REFERENCE => true,
-            slot::PUK_REFERENCE => false,
+            key::PIN_REFERENCE => true,
+            key::PUK_REFERENCE => false,
             _ => return Err(StatusWord::REFERENCE_NOT_FOUND.into()),
         };
         let (old, new) = old_and_new(&command.data)?;
         // A badly formed new value is refused before it can cost a try.
         expect(
             if is_pin {
-                pin::is_valid_pin(&new)
+                reference::is_valid_pin_reference(&new)
             } else {
-                pin::is_valid_puk(&new)
+                reference::is_valid_puk_reference(&new)
             },
             StatusWord::INCORRECT_DATA,
         )?;
@@ -409,12 +387,12 @@ impl Applet<'_> {
             self.refuse_weak_pin(&new)?;
             let Some(vault_private) = self.check_pin(&old)? else {
                 self.session.clear_pin_status();
-                return Err(StatusWord::tries_left(self.state.pin.remaining).into());
+                return Err(StatusWord::with_tries_left(self.state.pin.remaining).into());
             };
             self.wrap_under_pin(&vault_private, &new)?;
         } else {
             let Some(vault_private) = self.check_puk(&old)? else {
-                return Err(StatusWord::tries_left(self.state.puk.remaining).into());
+                return Err(StatusWord::with_tries_left(self.state.puk.remaining).into());
             };
             self.state.puk_wrap = vault::wrap(
                 &vault_private,
@@ -424,7 +402,8 @@ impl Applet<'_> {
                 &puk_aad(self.state.serial),
             )
             .map_err(crypto_failed)?;
-            self.state.puk_is_default = pin::constant_time_eq(&new, FACTORY_PUK);
+            self.state.puk_is_default =
+                pin::constant_time_eq(&new, &reference::FACTORY_PUK_REFERENCE);
         }
         self.persist()?;
         Ok(Vec::new())
@@ -442,7 +421,7 @@ impl Applet<'_> {
     fn reset_retry_counter(&mut self, command: &Command) -> Reply {
         expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
         expect(
-            command.p2 == slot::PIN_REFERENCE,
+            command.p2 == key::PIN_REFERENCE,
             StatusWord::REFERENCE_NOT_FOUND,
         )?;
         let (puk, new_pin) = old_and_new(&command.data)?;
@@ -456,9 +435,9 @@ impl Applet<'_> {
         // counts down the 63Cx answers. A right PUK with a badly formed PIN changes
         // nothing; the PUK's counter is restored as after any right PUK.
         let Some(vault_private) = self.check_puk(&puk)? else {
-            return Err(StatusWord::tries_left(self.state.puk.remaining).into());
+            return Err(StatusWord::with_tries_left(self.state.puk.remaining).into());
         };
-        if !pin::is_valid_pin(&new_pin) {
+        if !reference::is_valid_pin_reference(&new_pin) {
             self.persist()?;
             return Err(StatusWord::INCORRECT_DATA.into());
         }
@@ -471,16 +450,17 @@ impl Applet<'_> {
     /// GENERAL AUTHENTICATE (§3.2.4): management-key authentication on 9B, private-key
     /// operations on the asymmetric slots.
     fn general_authenticate(&mut self, command: &Command) -> Reply {
-        let (template, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let (template, rest) =
+            tlv::parse_one(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
         expect(
             template.tag == 0x7C && rest.is_empty(),
             StatusWord::INCORRECT_DATA,
         )?;
         let items = DynamicAuthentication::parse(template.value)?;
-        if command.p2 == slot::MANAGEMENT_KEY_REFERENCE {
+        if command.p2 == key::MANAGEMENT_KEY_REFERENCE {
             return self.authenticate_management_key(command.p1, &items);
         }
-        let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        let slot = KeySlot::from_id(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
         self.private_key_operation(command.p1, slot, &items)
     }
 
@@ -605,7 +585,7 @@ impl Applet<'_> {
         }
         let key = self.unsealed_key(slot)?;
         let output = match (items.challenge, items.exponentiation) {
-            (Some(input), None) if key.algorithm.curve().is_none() => {
+            (Some(input), None) if crypto::curve(key.algorithm).is_none() => {
                 key.rsa_raw(input).map_err(|_| StatusWord::INCORRECT_DATA)?
             }
             (Some(digest), None) => {
@@ -676,14 +656,15 @@ impl Applet<'_> {
     /// GENERATE ASYMMETRIC KEY PAIR (§3.3.2): needs the management key; returns `7F49`.
     fn generate(&mut self, command: &Command) -> Reply {
         expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
-        let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        let slot = KeySlot::from_id(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
         self.require_administration()?;
-        let (control, rest) = tlv::read(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let (control, rest) =
+            tlv::parse_one(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
         expect(
             control.tag == 0xAC && rest.is_empty(),
             StatusWord::INCORRECT_DATA,
         )?;
-        let items = tlv::read_all(control.value).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let items = tlv::parse_all(control.value).map_err(|_| StatusWord::INCORRECT_DATA)?;
         let algorithm = match tlv::find(&items, 0x80) {
             Some([id]) => KeyAlgorithm::from_id(*id).ok_or(StatusWord::INCORRECT_DATA)?,
             _ => return Err(StatusWord::INCORRECT_DATA.into()),
@@ -699,15 +680,15 @@ impl Applet<'_> {
     /// generated on the card, under the holder's sole control.
     fn import_key(&mut self, command: &Command) -> Reply {
         let algorithm = KeyAlgorithm::from_id(command.p1).ok_or(StatusWord::INCORRECT_P1_P2)?;
-        let slot = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        let slot = KeySlot::from_id(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
         self.require_administration()?;
         expect(
             slot != KeySlot::SIGNATURE,
             StatusWord::CONDITIONS_NOT_SATISFIED,
         )?;
-        let items = tlv::read_all(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let items = tlv::parse_all(&command.data).map_err(|_| StatusWord::INCORRECT_DATA)?;
         requested_policies_fit(&items, slot)?;
-        let key = match algorithm.curve() {
+        let key = match crypto::curve(algorithm) {
             Some(_) => tlv::find(&items, 0x06)
                 .and_then(|scalar| SlotPrivateKey::from_ec_scalar(algorithm, scalar).ok()),
             None => match (tlv::find(&items, 0x01), tlv::find(&items, 0x02)) {
@@ -759,7 +740,7 @@ impl Applet<'_> {
         expect(command.p1 == 0x00, StatusWord::INCORRECT_P1_P2)?;
         let mut out = Vec::new();
         match command.p2 {
-            slot::PIN_REFERENCE => {
+            key::PIN_REFERENCE => {
                 let counter = self.state.pin;
                 let default = self.state.pin_is_default || self.state.temporary_pin;
                 tlv::write(&mut out, 0x01, &[0xFF]);
@@ -767,24 +748,24 @@ impl Applet<'_> {
                 tlv::write(&mut out, 0x06, &[counter.max, counter.remaining]);
                 tlv::write(
                     &mut out,
-                    TAG_METADATA_TEMPORARY_PIN,
+                    metadata::TEMPORARY_PIN,
                     &[u8::from(self.state.temporary_pin)],
                 );
                 tlv::write(
                     &mut out,
-                    TAG_METADATA_REFUSE_WEAK_PINS,
+                    metadata::REFUSES_WEAK_PINS,
                     &[u8::from(self.state.refuse_weak_pins)],
                 );
                 let wrap = self.state.pin_wrap.digest();
-                tlv::write(&mut out, TAG_METADATA_PIN_WRAP, &wrap[..8]);
+                tlv::write(&mut out, metadata::PIN_WRAP, &wrap[..8]);
             }
-            slot::PUK_REFERENCE => {
+            key::PUK_REFERENCE => {
                 let counter = self.state.puk;
                 tlv::write(&mut out, 0x01, &[0xFF]);
                 tlv::write(&mut out, 0x05, &[u8::from(self.state.puk_is_default)]);
                 tlv::write(&mut out, 0x06, &[counter.max, counter.remaining]);
             }
-            slot::MANAGEMENT_KEY_REFERENCE => {
+            key::MANAGEMENT_KEY_REFERENCE => {
                 tlv::write(&mut out, 0x01, &[self.state.management_algorithm]);
                 tlv::write(&mut out, 0x02, &[PinPolicy::Never.metadata_byte(), 0x01]);
                 tlv::write(
@@ -794,8 +775,7 @@ impl Applet<'_> {
                 );
             }
             reference => {
-                let slot =
-                    KeySlot::from_reference(reference).ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
+                let slot = KeySlot::from_id(reference).ok_or(StatusWord::REFERENCE_NOT_FOUND)?;
                 let key = self
                     .state
                     .keys
@@ -816,9 +796,9 @@ impl Applet<'_> {
     /// A move answers 6A81: here a key's PIN policy belongs to its slot, so a key moved out
     /// of 9C would lose the PIN-before-every-signature that sole control asks.
     fn move_key(&mut self, command: &Command) -> Reply {
-        let source = KeySlot::from_reference(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        let source = KeySlot::from_id(command.p2).ok_or(StatusWord::INCORRECT_P1_P2)?;
         expect(
-            command.p1 == 0xFF || KeySlot::from_reference(command.p1).is_some(),
+            command.p1 == 0xFF || KeySlot::from_id(command.p1).is_some(),
             StatusWord::INCORRECT_P1_P2,
         )?;
         self.require_administration()?;
@@ -843,10 +823,12 @@ impl Applet<'_> {
             .data
             .split_first()
             .ok_or(StatusWord::INCORRECT_DATA)?;
-        let (key, rest) = tlv::read(rest).map_err(|_| StatusWord::INCORRECT_DATA)?;
-        let length = slot::management_key_length(algorithm).ok_or(StatusWord::INCORRECT_DATA)?;
+        let (key, rest) = tlv::parse_one(rest).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let length = ManagementKeyAlgorithm::from_id(algorithm)
+            .map(ManagementKeyAlgorithm::key_len)
+            .ok_or(StatusWord::INCORRECT_DATA)?;
         expect(
-            key.tag == u32::from(slot::MANAGEMENT_KEY_REFERENCE)
+            key.tag == u32::from(key::MANAGEMENT_KEY_REFERENCE)
                 && key.value.len() == length
                 && rest.is_empty(),
             StatusWord::INCORRECT_DATA,
@@ -893,11 +875,11 @@ impl Applet<'_> {
             .ok_or(StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
         let was_temporary = self.state.temporary_pin;
         self.state.pin = RetryCounter::new(command.p1);
-        self.wrap_under_pin(&vault_private, pin::FACTORY_PIN)?;
+        self.wrap_under_pin(&vault_private, &reference::FACTORY_PIN_REFERENCE)?;
         self.state.puk = RetryCounter::new(command.p2);
         self.state.puk_wrap = vault::wrap(
             &vault_private,
-            FACTORY_PUK,
+            &reference::FACTORY_PUK_REFERENCE,
             self.state.kdf,
             self.device,
             &puk_aad(self.state.serial),
@@ -919,7 +901,7 @@ impl Applet<'_> {
     /// they were made.
     fn attest(&mut self, command: &Command) -> Reply {
         expect(command.p2 == 0x00, StatusWord::INCORRECT_P1_P2)?;
-        let slot = KeySlot::from_reference(command.p1).ok_or(StatusWord::INCORRECT_P1_P2)?;
+        let slot = KeySlot::from_id(command.p1).ok_or(StatusWord::INCORRECT_P1_P2)?;
         let stored = self
             .state
             .keys
@@ -994,7 +976,7 @@ impl<'a> DynamicAuthentication<'a> {
     fn parse(mut template: &'a [u8]) -> Result<Self, Fault> {
         let mut items = DynamicAuthentication::default();
         while !template.is_empty() {
-            let (item, rest) = tlv::read(template).map_err(|_| StatusWord::INCORRECT_DATA)?;
+            let (item, rest) = tlv::parse_one(template).map_err(|_| StatusWord::INCORRECT_DATA)?;
             let place = match item.tag {
                 0x80 => &mut items.witness,
                 0x81 => &mut items.challenge,
@@ -1061,7 +1043,7 @@ fn application_property_template() -> Vec<u8> {
     tlv::write(&mut inner, 0x79, &tlv::encode(0x4F, &PIV_AID[..5]));
     tlv::write(&mut inner, 0x50, b"Jeton virtual PIV card");
     let mut algorithms = Vec::new();
-    for (id, _) in slot::MANAGEMENT_KEY_ALGORITHMS {
+    for id in ManagementKeyAlgorithm::ALL.map(ManagementKeyAlgorithm::id) {
         tlv::write(&mut algorithms, 0x80, &[id]);
     }
     for algorithm in KeyAlgorithm::ALL {

@@ -18,9 +18,9 @@ use openssl::x509::{X509Builder, X509Extension, X509Name, X509};
 use zeroize::Zeroizing;
 
 use crate::crypto::{self, CryptoError};
-use crate::slot::{KeyAlgorithm, KeySlot};
-use crate::tlv;
 use crate::vault::DeviceKey;
+use jeton_wire::tlv;
+use jeton_wire::{KeyAlgorithm, KeySlot};
 
 /// The data object holding the attestation key's certificate (YubiKey's tag).
 pub const CERTIFICATE_OBJECT: u32 = 0x5FFF01;
@@ -82,14 +82,14 @@ pub fn container(certificate_der: &[u8]) -> Vec<u8> {
 
 /// The certificate inside a container, if there is one.
 pub(crate) fn certificate_of(container: &[u8]) -> Option<&[u8]> {
-    let items = tlv::read_all(container).ok()?;
+    let items = tlv::parse_all(container).ok()?;
     tlv::find(&items, 0x70)
 }
 
 /// The public key inside a `7F49` template body: RSA `81 n 82 e`, EC `86 point`.
 fn public_key(algorithm: KeyAlgorithm, template: &[u8]) -> Result<PKey<Public>, CryptoError> {
-    let items = tlv::read_all(template).map_err(|_| CryptoError)?;
-    match algorithm.curve() {
+    let items = tlv::parse_all(template).map_err(|_| CryptoError)?;
+    match crypto::curve(algorithm) {
         Some(nid) => {
             let group = EcGroup::from_curve_name(nid)?;
             let point = tlv::find(&items, 0x86).ok_or(CryptoError)?;
@@ -137,7 +137,7 @@ pub(crate) fn attest(
     let serial_number = random_serial()?;
     builder.set_serial_number(&serial_number)?;
     builder.set_issuer_name(issuer.subject_name())?;
-    let slot = subject.slot.reference();
+    let slot = subject.slot.id();
     let subject_name = name(&format!("Jeton PIV Attestation {slot:02x}"))?;
     builder.set_subject_name(&subject_name)?;
     let attested_key = public_key(subject.algorithm, subject.public_template)?;

@@ -7,10 +7,10 @@ use crate::apdu::Command;
 use crate::applet::{Applet, Fault};
 use crate::session::Session;
 use crate::state::CardState;
-use crate::status::StatusWord;
 use crate::storage::CardFile;
 use crate::vault::DeviceKey;
 use crate::CardError;
+use jeton_wire::StatusWord;
 
 /// The largest command a chain may build up (RSA-4096 import is about 2.5 KiB).
 const MAX_CHAINED_DATA: usize = 16 * 1024;
@@ -192,7 +192,7 @@ impl Card {
         if data.len() > limit {
             self.pending_response = data.split_off(limit);
             data.extend_from_slice(
-                &StatusWord::bytes_remaining(self.pending_response.len()).to_bytes(),
+                &StatusWord::with_bytes_remaining(self.pending_response.len()).to_bytes(),
             );
         } else {
             data.extend_from_slice(&StatusWord::SUCCESS.to_bytes());

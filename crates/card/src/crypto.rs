@@ -12,8 +12,8 @@ use openssl::rsa::{Padding, Rsa};
 use openssl::symm::{Cipher, Crypter, Mode};
 use zeroize::Zeroizing;
 
-use crate::slot::KeyAlgorithm;
-use crate::tlv;
+use jeton_wire::tlv;
+use jeton_wire::KeyAlgorithm;
 
 /// A primitive failed; the card answers it as bad input, never with a panic.
 #[derive(Debug, thiserror::Error)]
@@ -54,16 +54,16 @@ enum KeyMaterial {
 
 impl SlotPrivateKey {
     pub fn generate(algorithm: KeyAlgorithm) -> Result<Self, CryptoError> {
-        let key = match algorithm.curve() {
+        let key = match curve(algorithm) {
             Some(nid) => KeyMaterial::Ec(EcKey::generate(&*EcGroup::from_curve_name(nid)?)?),
-            None => KeyMaterial::Rsa(Rsa::generate(algorithm.rsa_bits())?),
+            None => KeyMaterial::Rsa(Rsa::generate(algorithm.bits())?),
         };
         Ok(SlotPrivateKey { algorithm, key })
     }
 
     pub fn from_pkcs8(algorithm: KeyAlgorithm, der: &[u8]) -> Result<Self, CryptoError> {
         let pkey = PKey::private_key_from_pkcs8(der)?;
-        let key = match algorithm.curve() {
+        let key = match curve(algorithm) {
             Some(nid) => {
                 let ec = pkey.ec_key()?;
                 if ec.group().curve_name() != Some(nid) {
@@ -73,7 +73,7 @@ impl SlotPrivateKey {
             }
             None => {
                 let rsa = pkey.rsa()?;
-                if rsa.size() * 8 != algorithm.rsa_bits() {
+                if rsa.size() * 8 != algorithm.bits() {
                     return Err(CryptoError);
                 }
                 KeyMaterial::Rsa(rsa)
@@ -96,7 +96,7 @@ impl SlotPrivateKey {
         let one = BigNum::from_u32(1)?;
         let mut n = BigNum::new()?;
         n.checked_mul(&p, &q, &mut ctx)?;
-        if n.num_bits() as u32 != algorithm.rsa_bits() || algorithm.curve().is_some() {
+        if n.num_bits() as u32 != algorithm.bits() || curve(algorithm).is_some() {
             return Err(CryptoError);
         }
         let (mut p1, mut q1, mut phi, mut d) = (
@@ -125,8 +125,8 @@ impl SlotPrivateKey {
 
     /// An EC key from its private scalar.
     pub fn from_ec_scalar(algorithm: KeyAlgorithm, scalar: &[u8]) -> Result<Self, CryptoError> {
-        let group = EcGroup::from_curve_name(algorithm.curve().ok_or(CryptoError)?)?;
-        if scalar.len() != algorithm.ec_field_bytes() {
+        let group = EcGroup::from_curve_name(curve(algorithm).ok_or(CryptoError)?)?;
+        if scalar.len() != algorithm.input_len() {
             return Err(CryptoError);
         }
         let mut ctx = BigNumContext::new()?;
@@ -212,9 +212,7 @@ impl SlotPrivateKey {
 
     /// The curve's field size in bytes, for ECDH input checks.
     pub fn ec_field_bytes(&self) -> Option<usize> {
-        self.algorithm
-            .curve()
-            .map(|_| self.algorithm.ec_field_bytes())
+        curve(self.algorithm).map(|_| self.algorithm.input_len())
     }
 }
 
@@ -411,8 +409,13 @@ pub fn nid_p256() -> Nid {
     Nid::X9_62_PRIME256V1
 }
 
-pub fn nid_p384() -> Nid {
-    Nid::SECP384R1
+/// The curve of an EC algorithm; `None` for RSA.
+pub fn curve(algorithm: KeyAlgorithm) -> Option<Nid> {
+    match algorithm {
+        KeyAlgorithm::EccP256 => Some(nid_p256()),
+        KeyAlgorithm::EccP384 => Some(Nid::SECP384R1),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -48,11 +48,8 @@ pub mod crypto;
 pub mod objects;
 pub mod pin;
 mod session;
-pub mod slot;
 pub mod state;
-mod status;
 mod storage;
-pub mod tlv;
 pub mod vault;
 pub mod vpcd;
 
@@ -67,7 +64,8 @@ pub use applet::VERSION;
 pub use card::Card;
 pub use pin::{pin_weakness, PinWeakness};
 pub use state::StateError;
-pub use status::StatusWord;
+
+use jeton_wire::{reference, ManagementKeyAlgorithm};
 
 use crate::crypto::KdfParams;
 use crate::pin::RetryCounter;
@@ -135,7 +133,7 @@ impl Personalisation {
         Personalisation {
             serial,
             pin: Zeroizing::new(b"123456".to_vec()),
-            puk: Zeroizing::new(pin::FACTORY_PUK.to_vec()),
+            puk: Zeroizing::new(reference::FACTORY_PUK.to_vec()),
             management_key_algorithm: 0x03,
             management_key: Zeroizing::new(FACTORY_MANAGEMENT_KEY.to_vec()),
             temporary_pin: false,
@@ -148,29 +146,23 @@ impl Personalisation {
     }
 }
 
-fn padded(value: &[u8]) -> Zeroizing<[u8; 8]> {
-    let mut out = Zeroizing::new([0xFF; 8]);
-    let len = value.len().min(8);
-    out[..len].copy_from_slice(&value[..len]);
-    out
-}
-
 /// Builds the state of a new (or reset) card.
 pub(crate) fn new_state(p: &Personalisation, device: &DeviceKey) -> Result<CardState, CardError> {
     let kdf = p.kdf;
-    let pin = padded(&p.pin);
-    let puk = padded(&p.puk);
-    if p.pin.len() > 8 || !pin::is_valid_pin(&pin[..]) {
-        return Err(CardError::InvalidPersonalisation(
+    let pin = reference::pad(&p.pin)
+        .filter(|pin| reference::is_valid_pin_reference(&pin[..]))
+        .ok_or(CardError::InvalidPersonalisation(
             "the PIN must be 6 to 8 printable ASCII characters",
-        ));
-    }
-    if p.puk.len() != 8 || !pin::is_valid_puk(&puk[..]) {
-        return Err(CardError::InvalidPersonalisation(
+        ))?;
+    let puk = reference::pad(&p.puk)
+        .filter(|puk| reference::is_valid_puk_reference(&puk[..]))
+        .ok_or(CardError::InvalidPersonalisation(
             "the PUK must be 8 printable ASCII characters",
-        ));
-    }
-    if slot::management_key_length(p.management_key_algorithm) != Some(p.management_key.len()) {
+        ))?;
+    if ManagementKeyAlgorithm::from_id(p.management_key_algorithm)
+        .map(ManagementKeyAlgorithm::key_len)
+        != Some(p.management_key.len())
+    {
         return Err(CardError::InvalidPersonalisation(
             "the management key does not fit its algorithm",
         ));
@@ -223,10 +215,10 @@ pub(crate) fn new_state(p: &Personalisation, device: &DeviceKey) -> Result<CardS
         kdf,
         vault_public,
         temporary_pin: p.temporary_pin,
-        pin_is_default: pin::constant_time_eq(&pin[..], pin::FACTORY_PIN),
+        pin_is_default: pin::constant_time_eq(&pin[..], &reference::FACTORY_PIN_REFERENCE),
         refuse_weak_pins: p.refuse_weak_pins,
         fixed_retries: p.fixed_retries,
-        puk_is_default: pin::constant_time_eq(&puk[..], pin::FACTORY_PUK),
+        puk_is_default: pin::constant_time_eq(&puk[..], &reference::FACTORY_PUK_REFERENCE),
         management_algorithm: p.management_key_algorithm,
         management_sealed: device
             .seal(&applet::management_aad(serial), &p.management_key)

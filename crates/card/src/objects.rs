@@ -1,7 +1,7 @@
 //! PIV data objects (SP 800-73-4 Part 1 Table 3): which exist, who may read them, and the
 //! ones a new card carries.
 
-use crate::tlv;
+use jeton_wire::tlv;
 
 /// The largest object value the card stores, like a YubiKey's limit.
 pub const MAX_OBJECT_SIZE: usize = 3072;

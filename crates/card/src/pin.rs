@@ -1,45 +1,12 @@
-//! PIN and PUK reference data and their retry counters (SP 800-73-4 Part 2 §3.2.1–3.2.3,
-//! with the guide's policy: a PIN of 6 to 8 printable characters, a PUK of 8, 3 tries each).
+//! PIN and PUK retry counters and the weak-PIN policy (SP 800-73-4 Part 2 §3.2.1–3.2.3, with
+//! the guide's 3 tries each). The format rules and the FF padding are `jeton_wire::reference`.
 
+use jeton_wire::reference;
 use subtle::ConstantTimeEq;
 
-/// Reference data on the wire: the value padded with FF to 8 bytes.
-pub const REFERENCE_LEN: usize = 8;
-
-pub const PIN_MIN_LEN: usize = 6;
 pub const DEFAULT_TRIES: u8 = 3;
 /// `63 Cx` can report at most 15 tries.
 pub const MAX_TRIES: u8 = 15;
-
-pub const FACTORY_PIN: &[u8; 8] = b"123456\xff\xff";
-pub const FACTORY_PUK: &[u8; 8] = b"12345678";
-
-fn printable(byte: u8) -> bool {
-    (0x21..=0x7E).contains(&byte)
-}
-
-/// The length of the value before its FF padding, if the padded form is well made.
-fn value_len(reference: &[u8]) -> Option<usize> {
-    if reference.len() != REFERENCE_LEN {
-        return None;
-    }
-    let len = reference
-        .iter()
-        .position(|b| *b == 0xFF)
-        .unwrap_or(REFERENCE_LEN);
-    let (value, padding) = reference.split_at(len);
-    (value.iter().all(|b| printable(*b)) && padding.iter().all(|b| *b == 0xFF)).then_some(len)
-}
-
-/// A PIN the card accepts as new reference data: 6–8 printable ASCII characters.
-pub fn is_valid_pin(reference: &[u8]) -> bool {
-    value_len(reference).is_some_and(|len| len >= PIN_MIN_LEN)
-}
-
-/// A PUK the card accepts as new reference data: exactly 8 printable ASCII characters.
-pub fn is_valid_puk(reference: &[u8]) -> bool {
-    value_len(reference) == Some(REFERENCE_LEN)
-}
 
 /// Why a PIN is too weak to be chosen as a new PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +24,7 @@ pub enum PinWeakness {
 /// value wins over the run it also is). `value` is the PIN without its FF padding; a value
 /// shorter than two characters has no weakness here (the length rule refuses it).
 pub fn pin_weakness(value: &[u8]) -> Option<PinWeakness> {
-    let factory = &FACTORY_PIN[..PIN_MIN_LEN];
+    let factory = reference::FACTORY_PIN;
     if constant_time_eq(value, factory) {
         return Some(PinWeakness::FactoryValue);
     }
@@ -76,7 +43,7 @@ pub fn pin_weakness(value: &[u8]) -> Option<PinWeakness> {
 
 /// `pin_weakness` of reference data as it comes on the wire (the PIN padded with FF).
 pub(crate) fn weakness_of_reference(reference: &[u8]) -> Option<PinWeakness> {
-    let len = value_len(reference)?;
+    let len = reference::unpadded_len(reference)?;
     pin_weakness(&reference[..len])
 }
 
@@ -111,19 +78,6 @@ impl RetryCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pin_format_follows_the_guide() {
-        assert!(is_valid_pin(b"123456\xff\xff"));
-        assert!(is_valid_pin(b"abc123\xff\xff"));
-        assert!(is_valid_pin(b"Abc!2345"));
-        assert!(!is_valid_pin(b"12345\xff\xff\xff"));
-        assert!(!is_valid_pin(b"123 456\xff"));
-        assert!(!is_valid_pin(b"12\xff3456\xff"));
-        assert!(!is_valid_pin(b"123456"));
-        assert!(is_valid_puk(b"12345678"));
-        assert!(!is_valid_puk(b"1234567\xff"));
-    }
 
     #[test]
     fn weak_pins_are_named_by_their_weakness() {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use zeroize::Zeroizing;
 
 use crate::crypto::SlotPrivateKey;
-use crate::slot::KeySlot;
+use jeton_wire::KeySlot;
 
 /// A 9B authentication in progress (SP 800-73-4 Part 2 Appendix A.1, A.3).
 pub(crate) enum ManagementChallenge {

@@ -27,8 +27,8 @@ use subtle::ConstantTimeEq;
 
 use crate::crypto::{self, CryptoError, KdfParams};
 use crate::pin::RetryCounter;
-use crate::slot::{management_key_length, KeyAlgorithm, KeySlot};
 use crate::vault::{self, DeviceKey, Wrap, WrapScheme};
+use jeton_wire::{KeyAlgorithm, KeySlot, ManagementKeyAlgorithm};
 
 const MAGIC: &[u8; 8] = b"JETONPIV";
 const FORMAT_VERSION: u16 = 3;
@@ -295,7 +295,7 @@ impl CardState {
             put(&mut body, tag::OBJECT, &record);
         }
         for (slot, key) in &self.keys {
-            let mut record = vec![slot.reference(), key.algorithm.id(), key.origin as u8];
+            let mut record = vec![slot.id(), key.algorithm.id(), key.origin as u8];
             record.extend_from_slice(&(key.public_template.len() as u32).to_be_bytes());
             record.extend_from_slice(&key.public_template);
             record.extend_from_slice(&key.sealed_private);
@@ -363,7 +363,7 @@ impl CardState {
                 tag::VAULT_PUBLIC if value.len() == 32 => vault_public = Some(value.to_vec()),
                 tag::FLAGS if value.len() == 1 => flags = Some(value[0]),
                 tag::MANAGEMENT_ALGORITHM => match value {
-                    [algorithm] if management_key_length(*algorithm).is_some() => {
+                    [algorithm] if ManagementKeyAlgorithm::from_id(*algorithm).is_some() => {
                         management_algorithm = Some(*algorithm)
                     }
                     _ => return Err(StateError::Corrupt),
@@ -449,7 +449,7 @@ fn decode_key(value: &[u8]) -> Result<(KeySlot, StoredKey), StateError> {
     let (public_template, sealed_private) = rest
         .split_at_checked(u32::from_be_bytes(*public_len) as usize)
         .ok_or(StateError::Corrupt)?;
-    let slot = KeySlot::from_reference(reference).ok_or(StateError::Corrupt)?;
+    let slot = KeySlot::from_id(reference).ok_or(StateError::Corrupt)?;
     let algorithm = KeyAlgorithm::from_id(algorithm).ok_or(StateError::Corrupt)?;
     let origin = match origin {
         1 => KeyOrigin::Generated,

@@ -16,7 +16,7 @@ fn select(card: &mut jeton_card::Card, aid: &str) -> Response {
 /// The algorithm identifiers listed in the APT's `AC` template.
 fn advertised_algorithms(apt: &[u8]) -> Vec<u8> {
     let template = find(&find(apt, 0x61), 0xAC);
-    let items = jeton_card::tlv::read_all(&template).unwrap();
+    let items = jeton_wire::tlv::parse_all(&template).unwrap();
     items
         .iter()
         .filter(|item| item.tag == 0x80)

@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use common::*;
 use jeton_card::state::CardState;
 use jeton_card::vault::DeviceKey;
-use jeton_card::{tlv, Command};
+use jeton_card::Command;
+use jeton_wire::tlv;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -108,8 +109,8 @@ proptest! {
     }
 
     #[test]
-    fn tlv_read_all_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
-        if let Ok(items) = tlv::read_all(&bytes) {
+    fn tlv_parse_all_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+        if let Ok(items) = tlv::parse_all(&bytes) {
             let total: usize = items.iter().map(|item| item.value.len()).sum();
             prop_assert!(total <= bytes.len());
         }
@@ -123,7 +124,7 @@ proptest! {
         ),
     ) {
         let bytes: Vec<u8> = items.iter().flat_map(|(tag, value)| tlv::encode(*tag, value)).collect();
-        let read = tlv::read_all(&bytes).unwrap();
+        let read = tlv::parse_all(&bytes).unwrap();
         prop_assert_eq!(read.len(), items.len());
         for (item, (tag, value)) in read.iter().zip(&items) {
             prop_assert_eq!(item.tag, *tag);

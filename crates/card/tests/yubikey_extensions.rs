@@ -34,7 +34,7 @@ fn extension_value(certificate: &X509, oid: &str) -> Option<Vec<u8>> {
     let der = certificate.to_der().unwrap();
     let oid_der = [&[0x06, oid.as_slice().len() as u8][..], oid.as_slice()].concat();
     let at = der.windows(oid_der.len()).position(|w| w == oid_der)? + oid_der.len();
-    let (octets, _) = jeton_card::tlv::read(&der[at..]).ok()?;
+    let (octets, _) = jeton_wire::tlv::parse_one(&der[at..]).ok()?;
     (octets.tag == 0x04).then(|| octets.value.to_vec())
 }
 

@@ -168,14 +168,14 @@ pub fn chained(card: &mut Card, header: [u8; 4], data: &[u8]) -> Response {
 
 /// BER-TLV as PIV writes it (tags of 1 to 3 bytes).
 pub fn tlv(tag: u32, value: &[u8]) -> Vec<u8> {
-    jeton_card::tlv::encode(tag, value)
+    jeton_wire::tlv::encode(tag, value)
 }
 
 /// The value of the first item with `tag` in a TLV sequence.
 #[track_caller]
 pub fn find(bytes: &[u8], tag: u32) -> Vec<u8> {
-    let items = jeton_card::tlv::read_all(bytes).expect("well-formed TLV");
-    jeton_card::tlv::find(&items, tag)
+    let items = jeton_wire::tlv::parse_all(bytes).expect("well-formed TLV");
+    jeton_wire::tlv::find(&items, tag)
         .unwrap_or_else(|| panic!("no tag {tag:X} in {}", to_hex(bytes)))
         .to_vec()
 }
