@@ -12,34 +12,14 @@
 # Bounded loops only; everything on loopback.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-J=${JETON:-$ROOT/target/debug/jeton}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/jeton-setup.XXXXXX")
-PIDS=()
-cleanup() {
-    local pid db
-    for pid in "${PIDS[@]}"; do
-        kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    done
-    if [[ -s $WORK/pgdbs ]]; then
-        while read -r db; do
-            psql -q "$JETON_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
-        done <"$WORK/pgdbs"
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-source "$HERE/checks.bash"
-source "$HERE/provider_keys.bash"
-[[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
-unset JETON_DATABASE_URL JETON_PROVIDER_BASE_URL JETON_PROVIDER_POLICY
+source "$HERE/tsp_common.bash" setup
 export LANG=C LC_ALL=C
 
 provider_keys "$WORK" "setup-test passphrase"
 SQLITE_KILLS=24
 PG_KILLS=12
 
-init() { "$J" --lang en ca init "${KEYS[@]}"; }
+init() { provider_init; }
 
 # holder_key NAME: an EC key pair, its public half in $WORK/NAME.pub
 holder_key() {
@@ -71,28 +51,6 @@ complete() {
         { echo "$verdict"; return 1; }
 }
 
-# start_server [OPTIONS...]: `jeton server` for $JETON_HOME in the background; sets SERVER, URL.
-start_server() {
-    local out="$WORK/server.out" tries=0
-    : >"$out"
-    "$J" --lang en server "$@" "${KEYS[@]}" >"$out" 2>"$WORK/server.log" &
-    SERVER=$!
-    PIDS+=("$SERVER")
-    until grep -q "listening on" "$out" 2>/dev/null; do
-        if ((tries++ > 300)) || ! kill -0 "$SERVER" 2>/dev/null; then
-            echo "the server did not start:"
-            sed 's/^/     | /' "$WORK/server.log" | tail -20
-            return 1
-        fi
-        sleep 0.1
-    done
-    URL=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$out")
-}
-stop_server() {
-    kill -TERM "$SERVER" 2>/dev/null
-    wait "$SERVER" 2>/dev/null
-}
-
 # --- A newcomer: no provider.toml at all.
 export JETON_HOME="$WORK/first"
 init >"$WORK/first.out" 2>&1
@@ -117,14 +75,14 @@ check "ca issue --days 0 is refused" expect_fail \
 mv "$WORK/first" "$WORK/moved"
 export JETON_HOME="$WORK/moved"
 check "moved: ca issue" issue "$WORK/moved.pem"
-check "moved: jeton server --listen localhost:0 starts" start_server --listen localhost:0
+check "moved: jeton server --listen localhost:0 starts" server_start server --listen localhost:0
 check "moved: it serves the issuing CA's certificate" curl -sf -o "$WORK/issuing.der" "$URL/ca/issuing.crt"
 check "moved: /healthz is ok" contains "^ok" curl -sf "$URL/healthz"
 sqlite3 "$JETON_HOME/provider/tsp.sqlite" "DELETE FROM cas WHERE name = 'issuing'"
 check "/healthz names a CA deleted from the database, with a 503" bash -c \
     '[[ $(curl -s -o "$2" -w "%{http_code}" "$1/healthz") == 503 ]] && grep -q "missing: CA .issuing." "$2"' \
     _ "$URL" "$WORK/healthz.txt"
-stop_server
+server_stop server
 
 # --- Incomplete providers are refused by name.
 cp -a "$WORK/moved" "$WORK/broken"
@@ -160,9 +118,9 @@ ONLINE=(--passphrase-file "issuing=$P/issuing" --passphrase-file "ocsp=$P/ocsp" 
 ALL_KEYS=("${KEYS[@]}")
 KEYS=("${ONLINE[@]}")
 check "jeton server starts with the online keys' secrets only, the root's medium away" \
-    start_server --listen 127.0.0.1:0
+    server_start server --listen 127.0.0.1:0
 check "... and serves OCSP's CA" curl -sf -o /dev/null "$URL/ca/issuing.crt"
-stop_server
+server_stop server
 KEYS=("${ALL_KEYS[@]}")
 check "ca issue needs no root key" issue "$WORK/online.pem"
 check "ca crl --ca root without its medium fails, naming the root key file" fails_with "offline-root/root.key.pem" \
@@ -176,23 +134,6 @@ check "... and openssl verifies that CRL with the root's certificate" bash -c '
     _ "$JETON_HOME/provider/tsp.sqlite" "$WORK/online-root.der" "$WORK/root.crl"
 
 # --- ca init killed at random instants.
-# provider_toml HOME [STORAGE TOML]
-provider_toml() {
-    mkdir -p "$1"
-    cat >"$1/provider.toml" <<EOF
-[provider]
-organization = "Jeton Trust Services"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "http://127.0.0.1"
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-$2
-EOF
-}
-
 # absent_or_complete: after a kill, no provider folder, or a complete one.
 absent_or_complete() {
     [[ ! -e $JETON_HOME/provider ]] && return
@@ -204,7 +145,7 @@ kills() {
     local label=$1 count=$2 storage=${3:-} i start took delay storage_toml
     local absent=0 finished=0 whole=0
     export JETON_HOME="$WORK/$label-timing"
-    provider_toml "$JETON_HOME" "$([[ -n $storage ]] && $storage)"
+    provider_toml "$([[ -n $storage ]] && $storage)"
     start=$(date +%s%N)
     init >/dev/null 2>&1
     took=$((($(date +%s%N) - start) / 1000000))
@@ -212,7 +153,7 @@ kills() {
     for ((i = 1; i <= count; i++)); do
         export JETON_HOME="$WORK/$label-$i"
         storage_toml=$([[ -n $storage ]] && $storage)
-        provider_toml "$JETON_HOME" "$storage_toml"
+        provider_toml "$storage_toml"
         # Up to a third beyond a whole run: kills land before, inside and after the work.
         delay=$((RANDOM % (took * 4 / 3 + 1)))
         # jeton itself in the background (not a shell function's subshell), so that the
@@ -250,10 +191,9 @@ if [[ -z ${JETON_TEST_POSTGRES_URL:-} ]]; then
 else
     # pg_storage: a fresh database for each provider, as [storage] TOML.
     pg_storage() {
-        local db="jeton_setup_$$_$RANDOM$RANDOM"
-        psql -q "$JETON_TEST_POSTGRES_URL" -c "CREATE DATABASE $db" >/dev/null || return 1
-        echo "$db" >>"$WORK/pgdbs"
-        printf '[storage]\nurl = "%s"\n' "${JETON_TEST_POSTGRES_URL%/*}/$db"
+        local url
+        url=$(pg_database setup) || return 1
+        printf '[storage]\nurl = "%s"\n' "$url"
     }
     kills postgres "$PG_KILLS" pg_storage
 fi
