@@ -8,21 +8,7 @@
 # is still arriving. Prints the figures it measured.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-J=${JETON:-$ROOT/target/debug/jeton}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-source "$HERE/checks.bash"
-source "$HERE/provider_keys.bash"
-[[ -x $J ]] || { echo "build jeton first (cargo build --workspace --all-features)"; exit 1; }
+source "$HERE/tsp_common.bash" load
 command -v python3 >/dev/null || { echo "python3 is needed"; exit 1; }
 
 IDLE=2000
@@ -31,21 +17,8 @@ LIMIT_MS=100
 
 provider_keys "$WORK" "load-test passphrase"
 export JETON_HOME="$WORK/home"
-mkdir -p "$JETON_HOME"
-cat >"$JETON_HOME/provider.toml" <<EOF
-[provider]
-organization = "Jeton Trust Services"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "http://127.0.0.1"
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-[server]
-listen = "127.0.0.1:0"
-EOF
-check "jeton ca init" "$J" ca init "${KEYS[@]}"
+provider_toml '[server]' 'listen = "127.0.0.1:0"'
+check "jeton ca init" provider_init
 check "jeton ca issue" bash -c '
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1/good.key" 2>/dev/null &&
     openssl pkey -in "$1/good.key" -pubout -out "$1/good.pub" &&
@@ -54,20 +27,7 @@ check "jeton ca issue" bash -c '
         --out "$1/good.pem" "${@:3}"' _ "$WORK" "$J" "${KEYS[@]}"
 
 # The server under `ulimit -n 1024`, soft and hard, set in the subshell that becomes it.
-(ulimit -n 1024 && exec "$J" server "${KEYS[@]}") >"$WORK/server.out" 2>"$WORK/server.log" &
-PID=$!
-PIDS+=("$PID")
-tries=0
-until grep -q "listening on" "$WORK/server.out" 2>/dev/null; do
-    if ((tries++ > 300)) || ! kill -0 "$PID" 2>/dev/null; then
-        echo "FAIL the server did not start:"
-        sed 's/^/     | /' "$WORK/server.log" | tail -20
-        exit 1
-    fi
-    sleep 0.1
-done
-PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/server.out")
-URL="http://127.0.0.1:$PORT"
+server_start --nofile 1024 server || { echo "FAIL the server did not start"; exit 1; }
 echo "     server on $URL, pid $PID, descriptors: $(awk '/Max open files/ {print $4 " soft, " $5 " hard"}' "/proc/$PID/limits")"
 
 # A pre-signed OCSP GET, built as tsp_server.sh does.
