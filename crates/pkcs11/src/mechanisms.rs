@@ -69,136 +69,91 @@ fn hash_of_mgf(mgf: CK_RSA_PKCS_MGF_TYPE) -> Option<HashAlgorithm> {
     })
 }
 
-/// Every mechanism, with `C_GetMechanismInfo`'s answer: key sizes in bits and flags.
-pub const MECHANISMS: &[(CK_MECHANISM_TYPE, CK_ULONG, CK_ULONG, CK_FLAGS)] = &[
-    (
-        CKM_RSA_PKCS_KEY_PAIR_GEN,
-        2048,
-        4096,
-        CKF_HW | CKF_GENERATE_KEY_PAIR,
-    ),
-    (
-        CKM_RSA_PKCS,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_DECRYPT,
-    ),
-    (
-        CKM_RSA_X_509,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_DECRYPT,
-    ),
-    (CKM_RSA_PKCS_OAEP, 2048, 4096, CKF_HW | CKF_DECRYPT),
-    (CKM_RSA_PKCS_PSS, 2048, 4096, CKF_HW | CKF_SIGN | CKF_VERIFY),
-    (
-        CKM_SHA1_RSA_PKCS,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY,
-    ),
-    (
-        CKM_SHA224_RSA_PKCS,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY,
-    ),
-    (
-        CKM_SHA256_RSA_PKCS,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY,
-    ),
-    (
-        CKM_SHA384_RSA_PKCS,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY,
-    ),
-    (
-        CKM_SHA512_RSA_PKCS,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY,
-    ),
-    (
-        CKM_SHA1_RSA_PKCS_PSS,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY,
-    ),
-    (
-        CKM_SHA224_RSA_PKCS_PSS,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY,
-    ),
-    (
-        CKM_SHA256_RSA_PKCS_PSS,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY,
-    ),
-    (
-        CKM_SHA384_RSA_PKCS_PSS,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY,
-    ),
-    (
-        CKM_SHA512_RSA_PKCS_PSS,
-        2048,
-        4096,
-        CKF_HW | CKF_SIGN | CKF_VERIFY,
-    ),
-    (
-        CKM_EC_KEY_PAIR_GEN,
-        256,
-        384,
-        CKF_HW | CKF_GENERATE_KEY_PAIR | EC_FLAGS,
-    ),
-    (
-        CKM_ECDSA,
-        256,
-        384,
-        CKF_HW | CKF_SIGN | CKF_VERIFY | EC_FLAGS,
-    ),
-    (
-        CKM_ECDSA_SHA1,
-        256,
-        384,
-        CKF_HW | CKF_SIGN | CKF_VERIFY | EC_FLAGS,
-    ),
-    (
-        CKM_ECDSA_SHA224,
-        256,
-        384,
-        CKF_HW | CKF_SIGN | CKF_VERIFY | EC_FLAGS,
-    ),
-    (
-        CKM_ECDSA_SHA256,
-        256,
-        384,
-        CKF_HW | CKF_SIGN | CKF_VERIFY | EC_FLAGS,
-    ),
-    (
-        CKM_ECDSA_SHA384,
-        256,
-        384,
-        CKF_HW | CKF_SIGN | CKF_VERIFY | EC_FLAGS,
-    ),
-    (
-        CKM_ECDSA_SHA512,
-        256,
-        384,
-        CKF_HW | CKF_SIGN | CKF_VERIFY | EC_FLAGS,
-    ),
-    (CKM_ECDH1_DERIVE, 256, 384, CKF_HW | CKF_DERIVE | EC_FLAGS),
-    (CKM_SHA_1, 0, 0, CKF_DIGEST),
-    (CKM_SHA224, 0, 0, CKF_DIGEST),
-    (CKM_SHA256, 0, 0, CKF_DIGEST),
-    (CKM_SHA384, 0, 0, CKF_DIGEST),
-    (CKM_SHA512, 0, 0, CKF_DIGEST),
+/// One mechanism the token offers, with `C_GetMechanismInfo`'s answer (PKCS#11 3.0 §5.5.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offered {
+    pub kind: CK_MECHANISM_TYPE,
+    /// The smallest and largest key, in bits for RSA and EC keys; 0 for a digest (no key).
+    pub min_key_bits: CK_ULONG,
+    pub max_key_bits: CK_ULONG,
+    pub flags: CK_FLAGS,
+}
+
+impl Offered {
+    /// With the card's RSA keys, 2048 to 4096 bits.
+    const fn rsa(kind: CK_MECHANISM_TYPE, flags: CK_FLAGS) -> Offered {
+        Offered {
+            kind,
+            min_key_bits: 2048,
+            max_key_bits: 4096,
+            flags: CKF_HW | flags,
+        }
+    }
+
+    /// With the card's EC keys: P-256 and P-384, named curves, uncompressed points.
+    const fn ec(kind: CK_MECHANISM_TYPE, flags: CK_FLAGS) -> Offered {
+        Offered {
+            kind,
+            min_key_bits: 256,
+            max_key_bits: 384,
+            flags: CKF_HW | flags | EC_FLAGS,
+        }
+    }
+
+    /// A digest, made in software: no key, no card.
+    const fn digest(kind: CK_MECHANISM_TYPE) -> Offered {
+        Offered {
+            kind,
+            min_key_bits: 0,
+            max_key_bits: 0,
+            flags: CKF_DIGEST,
+        }
+    }
+
+    /// The mechanism of this kind, if the token offers it.
+    pub fn find(kind: CK_MECHANISM_TYPE) -> Option<&'static Offered> {
+        MECHANISMS.iter().find(|offered| offered.kind == kind)
+    }
+
+    pub fn info(&self) -> CK_MECHANISM_INFO {
+        CK_MECHANISM_INFO {
+            ulMinKeySize: self.min_key_bits,
+            ulMaxKeySize: self.max_key_bits,
+            flags: self.flags,
+        }
+    }
+}
+
+/// Every mechanism the token offers, in `C_GetMechanismList`'s order.
+pub const MECHANISMS: &[Offered] = &[
+    Offered::rsa(CKM_RSA_PKCS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR),
+    Offered::rsa(CKM_RSA_PKCS, CKF_SIGN | CKF_VERIFY | CKF_DECRYPT),
+    Offered::rsa(CKM_RSA_X_509, CKF_SIGN | CKF_VERIFY | CKF_DECRYPT),
+    Offered::rsa(CKM_RSA_PKCS_OAEP, CKF_DECRYPT),
+    Offered::rsa(CKM_RSA_PKCS_PSS, CKF_SIGN | CKF_VERIFY),
+    Offered::rsa(CKM_SHA1_RSA_PKCS, CKF_SIGN | CKF_VERIFY),
+    Offered::rsa(CKM_SHA224_RSA_PKCS, CKF_SIGN | CKF_VERIFY),
+    Offered::rsa(CKM_SHA256_RSA_PKCS, CKF_SIGN | CKF_VERIFY),
+    Offered::rsa(CKM_SHA384_RSA_PKCS, CKF_SIGN | CKF_VERIFY),
+    Offered::rsa(CKM_SHA512_RSA_PKCS, CKF_SIGN | CKF_VERIFY),
+    Offered::rsa(CKM_SHA1_RSA_PKCS_PSS, CKF_SIGN | CKF_VERIFY),
+    Offered::rsa(CKM_SHA224_RSA_PKCS_PSS, CKF_SIGN | CKF_VERIFY),
+    Offered::rsa(CKM_SHA256_RSA_PKCS_PSS, CKF_SIGN | CKF_VERIFY),
+    Offered::rsa(CKM_SHA384_RSA_PKCS_PSS, CKF_SIGN | CKF_VERIFY),
+    Offered::rsa(CKM_SHA512_RSA_PKCS_PSS, CKF_SIGN | CKF_VERIFY),
+    Offered::ec(CKM_EC_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR),
+    Offered::ec(CKM_ECDSA, CKF_SIGN | CKF_VERIFY),
+    Offered::ec(CKM_ECDSA_SHA1, CKF_SIGN | CKF_VERIFY),
+    Offered::ec(CKM_ECDSA_SHA224, CKF_SIGN | CKF_VERIFY),
+    Offered::ec(CKM_ECDSA_SHA256, CKF_SIGN | CKF_VERIFY),
+    Offered::ec(CKM_ECDSA_SHA384, CKF_SIGN | CKF_VERIFY),
+    Offered::ec(CKM_ECDSA_SHA512, CKF_SIGN | CKF_VERIFY),
+    Offered::ec(CKM_ECDH1_DERIVE, CKF_DERIVE),
+    Offered::digest(CKM_SHA_1),
+    Offered::digest(CKM_SHA224),
+    Offered::digest(CKM_SHA256),
+    Offered::digest(CKM_SHA384),
+    Offered::digest(CKM_SHA512),
 ];
 
 const EC_FLAGS: CK_FLAGS = CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS;
@@ -637,6 +592,16 @@ pub fn digest_hasher(mechanism: &Mechanism) -> Result<Hasher> {
 mod tests {
     use super::*;
     use openssl::rsa::Rsa;
+
+    #[test]
+    fn each_mechanism_is_offered_once_and_found_by_its_kind() {
+        for offered in MECHANISMS {
+            let same = MECHANISMS.iter().filter(|o| o.kind == offered.kind).count();
+            assert_eq!(same, 1, "{:#x} offered {same} times", offered.kind);
+            assert_eq!(Offered::find(offered.kind), Some(offered));
+        }
+        assert_eq!(Offered::find(CKM_AES_CBC), None);
+    }
 
     #[test]
     fn pkcs1_and_oaep_unpadding_match_openssl() {

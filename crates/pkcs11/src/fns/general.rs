@@ -7,7 +7,8 @@ use cryptoki_sys::*;
 use crate::module::{padded, Module};
 
 impl Module {
-    /// `C_Finalize` (PKCS#11 3.0 §5.4.2): wakes a `C_WaitForSlotEvent` blocked in another thread.
+    /// `C_Finalize` (PKCS#11 3.0 §5.4.2): wakes a `C_WaitForSlotEvent` blocked in another
+    /// thread.
     pub fn finalize(&self) {
         self.finalizing.store(true, Ordering::SeqCst);
     }

@@ -10,7 +10,7 @@ use cryptoki_sys::*;
 use jeton_piv::{CardStatus, RetryCounter, Slot};
 
 use crate::error::{Error, Result};
-use crate::mechanisms::MECHANISMS;
+use crate::mechanisms::{Offered, MECHANISMS};
 use crate::module::{lock, padded, Module};
 use crate::objects::CertificateInfo;
 use crate::session::Card;
@@ -151,7 +151,7 @@ impl Module {
     /// `C_GetMechanismList` (PKCS#11 3.0 §5.5.5).
     pub fn mechanism_list(&self, slot: CK_SLOT_ID) -> Result<Vec<CK_MECHANISM_TYPE>> {
         self.token_source(slot)?;
-        Ok(MECHANISMS.iter().map(|(kind, ..)| *kind).collect())
+        Ok(MECHANISMS.iter().map(|offered| offered.kind).collect())
     }
 
     /// `C_GetMechanismInfo` (PKCS#11 3.0 §5.5.6).
@@ -161,15 +161,9 @@ impl Module {
         kind: CK_MECHANISM_TYPE,
     ) -> Result<CK_MECHANISM_INFO> {
         self.token_source(slot)?;
-        let (_, min, max, flags) = MECHANISMS
-            .iter()
-            .find(|(k, ..)| *k == kind)
-            .ok_or(Error::MechanismInvalid)?;
-        Ok(CK_MECHANISM_INFO {
-            ulMinKeySize: *min,
-            ulMaxKeySize: *max,
-            flags: *flags,
-        })
+        Offered::find(kind)
+            .map(Offered::info)
+            .ok_or(Error::MechanismInvalid)
     }
 }
 
