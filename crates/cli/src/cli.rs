@@ -325,12 +325,12 @@ impl From<MgmtAlg> for jeton_piv::ManagementKeyAlgorithm {
 
 /// `--slot`: 9a, 9c, 9d, 9e or 82 to 95 (any case, `0x` allowed).
 fn slot(text: &str) -> Result<Slot, jeton_piv::Error> {
-    text.parse()
+    Ok(text.parse()?)
 }
 
 /// `--alg`: p256, p384, rsa2048, rsa3072 or rsa4096.
 fn key_algorithm(text: &str) -> Result<KeyAlgorithm, jeton_piv::Error> {
-    text.parse()
+    Ok(text.parse()?)
 }
 
 #[derive(Debug, Subcommand)]

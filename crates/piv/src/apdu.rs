@@ -4,14 +4,11 @@
 use zeroize::Zeroizing;
 
 use crate::error::Error;
-use crate::status::StatusWord;
 use crate::transport::{Transmit, Transport, TransportError};
+use jeton_wire::{ins, StatusWord};
 
 /// Short APDUs carry at most 255 data bytes; longer data goes out in a chain.
 const MAX_SHORT_DATA: usize = 255;
-/// ISO 7816-4 §5.1.1: b5 of CLA marks "more commands of this chain follow".
-const CLA_CHAINING: u8 = 0x10;
-const INS_GET_RESPONSE: u8 = 0xC0;
 /// A response longer than this is a broken card, not a PIV object (the largest PIV object,
 /// the facial image, stays well under it).
 const MAX_RESPONSE: usize = 1 << 20;
@@ -73,7 +70,7 @@ impl Command {
                 let cla = if i == last {
                     self.cla
                 } else {
-                    self.cla | CLA_CHAINING
+                    self.cla | ins::CLA_CHAINING
                 };
                 let mut apdu = header(cla);
                 apdu.reserve(chunk.len() + 2);
@@ -167,7 +164,7 @@ fn transceive_exclusive(transmit: &mut Transmit<'_>, command: &Command) -> Resul
             return Err(Error::MalformedResponse("endless GET RESPONSE chain"));
         }
         let le = if remaining >= 256 { 0 } else { remaining as u8 };
-        let get_response = [0x00, INS_GET_RESPONSE, 0x00, 0x00, le];
+        let get_response = [0x00, ins::GET_RESPONSE, 0x00, 0x00, le];
         status = send(transmit, &get_response, &mut data)?;
     }
     Ok(Response { data, status })

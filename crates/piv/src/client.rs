@@ -2,50 +2,21 @@
 //! Jeton's card implements (serial, version, metadata, set management key, reset), over any
 //! [`Transport`].
 
+use jeton_wire::object::tag;
+use jeton_wire::{ins, key, tlv, StatusWord};
 use openssl::symm::{Cipher, Crypter, Mode};
 use zeroize::Zeroizing;
 
 use crate::apdu::{self, Command, Response};
 use crate::error::{from_status, Context, Error};
 use crate::signing::{self, HashAlgorithm, RsaPadding};
-use crate::status::StatusWord;
-use crate::tlv;
 use crate::transport::Transport;
 use crate::types::{
-    CardStatus, KeyAlgorithm, KeyReference, ManagementKey, ManagementKeyAlgorithm, Metadata,
-    ObjectId, Pin, PinVerification, PublicKey, Puk, RetryCounter, Slot, Version,
+    CardStatus, KeyAlgorithm, KeyReference, KeySlot, ManagementKey, ManagementKeyAlgorithm,
+    Metadata, ObjectId, Pin, PinVerification, PublicKey, Puk, RetryCounter, Version,
 };
 
-/// The PIV application identifier with its version (SP 800-73-4 Part 1 §2.2).
-pub const PIV_AID: [u8; 11] = [
-    0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00,
-];
-
-const INS_VERIFY: u8 = 0x20;
-const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
-const INS_RESET_RETRY_COUNTER: u8 = 0x2C;
-const INS_GENERATE_ASYMMETRIC: u8 = 0x47;
-const INS_GENERAL_AUTHENTICATE: u8 = 0x87;
-const INS_SELECT: u8 = 0xA4;
-const INS_GET_DATA: u8 = 0xCB;
-const INS_PUT_DATA: u8 = 0xDB;
-// Yubico PIV extensions.
-const INS_GET_METADATA: u8 = 0xF7;
-const INS_GET_SERIAL: u8 = 0xF8;
-const INS_RESET: u8 = 0xFB;
-const INS_GET_VERSION: u8 = 0xFD;
-const INS_SET_MANAGEMENT_KEY: u8 = 0xFF;
-
-const REF_PIN: u8 = 0x80;
-const REF_PUK: u8 = 0x81;
-const REF_MANAGEMENT_KEY: u8 = 0x9B;
-
-// Dynamic Authentication Template tags (SP 800-73-4 Part 2 Table 7).
-const TAG_DYNAMIC_AUTH: u32 = 0x7C;
-const TAG_WITNESS: u32 = 0x80;
-const TAG_CHALLENGE: u32 = 0x81;
-const TAG_RESPONSE: u32 = 0x82;
-const TAG_EXPONENTIATION: u32 = 0x85;
+pub use jeton_wire::PIV_AID;
 
 /// A PIV card behind a transport.
 ///
@@ -110,7 +81,7 @@ impl<T: Transport> PivClient<T> {
 
     /// SELECT the PIV application by its full AID (SP 800-73-4 Part 2 §3.1.1).
     pub fn select(&mut self) -> Result<(), Error> {
-        let command = Command::new(INS_SELECT, 0x04, 0x00)
+        let command = Command::new(ins::SELECT, 0x04, 0x00)
             .with_data(PIV_AID)
             .expecting_response();
         self.run(&command, Context::Read).map(drop)
@@ -118,7 +89,7 @@ impl<T: Transport> PivClient<T> {
 
     /// The card's serial number (Yubico GET SERIAL, 4 bytes big-endian).
     pub fn serial(&mut self) -> Result<u32, Error> {
-        let command = Command::new(INS_GET_SERIAL, 0x00, 0x00).expecting_response();
+        let command = Command::new(ins::GET_SERIAL, 0x00, 0x00).expecting_response();
         let response = self.run(&command, Context::Read)?;
         let bytes: [u8; 4] = response.data[..]
             .try_into()
@@ -128,7 +99,7 @@ impl<T: Transport> PivClient<T> {
 
     /// The firmware version (Yubico GET VERSION, 3 bytes).
     pub fn version(&mut self) -> Result<Version, Error> {
-        let command = Command::new(INS_GET_VERSION, 0x00, 0x00).expecting_response();
+        let command = Command::new(ins::GET_VERSION, 0x00, 0x00).expecting_response();
         let response = self.run(&command, Context::Read)?;
         match response.data[..] {
             [major, minor, patch] => Ok(Version {
@@ -143,7 +114,7 @@ impl<T: Transport> PivClient<T> {
     /// What the card says about a key reference (Yubico GET METADATA, INS F7). An empty
     /// slot answers [`Error::NotFound`].
     pub fn metadata(&mut self, reference: KeyReference) -> Result<Metadata, Error> {
-        let command = Command::new(INS_GET_METADATA, 0x00, reference.id()).expecting_response();
+        let command = Command::new(ins::GET_METADATA, 0x00, reference.id()).expecting_response();
         let response = self.transceive(&command)?;
         // A YubiKey, and a Jeton card, say "reference data not found" for an empty slot.
         if response.status == StatusWord::REFERENCE_NOT_FOUND
@@ -181,13 +152,14 @@ impl<T: Transport> PivClient<T> {
 
     /// VERIFY the PIN (SP 800-73-4 Part 2 §3.2.1).
     pub fn verify_pin(&mut self, pin: &Pin) -> Result<(), Error> {
-        let command = Command::new(INS_VERIFY, 0x00, REF_PIN).with_data(pin.padded().to_vec());
+        let command =
+            Command::new(ins::VERIFY, 0x00, key::PIN_REFERENCE).with_data(pin.padded().to_vec());
         self.run(&command, Context::Pin).map(drop)
     }
 
     /// VERIFY without data: whether the PIN is verified, else its tries left. Costs no try.
     pub fn pin_verification(&mut self) -> Result<PinVerification, Error> {
-        let response = self.transceive(&Command::new(INS_VERIFY, 0x00, REF_PIN))?;
+        let response = self.transceive(&Command::new(ins::VERIFY, 0x00, key::PIN_REFERENCE))?;
         match response.status {
             StatusWord::SUCCESS => Ok(PinVerification::Verified),
             StatusWord::AUTHENTICATION_METHOD_BLOCKED => Ok(PinVerification::Blocked),
@@ -200,7 +172,7 @@ impl<T: Transport> PivClient<T> {
 
     /// Forgets the PIN's verified state (VERIFY with P1 = FF, SP 800-73-4 Part 2 §3.2.1).
     pub fn clear_verification(&mut self) -> Result<(), Error> {
-        let command = Command::new(INS_VERIFY, 0xFF, REF_PIN);
+        let command = Command::new(ins::VERIFY, 0xFF, key::PIN_REFERENCE);
         self.run(&command, Context::Pin).map(drop)
     }
 
@@ -208,14 +180,16 @@ impl<T: Transport> PivClient<T> {
     /// a try. This is how the temporary PIN is replaced.
     pub fn change_pin(&mut self, old: &Pin, new: &Pin) -> Result<(), Error> {
         let data = [&old.padded()[..], &new.padded()[..]].concat();
-        let command = Command::new(INS_CHANGE_REFERENCE_DATA, 0x00, REF_PIN).with_data(data);
+        let command =
+            Command::new(ins::CHANGE_REFERENCE_DATA, 0x00, key::PIN_REFERENCE).with_data(data);
         self.run(&command, Context::Pin).map(drop)
     }
 
     /// CHANGE REFERENCE DATA of the PUK: a wrong old PUK costs a PUK try.
     pub fn change_puk(&mut self, old: &Puk, new: &Puk) -> Result<(), Error> {
         let data = [&old.padded()[..], &new.padded()[..]].concat();
-        let command = Command::new(INS_CHANGE_REFERENCE_DATA, 0x00, REF_PUK).with_data(data);
+        let command =
+            Command::new(ins::CHANGE_REFERENCE_DATA, 0x00, key::PUK_REFERENCE).with_data(data);
         self.run(&command, Context::Puk).map(drop)
     }
 
@@ -223,7 +197,8 @@ impl<T: Transport> PivClient<T> {
     /// its tries. A wrong PUK costs a PUK try.
     pub fn unblock_pin(&mut self, puk: &Puk, new_pin: &Pin) -> Result<(), Error> {
         let data = [&puk.padded()[..], &new_pin.padded()[..]].concat();
-        let command = Command::new(INS_RESET_RETRY_COUNTER, 0x00, REF_PIN).with_data(data);
+        let command =
+            Command::new(ins::RESET_RETRY_COUNTER, 0x00, key::PIN_REFERENCE).with_data(data);
         self.run(&command, Context::Puk).map(drop)
     }
 
@@ -243,24 +218,32 @@ impl<T: Transport> PivClient<T> {
         let block = key.algorithm().block_len();
         let alg = key.algorithm().id();
 
-        let step1 = tlv::encoded(TAG_DYNAMIC_AUTH, &tlv::encoded(TAG_WITNESS, &[]));
-        let command = Command::new(INS_GENERAL_AUTHENTICATE, alg, REF_MANAGEMENT_KEY)
-            .with_data(step1)
-            .expecting_response();
+        let step1 = tlv::encode(tag::DYNAMIC_AUTHENTICATION, &tlv::encode(tag::WITNESS, &[]));
+        let command = Command::new(
+            ins::GENERAL_AUTHENTICATE,
+            alg,
+            key::MANAGEMENT_KEY_REFERENCE,
+        )
+        .with_data(step1)
+        .expecting_response();
         let response = self.run(&command, Context::ManagementKey)?;
-        let encrypted_witness = dynamic_auth_field(&response.data, TAG_WITNESS)?;
+        let encrypted_witness = dynamic_auth_field(&response.data, tag::WITNESS)?;
         if encrypted_witness.len() != block {
             return Err(Error::MalformedResponse("witness of the wrong size"));
         }
         let witness = ecb(key, Mode::Decrypt, encrypted_witness)?;
 
-        let mut inner = Zeroizing::new(tlv::encoded(TAG_WITNESS, &witness));
-        tlv::encode(TAG_CHALLENGE, challenge, &mut inner);
-        let command = Command::new(INS_GENERAL_AUTHENTICATE, alg, REF_MANAGEMENT_KEY)
-            .with_data(tlv::encoded(TAG_DYNAMIC_AUTH, &inner))
-            .expecting_response();
+        let mut inner = Zeroizing::new(tlv::encode(tag::WITNESS, &witness));
+        tlv::write(&mut inner, tag::CHALLENGE, challenge);
+        let command = Command::new(
+            ins::GENERAL_AUTHENTICATE,
+            alg,
+            key::MANAGEMENT_KEY_REFERENCE,
+        )
+        .with_data(tlv::encode(tag::DYNAMIC_AUTHENTICATION, &inner))
+        .expecting_response();
         let response = self.run(&command, Context::ManagementKey)?;
-        let answer = dynamic_auth_field(&response.data, TAG_RESPONSE)?;
+        let answer = dynamic_auth_field(&response.data, tag::RESPONSE)?;
         let expected = ecb(key, Mode::Encrypt, challenge)?;
         if answer.len() != expected.len() || !openssl::memcmp::eq(answer, &expected) {
             return Err(Error::CardAuthenticationFailed);
@@ -273,40 +256,47 @@ impl<T: Transport> PivClient<T> {
     pub fn set_management_key(&mut self, new: &ManagementKey) -> Result<(), Error> {
         let key = new.as_bytes();
         let mut data = Zeroizing::new(Vec::with_capacity(3 + key.len()));
-        data.extend_from_slice(&[new.algorithm().id(), REF_MANAGEMENT_KEY, key.len() as u8]);
+        data.extend_from_slice(&[
+            new.algorithm().id(),
+            key::MANAGEMENT_KEY_REFERENCE,
+            key.len() as u8,
+        ]);
         data.extend_from_slice(key);
-        let command = Command::new(INS_SET_MANAGEMENT_KEY, 0xFF, 0xFF).with_data(data.to_vec());
+        let command = Command::new(ins::SET_MANAGEMENT_KEY, 0xFF, 0xFF).with_data(data.to_vec());
         self.run(&command, Context::Admin).map(drop)
     }
 
     /// GENERATE ASYMMETRIC KEY PAIR in `slot` (SP 800-73-4 Part 2 §3.3.2); replaces any key
     /// there. Needs the management key.
-    pub fn generate(&mut self, slot: Slot, algorithm: KeyAlgorithm) -> Result<PublicKey, Error> {
-        let control = tlv::encoded(0xAC, &tlv::encoded(0x80, &[algorithm.id()]));
-        let command = Command::new(INS_GENERATE_ASYMMETRIC, 0x00, slot.id())
+    pub fn generate(&mut self, slot: KeySlot, algorithm: KeyAlgorithm) -> Result<PublicKey, Error> {
+        let control = tlv::encode(
+            tag::CONTROL_REFERENCE,
+            &tlv::encode(tag::ALGORITHM, &[algorithm.id()]),
+        );
+        let command = Command::new(ins::GENERATE_ASYMMETRIC_KEY_PAIR, 0x00, slot.id())
             .with_data(control)
             .expecting_response();
         let response = self.run(&command, Context::Admin)?;
-        let template = tlv::parse_single(&response.data, 0x7F49)?
+        let template = tlv::parse_single(&response.data, tag::PUBLIC_KEY)?
             .ok_or(Error::MalformedResponse("no public key template"))?;
         PublicKey::from_template(algorithm, template)
     }
 
     fn private_key_operation(
         &mut self,
-        slot: Slot,
+        slot: KeySlot,
         algorithm: KeyAlgorithm,
         tag: u32,
         input: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let mut inner = Zeroizing::new(tlv::encoded(TAG_RESPONSE, &[]));
-        tlv::encode(tag, input, &mut inner);
-        let command = Command::new(INS_GENERAL_AUTHENTICATE, algorithm.id(), slot.id())
-            .with_data(tlv::encoded(TAG_DYNAMIC_AUTH, &inner))
+        let mut inner = Zeroizing::new(tlv::encode(tag::RESPONSE, &[]));
+        tlv::write(&mut inner, tag, input);
+        let command = Command::new(ins::GENERAL_AUTHENTICATE, algorithm.id(), slot.id())
+            .with_data(tlv::encode(tag::DYNAMIC_AUTHENTICATION, &inner))
             .expecting_response();
         let response = self.run(&command, Context::PrivateKey)?;
         Ok(Zeroizing::new(
-            dynamic_auth_field(&response.data, TAG_RESPONSE)?.to_vec(),
+            dynamic_auth_field(&response.data, tag::RESPONSE)?.to_vec(),
         ))
     }
 
@@ -315,7 +305,7 @@ impl<T: Transport> PivClient<T> {
     /// to the field size). RSA returns the signature, ECDSA a DER `ECDSA-Sig-Value`.
     pub fn sign_raw(
         &mut self,
-        slot: Slot,
+        slot: KeySlot,
         algorithm: KeyAlgorithm,
         input: &[u8],
     ) -> Result<Vec<u8>, Error> {
@@ -327,10 +317,10 @@ impl<T: Transport> PivClient<T> {
                     got: input.len(),
                 });
             }
-            self.private_key_operation(slot, algorithm, TAG_CHALLENGE, input)?
+            self.private_key_operation(slot, algorithm, tag::CHALLENGE, input)?
         } else {
             let input = signing::ecdsa_input(size, input);
-            self.private_key_operation(slot, algorithm, TAG_CHALLENGE, &input)?
+            self.private_key_operation(slot, algorithm, tag::CHALLENGE, &input)?
         };
         Ok(output.to_vec())
     }
@@ -338,7 +328,7 @@ impl<T: Transport> PivClient<T> {
     /// Signs a digest made with `hash`: PKCS#1 v1.5 or PSS padding for RSA, ECDSA for EC.
     pub fn sign_digest(
         &mut self,
-        slot: Slot,
+        slot: KeySlot,
         algorithm: KeyAlgorithm,
         hash: HashAlgorithm,
         digest: &[u8],
@@ -351,7 +341,7 @@ impl<T: Transport> PivClient<T> {
     /// Hashes `message` on the host and signs it: RSA PKCS#1 v1.5, or ECDSA (DER).
     pub fn sign_message(
         &mut self,
-        slot: Slot,
+        slot: KeySlot,
         algorithm: KeyAlgorithm,
         message: &[u8],
         hash: HashAlgorithm,
@@ -362,7 +352,7 @@ impl<T: Transport> PivClient<T> {
     /// As [`sign_message`](Self::sign_message), choosing the RSA padding.
     pub fn sign_message_with_padding(
         &mut self,
-        slot: Slot,
+        slot: KeySlot,
         algorithm: KeyAlgorithm,
         message: &[u8],
         hash: HashAlgorithm,
@@ -375,7 +365,7 @@ impl<T: Transport> PivClient<T> {
     /// Raw RSA decryption of a modulus-size block; the caller removes the padding.
     pub fn decrypt(
         &mut self,
-        slot: Slot,
+        slot: KeySlot,
         algorithm: KeyAlgorithm,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
@@ -390,14 +380,14 @@ impl<T: Transport> PivClient<T> {
                 got: ciphertext.len(),
             });
         }
-        self.private_key_operation(slot, algorithm, TAG_CHALLENGE, ciphertext)
+        self.private_key_operation(slot, algorithm, tag::CHALLENGE, ciphertext)
     }
 
     /// ECDH with the peer's uncompressed point 04‖X‖Y; returns the shared X coordinate
     /// (SP 800-73-4 Part 2 §3.2.4, tag 85).
     pub fn ecdh(
         &mut self,
-        slot: Slot,
+        slot: KeySlot,
         algorithm: KeyAlgorithm,
         peer_point: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
@@ -411,14 +401,14 @@ impl<T: Transport> PivClient<T> {
                 got: peer_point.len(),
             });
         }
-        self.private_key_operation(slot, algorithm, TAG_EXPONENTIATION, peer_point)
+        self.private_key_operation(slot, algorithm, tag::EXPONENTIATION, peer_point)
     }
 
     /// GET DATA (SP 800-73-4 Part 2 §3.1.2): the value inside the object's `53` (or `7E`,
     /// `7F61`) wrapper.
     pub fn read_object(&mut self, object: ObjectId) -> Result<Vec<u8>, Error> {
-        let command = Command::new(INS_GET_DATA, 0x3F, 0xFF)
-            .with_data(tlv::encoded(0x5C, &object.tag_bytes()))
+        let command = Command::new(ins::GET_DATA, 0x3F, 0xFF)
+            .with_data(tlv::encode(tag::TAG_LIST, &object.tag_bytes()))
             .expecting_response();
         let response = self.run(&command, Context::Read)?;
         let (outer, rest) = tlv::parse_one(&response.data)?;
@@ -432,11 +422,11 @@ impl<T: Transport> PivClient<T> {
     pub fn write_object(&mut self, object: ObjectId, value: &[u8]) -> Result<(), Error> {
         let wrapper = match object {
             ObjectId::DISCOVERY | ObjectId::BIOMETRIC_GROUP_TEMPLATE => object.0,
-            _ => 0x53,
+            _ => tag::DATA,
         };
-        let mut data = tlv::encoded(0x5C, &object.tag_bytes());
-        tlv::encode(wrapper, value, &mut data);
-        let command = Command::new(INS_PUT_DATA, 0x3F, 0xFF).with_data(data);
+        let mut data = tlv::encode(tag::TAG_LIST, &object.tag_bytes());
+        tlv::write(&mut data, wrapper, value);
+        let command = Command::new(ins::PUT_DATA, 0x3F, 0xFF).with_data(data);
         self.run(&command, Context::Admin).map(drop)
     }
 
@@ -447,11 +437,14 @@ impl<T: Transport> PivClient<T> {
 
     /// The DER certificate of a slot, from its container `53 { 70 cert, 71 info, FE }`
     /// (SP 800-73-4 Part 1 Appendix A). An empty slot answers [`Error::NotFound`].
-    pub fn read_certificate(&mut self, slot: Slot) -> Result<Vec<u8>, Error> {
+    pub fn read_certificate(&mut self, slot: KeySlot) -> Result<Vec<u8>, Error> {
         let container = self.read_object(slot.certificate_object())?;
         let tlvs = tlv::parse_all(&container)?;
-        let cert = tlvs.iter().find(|t| t.tag == 0x70).ok_or(Error::NotFound)?;
-        if let Some(info) = tlvs.iter().find(|t| t.tag == 0x71) {
+        let cert = tlvs
+            .iter()
+            .find(|t| t.tag == tag::CERTIFICATE)
+            .ok_or(Error::NotFound)?;
+        if let Some(info) = tlvs.iter().find(|t| t.tag == tag::CERT_INFO) {
             // CertInfo b0 = 1: gzip-compressed (SP 800-73-4 Part 1 Table 10, note 3).
             if info.value.first().is_some_and(|b| b & 0x01 != 0) {
                 return Err(Error::CompressedCertificate);
@@ -464,32 +457,32 @@ impl<T: Transport> PivClient<T> {
     }
 
     /// Stores a DER certificate in a slot's container, uncompressed. Needs the management key.
-    pub fn write_certificate(&mut self, slot: Slot, der: &[u8]) -> Result<(), Error> {
-        let mut container = tlv::encoded(0x70, der);
-        tlv::encode(0x71, &[0x00], &mut container);
-        tlv::encode(0xFE, &[], &mut container);
+    pub fn write_certificate(&mut self, slot: KeySlot, der: &[u8]) -> Result<(), Error> {
+        let mut container = tlv::encode(tag::CERTIFICATE, der);
+        tlv::write(&mut container, tag::CERT_INFO, &[0x00]);
+        tlv::write(&mut container, tag::ERROR_DETECTION_CODE, &[]);
         self.write_object(slot.certificate_object(), &container)
     }
 
     /// Deletes a slot's certificate. Needs the management key.
-    pub fn delete_certificate(&mut self, slot: Slot) -> Result<(), Error> {
+    pub fn delete_certificate(&mut self, slot: KeySlot) -> Result<(), Error> {
         self.delete_object(slot.certificate_object())
     }
 
     /// Yubico RESET (INS FB): wipes every key and certificate and restores the factory PIN,
     /// PUK and management key. The card allows it only once PIN and PUK are both blocked.
     pub fn reset(&mut self) -> Result<(), Error> {
-        let command = Command::new(INS_RESET, 0x00, 0x00);
+        let command = Command::new(ins::RESET, 0x00, 0x00);
         self.run(&command, Context::Reset).map(drop)
     }
 }
 
 /// The value of `tag` inside a `7C` Dynamic Authentication Template.
 fn dynamic_auth_field(data: &[u8], tag: u32) -> Result<&[u8], Error> {
-    let template = tlv::parse_single(data, TAG_DYNAMIC_AUTH)?.ok_or(Error::MalformedResponse(
-        "no dynamic authentication template",
-    ))?;
-    tlv::find(template, tag)?.ok_or(Error::MalformedResponse("field missing in 7C template"))
+    let template = tlv::parse_single(data, tag::DYNAMIC_AUTHENTICATION)?.ok_or(
+        Error::MalformedResponse("no dynamic authentication template"),
+    )?;
+    tlv::find_in(template, tag)?.ok_or(Error::MalformedResponse("field missing in 7C template"))
 }
 
 /// One block through the management key's cipher in ECB mode, without padding.

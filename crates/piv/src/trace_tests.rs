@@ -108,7 +108,7 @@ fn a_card_answering_with_the_wrong_cryptogram_is_not_trusted() {
     assert!(matches!(result, Err(Error::CardAuthenticationFailed)));
 }
 
-fn certificate_of(slot: Slot) -> X509 {
+fn certificate_of(slot: KeySlot) -> X509 {
     let mut piv = PivClient::new(Replay::of(SIGN));
     X509::from_der(&piv.read_certificate(slot).unwrap()).unwrap()
 }
@@ -122,10 +122,12 @@ fn generate_returns_the_p256_key_that_the_certificate_was_issued_for() {
     )
     .unwrap();
     let key = piv
-        .generate(Slot::AUTHENTICATION, KeyAlgorithm::EccP256)
+        .generate(KeySlot::AUTHENTICATION, KeyAlgorithm::EccP256)
         .unwrap();
     assert_eq!(key.algorithm(), KeyAlgorithm::EccP256);
-    let certified = certificate_of(Slot::AUTHENTICATION).public_key().unwrap();
+    let certified = certificate_of(KeySlot::AUTHENTICATION)
+        .public_key()
+        .unwrap();
     assert_eq!(
         key.to_der().unwrap(),
         certified.public_key_to_der().unwrap()
@@ -144,32 +146,33 @@ fn a_long_certificate_is_read_through_get_response() {
         String::from_utf8(entry.data().as_slice().to_vec()).unwrap()
     };
     assert_eq!(
-        common_name(certificate_of(Slot::AUTHENTICATION)),
+        common_name(certificate_of(KeySlot::AUTHENTICATION)),
         "Jeton Test Auth"
     );
     assert_eq!(
-        common_name(certificate_of(Slot::SIGNATURE)),
+        common_name(certificate_of(KeySlot::SIGNATURE)),
         "Jeton Test Signer"
     );
 }
 
 #[test]
 fn importing_a_certificate_sends_the_same_chained_put_data_as_yubico_piv_tool() {
-    let der = certificate_of(Slot::AUTHENTICATION).to_der().unwrap();
+    let der = certificate_of(KeySlot::AUTHENTICATION).to_der().unwrap();
     let mut piv = PivClient::new(Replay::of("yubico-piv-tool -s 9a -a import-certificate"));
     piv.authenticate_with_challenge(
         &ManagementKey::factory_default(),
         &bytes("18 d1 8f 10 b3 81 f9 2c"),
     )
     .unwrap();
-    piv.write_certificate(Slot::AUTHENTICATION, &der).unwrap();
+    piv.write_certificate(KeySlot::AUTHENTICATION, &der)
+        .unwrap();
     assert_eq!(piv.transport().next, piv.transport().exchanges.len());
 }
 
 #[test]
 fn signing_with_9c_sends_opensc_bytes_and_the_signature_verifies() {
     let mut piv = PivClient::new(Replay::of(SIGN));
-    let certificate = X509::from_der(&piv.read_certificate(Slot::SIGNATURE).unwrap()).unwrap();
+    let certificate = X509::from_der(&piv.read_certificate(KeySlot::SIGNATURE).unwrap()).unwrap();
     assert_eq!(
         piv.pin_verification().unwrap(),
         PinVerification::NotVerified { tries_left: 3 }
@@ -183,7 +186,7 @@ fn signing_with_9c_sends_opensc_bytes_and_the_signature_verifies() {
     let digest = &recorded[11..43];
     piv.verify_pin(&Pin::factory_default()).unwrap();
     let der = piv
-        .sign_raw(Slot::SIGNATURE, KeyAlgorithm::EccP256, digest)
+        .sign_raw(KeySlot::SIGNATURE, KeyAlgorithm::EccP256, digest)
         .unwrap();
     let key = certificate.public_key().unwrap().ec_key().unwrap();
     let signature = EcdsaSig::from_der(&der).unwrap();
@@ -205,7 +208,7 @@ fn an_absent_certificate_is_not_found() {
         next: 0,
     });
     assert!(matches!(
-        piv.read_certificate(Slot::KEY_MANAGEMENT),
+        piv.read_certificate(KeySlot::KEY_MANAGEMENT),
         Err(Error::NotFound)
     ));
 }

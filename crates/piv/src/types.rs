@@ -1,7 +1,6 @@
 //! The values PIV commands take and return, parsed and checked once at the edge.
 
 use std::fmt;
-use std::str::FromStr;
 
 use openssl::bn::BigNum;
 use openssl::ec::{EcGroup, EcKey, EcPoint};
@@ -10,273 +9,38 @@ use openssl::pkey::{PKey, Public};
 use openssl::rsa::Rsa;
 use zeroize::Zeroizing;
 
+use jeton_wire::object::{metadata, tag};
+use jeton_wire::{key, reference, tlv};
+pub use jeton_wire::{KeyAlgorithm, KeySlot, ManagementKeyAlgorithm, ObjectId};
+
 use crate::error::Error;
-use crate::tlv;
 
-/// A key slot (SP 800-73-4 Part 1 §3.1, key references of Part 1 Table 4b).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Slot(u8);
-
-impl Slot {
-    /// 9A, PIV Authentication: PIN once per session.
-    pub const AUTHENTICATION: Slot = Slot(0x9A);
-    /// 9C, Digital Signature: PIN before every use.
-    pub const SIGNATURE: Slot = Slot(0x9C);
-    /// 9D, Key Management (decryption, ECDH).
-    pub const KEY_MANAGEMENT: Slot = Slot(0x9D);
-    /// 9E, Card Authentication: no PIN.
-    pub const CARD_AUTHENTICATION: Slot = Slot(0x9E);
-
-    /// The slot with this key reference, if it is one.
-    pub fn from_id(id: u8) -> Option<Slot> {
-        matches!(id, 0x9A | 0x9C | 0x9D | 0x9E | 0x82..=0x95).then_some(Slot(id))
-    }
-
-    /// Retired key management slot `n` (1 to 20), key references 82 to 95.
-    pub fn retired(n: u8) -> Option<Slot> {
-        (1..=20).contains(&n).then(|| Slot(0x81 + n))
-    }
-
-    pub fn id(self) -> u8 {
-        self.0
-    }
-
-    /// Every slot: 9A, 9C, 9D, 9E, then 82 to 95.
-    pub fn all() -> impl Iterator<Item = Slot> {
-        [0x9A, 0x9C, 0x9D, 0x9E]
-            .into_iter()
-            .chain(0x82..=0x95)
-            .map(Slot)
-    }
-
-    /// The data object holding this slot's certificate (SP 800-73-4 Part 1 Table 3, Table 10):
-    /// 9A → 5FC105, 9C → 5FC10A, 9D → 5FC10B, 9E → 5FC101, 82..95 → 5FC10D..5FC120.
-    pub fn certificate_object(self) -> ObjectId {
-        ObjectId(match self.0 {
-            0x9A => 0x5FC105,
-            0x9C => 0x5FC10A,
-            0x9D => 0x5FC10B,
-            0x9E => 0x5FC101,
-            retired => 0x5FC10D + u32::from(retired - 0x82),
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self.0 {
-            0x9A => "PIV Authentication",
-            0x9C => "Digital Signature",
-            0x9D => "Key Management",
-            0x9E => "Card Authentication",
-            _ => "Retired Key Management",
+/// A name on a command line that is no slot or algorithm: the error the holder sees.
+impl From<jeton_wire::UnknownName> for Error {
+    fn from(e: jeton_wire::UnknownName) -> Self {
+        match e {
+            jeton_wire::UnknownName::KeySlot(s) => Error::InvalidSlot(s),
+            jeton_wire::UnknownName::KeyAlgorithm(s) => Error::InvalidAlgorithm(s),
+            jeton_wire::UnknownName::ManagementKeyAlgorithm(s) => {
+                Error::InvalidManagementKeyAlgorithm(s)
+            }
         }
     }
 }
 
-impl fmt::Display for Slot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02x}", self.0)
+/// The curve of an EC algorithm; `None` for RSA.
+pub(crate) fn curve(algorithm: KeyAlgorithm) -> Option<Nid> {
+    match algorithm {
+        KeyAlgorithm::EccP256 => Some(Nid::X9_62_PRIME256V1),
+        KeyAlgorithm::EccP384 => Some(Nid::SECP384R1),
+        _ => None,
     }
-}
-
-impl fmt::Debug for Slot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Slot({:02X})", self.0)
-    }
-}
-
-impl FromStr for Slot {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Slot, Error> {
-        let hex = s.trim();
-        let hex = hex.strip_prefix("0x").unwrap_or(hex);
-        (hex.len() == 2)
-            .then(|| u8::from_str_radix(hex, 16).ok())
-            .flatten()
-            .and_then(Slot::from_id)
-            .ok_or_else(|| Error::InvalidSlot(s.to_owned()))
-    }
-}
-
-/// An asymmetric key algorithm of a slot (SP 800-78-4 Table 6-2 identifiers).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum KeyAlgorithm {
-    Rsa2048,
-    Rsa3072,
-    Rsa4096,
-    EccP256,
-    EccP384,
-}
-
-impl KeyAlgorithm {
-    pub fn id(self) -> u8 {
-        match self {
-            KeyAlgorithm::Rsa2048 => 0x07,
-            KeyAlgorithm::Rsa3072 => 0x05,
-            KeyAlgorithm::Rsa4096 => 0x16,
-            KeyAlgorithm::EccP256 => 0x11,
-            KeyAlgorithm::EccP384 => 0x14,
-        }
-    }
-
-    pub fn from_id(id: u8) -> Option<KeyAlgorithm> {
-        Some(match id {
-            0x07 => KeyAlgorithm::Rsa2048,
-            0x05 => KeyAlgorithm::Rsa3072,
-            0x16 => KeyAlgorithm::Rsa4096,
-            0x11 => KeyAlgorithm::EccP256,
-            0x14 => KeyAlgorithm::EccP384,
-            _ => return None,
-        })
-    }
-
-    pub fn is_rsa(self) -> bool {
-        matches!(
-            self,
-            KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa3072 | KeyAlgorithm::Rsa4096
-        )
-    }
-
-    /// Modulus size in bits (RSA) or field size in bits (EC).
-    pub fn bits(self) -> u32 {
-        match self {
-            KeyAlgorithm::Rsa2048 => 2048,
-            KeyAlgorithm::Rsa3072 => 3072,
-            KeyAlgorithm::Rsa4096 => 4096,
-            KeyAlgorithm::EccP256 => 256,
-            KeyAlgorithm::EccP384 => 384,
-        }
-    }
-
-    /// Bytes of a GENERAL AUTHENTICATE input: the modulus (RSA) or the field element (ECDSA).
-    pub fn input_len(self) -> usize {
-        self.bits() as usize / 8
-    }
-
-    pub(crate) fn curve(self) -> Option<Nid> {
-        match self {
-            KeyAlgorithm::EccP256 => Some(Nid::X9_62_PRIME256V1),
-            KeyAlgorithm::EccP384 => Some(Nid::SECP384R1),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            KeyAlgorithm::Rsa2048 => "rsa2048",
-            KeyAlgorithm::Rsa3072 => "rsa3072",
-            KeyAlgorithm::Rsa4096 => "rsa4096",
-            KeyAlgorithm::EccP256 => "p256",
-            KeyAlgorithm::EccP384 => "p384",
-        }
-    }
-}
-
-impl fmt::Display for KeyAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for KeyAlgorithm {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<KeyAlgorithm, Error> {
-        Ok(match s.trim().to_ascii_lowercase().as_str() {
-            "rsa2048" => KeyAlgorithm::Rsa2048,
-            "rsa3072" => KeyAlgorithm::Rsa3072,
-            "rsa4096" => KeyAlgorithm::Rsa4096,
-            "p256" | "eccp256" => KeyAlgorithm::EccP256,
-            "p384" | "eccp384" => KeyAlgorithm::EccP384,
-            _ => return Err(Error::InvalidAlgorithm(s.to_owned())),
-        })
-    }
-}
-
-/// The management key's cipher (SP 800-78-4 Table 6-2; AES per SP 800-73-4 Part 2 §3.2.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ManagementKeyAlgorithm {
-    TripleDes,
-    Aes128,
-    Aes192,
-    Aes256,
-}
-
-impl ManagementKeyAlgorithm {
-    pub fn id(self) -> u8 {
-        match self {
-            ManagementKeyAlgorithm::TripleDes => 0x03,
-            ManagementKeyAlgorithm::Aes128 => 0x08,
-            ManagementKeyAlgorithm::Aes192 => 0x0A,
-            ManagementKeyAlgorithm::Aes256 => 0x0C,
-        }
-    }
-
-    pub fn from_id(id: u8) -> Option<ManagementKeyAlgorithm> {
-        Some(match id {
-            0x03 => ManagementKeyAlgorithm::TripleDes,
-            0x08 => ManagementKeyAlgorithm::Aes128,
-            0x0A => ManagementKeyAlgorithm::Aes192,
-            0x0C => ManagementKeyAlgorithm::Aes256,
-            _ => return None,
-        })
-    }
-
-    pub fn key_len(self) -> usize {
-        match self {
-            ManagementKeyAlgorithm::TripleDes | ManagementKeyAlgorithm::Aes192 => 24,
-            ManagementKeyAlgorithm::Aes128 => 16,
-            ManagementKeyAlgorithm::Aes256 => 32,
-        }
-    }
-
-    /// Challenge and witness size: one cipher block.
-    pub fn block_len(self) -> usize {
-        match self {
-            ManagementKeyAlgorithm::TripleDes => 8,
-            _ => 16,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ManagementKeyAlgorithm::TripleDes => "3des",
-            ManagementKeyAlgorithm::Aes128 => "aes128",
-            ManagementKeyAlgorithm::Aes192 => "aes192",
-            ManagementKeyAlgorithm::Aes256 => "aes256",
-        }
-    }
-}
-
-impl fmt::Display for ManagementKeyAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for ManagementKeyAlgorithm {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<ManagementKeyAlgorithm, Error> {
-        Ok(match s.trim().to_ascii_lowercase().as_str() {
-            "3des" | "tdes" => ManagementKeyAlgorithm::TripleDes,
-            "aes128" => ManagementKeyAlgorithm::Aes128,
-            "aes192" => ManagementKeyAlgorithm::Aes192,
-            "aes256" => ManagementKeyAlgorithm::Aes256,
-            _ => return Err(Error::InvalidManagementKeyAlgorithm(s.to_owned())),
-        })
-    }
-}
-
-fn printable(bytes: &[u8]) -> bool {
-    bytes.iter().all(|b| (0x21..=0x7E).contains(b))
 }
 
 /// Pads a PIN or PUK with FF to the 8 bytes of the wire format (SP 800-73-4 Part 2 §2.4.3).
+/// Only called on values whose length the constructors checked.
 fn padded(value: &[u8]) -> Zeroizing<[u8; 8]> {
-    let mut out = Zeroizing::new([0xFF; 8]);
-    out[..value.len()].copy_from_slice(value);
-    out
+    reference::pad(value).unwrap_or_else(|| Zeroizing::new([reference::PADDING; 8]))
 }
 
 /// The holder's PIN: 6 to 8 printable ASCII characters (digits or alphanumeric, as the guide
@@ -287,7 +51,7 @@ pub struct Pin(Zeroizing<Vec<u8>>);
 impl Pin {
     pub fn new(value: impl AsRef<[u8]>) -> Result<Pin, Error> {
         let value = value.as_ref();
-        if !(6..=8).contains(&value.len()) || !printable(value) {
+        if !reference::is_valid_pin(value) {
             return Err(Error::InvalidPinFormat);
         }
         Ok(Pin(Zeroizing::new(value.to_vec())))
@@ -295,7 +59,7 @@ impl Pin {
 
     /// The PIV default PIN every tool knows, 123456, as on a new card.
     pub fn factory_default() -> Pin {
-        Pin(Zeroizing::new(b"123456".to_vec()))
+        Pin(Zeroizing::new(reference::FACTORY_PIN.to_vec()))
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -325,7 +89,7 @@ pub struct Puk(Zeroizing<Vec<u8>>);
 impl Puk {
     pub fn new(value: impl AsRef<[u8]>) -> Result<Puk, Error> {
         let value = value.as_ref();
-        if value.len() != 8 || !printable(value) {
+        if !reference::is_valid_puk(value) {
             return Err(Error::InvalidPukFormat);
         }
         Ok(Puk(Zeroizing::new(value.to_vec())))
@@ -333,7 +97,7 @@ impl Puk {
 
     /// The PIV default PUK every tool knows, 12345678.
     pub fn factory_default() -> Puk {
-        Puk(Zeroizing::new(b"12345678".to_vec()))
+        Puk(Zeroizing::new(reference::FACTORY_PUK.to_vec()))
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -457,18 +221,18 @@ impl PublicKey {
         template: &[u8],
     ) -> Result<PublicKey, Error> {
         let key = if algorithm.is_rsa() {
-            let modulus =
-                tlv::find(template, 0x81)?.ok_or(Error::MalformedResponse("no RSA modulus"))?;
-            let exponent =
-                tlv::find(template, 0x82)?.ok_or(Error::MalformedResponse("no RSA exponent"))?;
+            let modulus = tlv::find_in(template, tag::RSA_MODULUS)?
+                .ok_or(Error::MalformedResponse("no RSA modulus"))?;
+            let exponent = tlv::find_in(template, tag::RSA_EXPONENT)?
+                .ok_or(Error::MalformedResponse("no RSA exponent"))?;
             PublicKey::Rsa {
                 algorithm,
                 modulus: modulus.to_vec(),
                 exponent: exponent.to_vec(),
             }
         } else {
-            let point =
-                tlv::find(template, 0x86)?.ok_or(Error::MalformedResponse("no EC point"))?;
+            let point = tlv::find_in(template, tag::EC_POINT)?
+                .ok_or(Error::MalformedResponse("no EC point"))?;
             PublicKey::Ec {
                 algorithm,
                 point: point.to_vec(),
@@ -502,7 +266,7 @@ impl PublicKey {
                 Ok(PKey::from_rsa(rsa)?)
             }
             PublicKey::Ec { algorithm, point } => {
-                let nid = algorithm.curve().ok_or(Error::UnsupportedForAlgorithm(
+                let nid = curve(*algorithm).ok_or(Error::UnsupportedForAlgorithm(
                     "an EC key with an RSA algorithm",
                 ))?;
                 let group = EcGroup::from_curve_name(nid)?;
@@ -533,33 +297,6 @@ impl fmt::Debug for PublicKey {
     }
 }
 
-/// A data object tag of the PIV application (SP 800-73-4 Part 1 Table 3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ObjectId(pub u32);
-
-impl ObjectId {
-    pub const DISCOVERY: ObjectId = ObjectId(0x7E);
-    pub const BIOMETRIC_GROUP_TEMPLATE: ObjectId = ObjectId(0x7F61);
-    pub const CARD_CAPABILITY_CONTAINER: ObjectId = ObjectId(0x5FC107);
-    pub const CHUID: ObjectId = ObjectId(0x5FC102);
-    pub const SECURITY_OBJECT: ObjectId = ObjectId(0x5FC106);
-    pub const PRINTED_INFORMATION: ObjectId = ObjectId(0x5FC109);
-    pub const KEY_HISTORY: ObjectId = ObjectId(0x5FC10C);
-
-    /// The tag bytes as they go inside `5C` (1, 2 or 3 bytes).
-    pub(crate) fn tag_bytes(self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(3);
-        tlv::encode_tag(self.0, &mut out);
-        out
-    }
-}
-
-impl fmt::Display for ObjectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:X}", self.0)
-    }
-}
-
 /// A key reference that GET METADATA can describe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyReference {
@@ -569,22 +306,22 @@ pub enum KeyReference {
     Puk,
     /// 9B, the management key.
     ManagementKey,
-    Slot(Slot),
+    Slot(KeySlot),
 }
 
 impl KeyReference {
     pub fn id(self) -> u8 {
         match self {
-            KeyReference::Pin => 0x80,
-            KeyReference::Puk => 0x81,
-            KeyReference::ManagementKey => 0x9B,
+            KeyReference::Pin => key::PIN_REFERENCE,
+            KeyReference::Puk => key::PUK_REFERENCE,
+            KeyReference::ManagementKey => key::MANAGEMENT_KEY_REFERENCE,
             KeyReference::Slot(slot) => slot.id(),
         }
     }
 }
 
-impl From<Slot> for KeyReference {
-    fn from(slot: Slot) -> Self {
+impl From<KeySlot> for KeyReference {
+    fn from(slot: KeySlot) -> Self {
         KeyReference::Slot(slot)
     }
 }
@@ -680,7 +417,7 @@ impl Metadata {
         let tlvs = tlv::parse_all(bytes)?;
         for t in &tlvs {
             match (t.tag, t.value) {
-                (0x01, [id]) => {
+                (metadata::ALGORITHM, [id]) => {
                     metadata.algorithm = Some(match *id {
                         0xFF => MetadataAlgorithm::Pin,
                         id => KeyAlgorithm::from_id(id)
@@ -692,37 +429,51 @@ impl Metadata {
                             .unwrap_or(MetadataAlgorithm::Other(id)),
                     })
                 }
-                (0x02, [pin, touch, ..]) => {
+                (metadata::POLICY, [pin, touch, ..]) => {
                     metadata.pin_policy = Some(PinPolicy::from_byte(*pin));
                     metadata.touch_policy = Some(*touch);
                 }
-                (0x02, [pin]) => metadata.pin_policy = Some(PinPolicy::from_byte(*pin)),
-                (0x03, [origin]) => {
+                (metadata::POLICY, [pin]) => metadata.pin_policy = Some(PinPolicy::from_byte(*pin)),
+                (metadata::ORIGIN, [origin]) => {
                     metadata.origin = Some(match origin {
                         0x01 => KeyOrigin::Generated,
                         0x02 => KeyOrigin::Imported,
                         other => KeyOrigin::Other(*other),
                     })
                 }
-                (0x05, [flag]) => metadata.is_default = Some(*flag != 0),
-                (0x88, [flag]) => metadata.temporary = Some(*flag != 0),
-                (0x89, [flag]) => metadata.refuses_weak_pins = Some(*flag != 0),
-                (0x8A, value) if value.len() == 8 => {
+                (metadata::IS_DEFAULT, [flag]) => metadata.is_default = Some(*flag != 0),
+                (metadata::TEMPORARY_PIN, [flag]) => metadata.temporary = Some(*flag != 0),
+                (metadata::REFUSES_WEAK_PINS, [flag]) => {
+                    metadata.refuses_weak_pins = Some(*flag != 0)
+                }
+                (metadata::PIN_WRAP, value) if value.len() == 8 => {
                     metadata.wrap_tag = value.try_into().ok();
                 }
-                (0x06, [max, remaining]) => {
+                (metadata::RETRIES, [max, remaining]) => {
                     metadata.retries = Some(RetryCounter {
                         remaining: *remaining,
                         max: *max,
                     })
                 }
-                (0x01 | 0x02 | 0x03 | 0x05 | 0x06 | 0x88 | 0x89 | 0x8A, _) => {
-                    return Err(Error::MalformedResponse("metadata field of the wrong size"))
-                }
+                (
+                    metadata::ALGORITHM
+                    | metadata::POLICY
+                    | metadata::ORIGIN
+                    | metadata::IS_DEFAULT
+                    | metadata::RETRIES
+                    | metadata::TEMPORARY_PIN
+                    | metadata::REFUSES_WEAK_PINS
+                    | metadata::PIN_WRAP,
+                    _,
+                ) => return Err(Error::MalformedResponse("metadata field of the wrong size")),
                 _ => {}
             }
         }
-        if let Some(value) = tlvs.iter().find(|t| t.tag == 0x04).map(|t| t.value) {
+        if let Some(value) = tlvs
+            .iter()
+            .find(|t| t.tag == metadata::PUBLIC_KEY)
+            .map(|t| t.value)
+        {
             if let Some(MetadataAlgorithm::Key(algorithm)) = metadata.algorithm {
                 metadata.public_key = Some(PublicKey::from_template(algorithm, value)?);
             }
@@ -854,61 +605,6 @@ mod tests {
         assert!(ManagementKey::from_hex(ManagementKeyAlgorithm::Aes256, &"ab".repeat(32)).is_ok());
         let random = ManagementKey::generate(ManagementKeyAlgorithm::Aes192).unwrap();
         assert_eq!(random.as_bytes().len(), 24);
-    }
-
-    #[test]
-    fn slots_parse_and_print_as_hex() {
-        assert_eq!("9a".parse::<Slot>().unwrap(), Slot::AUTHENTICATION);
-        assert_eq!("9C".parse::<Slot>().unwrap(), Slot::SIGNATURE);
-        assert_eq!("82".parse::<Slot>().unwrap(), Slot::retired(1).unwrap());
-        assert_eq!("95".parse::<Slot>().unwrap(), Slot::retired(20).unwrap());
-        for bad in ["9b", "80", "96", "81", "9", "9a0", "zz", ""] {
-            assert!(bad.parse::<Slot>().is_err(), "{bad}");
-        }
-        assert_eq!(Slot::SIGNATURE.to_string(), "9c");
-        assert_eq!(Slot::all().count(), 24);
-    }
-
-    #[test]
-    fn certificate_objects_follow_sp_800_73_4_table_3() {
-        assert_eq!(
-            Slot::AUTHENTICATION.certificate_object(),
-            ObjectId(0x5FC105)
-        );
-        assert_eq!(Slot::SIGNATURE.certificate_object(), ObjectId(0x5FC10A));
-        assert_eq!(
-            Slot::KEY_MANAGEMENT.certificate_object(),
-            ObjectId(0x5FC10B)
-        );
-        assert_eq!(
-            Slot::CARD_AUTHENTICATION.certificate_object(),
-            ObjectId(0x5FC101)
-        );
-        assert_eq!(
-            Slot::retired(1).unwrap().certificate_object(),
-            ObjectId(0x5FC10D)
-        );
-        assert_eq!(
-            Slot::retired(20).unwrap().certificate_object(),
-            ObjectId(0x5FC120)
-        );
-    }
-
-    #[test]
-    fn key_algorithms_parse_by_name_and_id() {
-        for (name, alg, id) in [
-            ("rsa2048", KeyAlgorithm::Rsa2048, 0x07),
-            ("rsa3072", KeyAlgorithm::Rsa3072, 0x05),
-            ("rsa4096", KeyAlgorithm::Rsa4096, 0x16),
-            ("p256", KeyAlgorithm::EccP256, 0x11),
-            ("p384", KeyAlgorithm::EccP384, 0x14),
-        ] {
-            assert_eq!(name.parse::<KeyAlgorithm>().unwrap(), alg);
-            assert_eq!(alg.to_string(), name);
-            assert_eq!(KeyAlgorithm::from_id(id), Some(alg));
-            assert_eq!(alg.id(), id);
-        }
-        assert!("rsa1024".parse::<KeyAlgorithm>().is_err());
     }
 
     #[test]

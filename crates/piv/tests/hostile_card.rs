@@ -48,7 +48,7 @@ proptest! {
     #[test]
     fn arbitrary_answers_never_panic(answers in answers(), op in 0u8..14) {
         let mut piv = PivClient::new(Hostile { answers, sent: 0 });
-        let slot = Slot::AUTHENTICATION;
+        let slot = KeySlot::AUTHENTICATION;
         let _ = match op {
             0 => piv.select().map(drop),
             1 => piv.status().map(drop),
@@ -63,7 +63,7 @@ proptest! {
             10 => piv.read_certificate(slot).map(drop),
             11 => piv.metadata(slot.into()).map(drop),
             12 => piv.unblock_pin(&Puk::factory_default(), &Pin::factory_default()),
-            _ => piv.ecdh(Slot::KEY_MANAGEMENT, KeyAlgorithm::EccP256, &[4; 65]).map(drop),
+            _ => piv.ecdh(KeySlot::KEY_MANAGEMENT, KeyAlgorithm::EccP256, &[4; 65]).map(drop),
         };
         prop_assert!(piv.transport().sent < 10_000);
     }

@@ -93,7 +93,7 @@ fn a_factory_card_reports_its_serial_and_full_counters() {
     assert!(!status.dead());
     assert!(piv.version().is_ok());
     assert!(matches!(
-        piv.metadata(KeyReference::Slot(Slot::AUTHENTICATION)),
+        piv.metadata(KeyReference::Slot(KeySlot::AUTHENTICATION)),
         Err(Error::NotFound)
     ));
 }
@@ -104,11 +104,11 @@ fn the_temporary_pin_is_refused_for_signing_until_changed() {
     assert!(piv.status().unwrap().temporary_pin);
     piv.authenticate(&ManagementKey::factory_default()).unwrap();
     let key = piv
-        .generate(Slot::AUTHENTICATION, KeyAlgorithm::EccP256)
+        .generate(KeySlot::AUTHENTICATION, KeyAlgorithm::EccP256)
         .unwrap();
     piv.verify_pin(&Pin::factory_default()).unwrap();
     let refused = piv.sign_message(
-        Slot::AUTHENTICATION,
+        KeySlot::AUTHENTICATION,
         KeyAlgorithm::EccP256,
         b"contract",
         HashAlgorithm::Sha256,
@@ -121,7 +121,7 @@ fn the_temporary_pin_is_refused_for_signing_until_changed() {
     piv.verify_pin(&pin("Secret7!")).unwrap();
     let signature = piv
         .sign_message(
-            Slot::AUTHENTICATION,
+            KeySlot::AUTHENTICATION,
             KeyAlgorithm::EccP256,
             b"contract",
             HashAlgorithm::Sha256,
@@ -173,7 +173,7 @@ fn third_wrong_puk_with_a_blocked_pin_kills_the_card_and_only_then_reset_works()
     let TestCard { mut piv, _home } = factory_card();
     assert!(matches!(piv.reset(), Err(Error::ResetRefused)));
     piv.authenticate(&ManagementKey::factory_default()).unwrap();
-    piv.generate(Slot::SIGNATURE, KeyAlgorithm::EccP256)
+    piv.generate(KeySlot::SIGNATURE, KeyAlgorithm::EccP256)
         .unwrap();
     block_pin(&mut piv);
     assert!(matches!(piv.reset(), Err(Error::ResetRefused)));
@@ -195,7 +195,7 @@ fn third_wrong_puk_with_a_blocked_pin_kills_the_card_and_only_then_reset_works()
         Err(Error::CardDead)
     ));
     let result = piv.sign_message(
-        Slot::SIGNATURE,
+        KeySlot::SIGNATURE,
         KeyAlgorithm::EccP256,
         b"x",
         HashAlgorithm::Sha256,
@@ -207,7 +207,7 @@ fn third_wrong_puk_with_a_blocked_pin_kills_the_card_and_only_then_reset_works()
     let status = piv.status().unwrap();
     assert!(!status.dead() && status.pin.remaining == 3 && status.puk.remaining == 3);
     assert!(matches!(
-        piv.metadata(KeyReference::Slot(Slot::SIGNATURE)),
+        piv.metadata(KeyReference::Slot(KeySlot::SIGNATURE)),
         Err(Error::NotFound)
     ));
     piv.verify_pin(&Pin::factory_default()).unwrap();
@@ -249,15 +249,20 @@ fn a_changed_puk_unblocks_the_pin() {
 fn generate_sign_verify(algorithm: KeyAlgorithm) {
     let TestCard { mut piv, _home } = factory_card();
     piv.authenticate(&ManagementKey::factory_default()).unwrap();
-    let key = piv.generate(Slot::AUTHENTICATION, algorithm).unwrap();
+    let key = piv.generate(KeySlot::AUTHENTICATION, algorithm).unwrap();
     assert_eq!(key.algorithm(), algorithm);
-    let metadata = piv.metadata(Slot::AUTHENTICATION.into()).unwrap();
+    let metadata = piv.metadata(KeySlot::AUTHENTICATION.into()).unwrap();
     assert_eq!(metadata.public_key.as_ref(), Some(&key));
     assert_eq!(metadata.algorithm, Some(MetadataAlgorithm::Key(algorithm)));
     assert_eq!(metadata.pin_policy, Some(PinPolicy::Once));
     assert_eq!(metadata.origin, Some(KeyOrigin::Generated));
 
-    let unverified = piv.sign_message(Slot::AUTHENTICATION, algorithm, b"m", HashAlgorithm::Sha256);
+    let unverified = piv.sign_message(
+        KeySlot::AUTHENTICATION,
+        algorithm,
+        b"m",
+        HashAlgorithm::Sha256,
+    );
     assert!(
         matches!(unverified, Err(Error::PinRequired)),
         "{unverified:?}"
@@ -267,7 +272,7 @@ fn generate_sign_verify(algorithm: KeyAlgorithm) {
     for message in [&b"first"[..], b"second"] {
         let signature = piv
             .sign_message(
-                Slot::AUTHENTICATION,
+                KeySlot::AUTHENTICATION,
                 algorithm,
                 message,
                 HashAlgorithm::Sha256,
@@ -278,7 +283,7 @@ fn generate_sign_verify(algorithm: KeyAlgorithm) {
     if algorithm.is_rsa() {
         let signature = piv
             .sign_message_with_padding(
-                Slot::AUTHENTICATION,
+                KeySlot::AUTHENTICATION,
                 algorithm,
                 b"pss",
                 HashAlgorithm::Sha256,
@@ -309,11 +314,11 @@ fn the_signature_slot_needs_the_pin_before_every_signature() {
     let TestCard { mut piv, _home } = factory_card();
     piv.authenticate(&ManagementKey::factory_default()).unwrap();
     let key = piv
-        .generate(Slot::SIGNATURE, KeyAlgorithm::EccP256)
+        .generate(KeySlot::SIGNATURE, KeyAlgorithm::EccP256)
         .unwrap();
     let sign = |piv: &mut PivClient<InProcessTransport>| {
         piv.sign_message(
-            Slot::SIGNATURE,
+            KeySlot::SIGNATURE,
             KeyAlgorithm::EccP256,
             b"deed",
             HashAlgorithm::Sha256,
@@ -332,7 +337,7 @@ fn signing_with_an_empty_slot_says_there_is_no_key() {
     let TestCard { mut piv, _home } = factory_card();
     piv.verify_pin(&Pin::factory_default()).unwrap();
     let result = piv.sign_message(
-        Slot::KEY_MANAGEMENT,
+        KeySlot::KEY_MANAGEMENT,
         KeyAlgorithm::EccP256,
         b"x",
         HashAlgorithm::Sha256,
@@ -345,7 +350,7 @@ fn ecdh_in_9d_agrees_with_openssl() {
     let TestCard { mut piv, _home } = factory_card();
     piv.authenticate(&ManagementKey::factory_default()).unwrap();
     let card_key = piv
-        .generate(Slot::KEY_MANAGEMENT, KeyAlgorithm::EccP384)
+        .generate(KeySlot::KEY_MANAGEMENT, KeyAlgorithm::EccP384)
         .unwrap();
     let group = EcGroup::from_curve_name(Nid::SECP384R1).unwrap();
     let peer = EcKey::generate(&group).unwrap();
@@ -356,7 +361,7 @@ fn ecdh_in_9d_agrees_with_openssl() {
         .unwrap();
     piv.verify_pin(&Pin::factory_default()).unwrap();
     let shared = piv
-        .ecdh(Slot::KEY_MANAGEMENT, KeyAlgorithm::EccP384, &peer_point)
+        .ecdh(KeySlot::KEY_MANAGEMENT, KeyAlgorithm::EccP384, &peer_point)
         .unwrap();
     let peer = PKey::from_ec_key(peer).unwrap();
     let card_public = card_key.to_pkey().unwrap();
@@ -370,7 +375,7 @@ fn rsa_decryption_in_9d_returns_the_padded_block() {
     let TestCard { mut piv, _home } = factory_card();
     piv.authenticate(&ManagementKey::factory_default()).unwrap();
     let key = piv
-        .generate(Slot::KEY_MANAGEMENT, KeyAlgorithm::Rsa2048)
+        .generate(KeySlot::KEY_MANAGEMENT, KeyAlgorithm::Rsa2048)
         .unwrap();
     let rsa = key.to_pkey().unwrap().rsa().unwrap();
     let mut ciphertext = vec![0; 256];
@@ -378,7 +383,7 @@ fn rsa_decryption_in_9d_returns_the_padded_block() {
         .unwrap();
     piv.verify_pin(&Pin::factory_default()).unwrap();
     let block: Zeroizing<Vec<u8>> = piv
-        .decrypt(Slot::KEY_MANAGEMENT, KeyAlgorithm::Rsa2048, &ciphertext)
+        .decrypt(KeySlot::KEY_MANAGEMENT, KeyAlgorithm::Rsa2048, &ciphertext)
         .unwrap();
     assert_eq!(&block[..2], &[0x00, 0x02]);
     assert!(block.ends_with(b"\x00session key"));
@@ -388,7 +393,7 @@ fn rsa_decryption_in_9d_returns_the_padded_block() {
 fn administration_needs_the_management_key() {
     let TestCard { mut piv, _home } = factory_card();
     assert!(matches!(
-        piv.generate(Slot::AUTHENTICATION, KeyAlgorithm::EccP256),
+        piv.generate(KeySlot::AUTHENTICATION, KeyAlgorithm::EccP256),
         Err(Error::ManagementKeyRequired)
     ));
     assert!(matches!(
@@ -477,26 +482,27 @@ fn certificates_are_written_read_and_deleted() {
     let TestCard { mut piv, _home } = factory_card();
     piv.authenticate(&ManagementKey::factory_default()).unwrap();
     let key = piv
-        .generate(Slot::retired(3).unwrap(), KeyAlgorithm::Rsa2048)
+        .generate(KeySlot::retired(3).unwrap(), KeyAlgorithm::Rsa2048)
         .unwrap();
     let der = self_signed_certificate(&key);
     assert!(der.len() > 255, "the write must be chained");
-    piv.write_certificate(Slot::retired(3).unwrap(), &der)
+    piv.write_certificate(KeySlot::retired(3).unwrap(), &der)
         .unwrap();
     piv.transport_mut().power_cycle();
     // Certificates are public: no PIN, no management key needed to read them.
     assert_eq!(
-        piv.read_certificate(Slot::retired(3).unwrap()).unwrap(),
+        piv.read_certificate(KeySlot::retired(3).unwrap()).unwrap(),
         der
     );
     assert!(matches!(
-        piv.read_certificate(Slot::SIGNATURE),
+        piv.read_certificate(KeySlot::SIGNATURE),
         Err(Error::NotFound)
     ));
     piv.authenticate(&ManagementKey::factory_default()).unwrap();
-    piv.delete_certificate(Slot::retired(3).unwrap()).unwrap();
+    piv.delete_certificate(KeySlot::retired(3).unwrap())
+        .unwrap();
     assert!(matches!(
-        piv.read_certificate(Slot::retired(3).unwrap()),
+        piv.read_certificate(KeySlot::retired(3).unwrap()),
         Err(Error::NotFound)
     ));
 }
