@@ -12,7 +12,7 @@
 //!   other key references ([`key::PIN_REFERENCE`]…), [`KeyAlgorithm`] and
 //!   [`ManagementKeyAlgorithm`] with their identifiers;
 //! - [`object`]: the PIV AID, data object tags ([`ObjectId`]) and template tags;
-//! - [`reference`]: PIN and PUK format rules and their FF padding.
+//! - [`reference`](mod@reference): PIN and PUK format rules and their FF padding.
 //!
 //! It is not an APDU transport (that is `jeton-piv`), not a card (`jeton-card`), and holds no
 //! policy beyond what the standards and the guide fix (3 tries, weak PINs: the card's).

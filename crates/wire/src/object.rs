@@ -113,6 +113,8 @@ pub mod metadata {
     pub const TEMPORARY_PIN: u32 = 0x88;
     /// `89`, Jeton's: the card refuses weak new PINs.
     pub const REFUSES_WEAK_PINS: u32 = 0x89;
-    /// `8A`, Jeton's: 8 bytes that change whenever the PIN does.
+    /// `8A`, Jeton's: a tag of the PIN's current wrap (8 bytes of a hash over it), new at
+    /// each change or unblock, so that a host which remembers a PIN can tell it is stale
+    /// without spending a try. The wrap is salted: this says nothing about the PIN.
     pub const PIN_WRAP: u32 = 0x8A;
 }

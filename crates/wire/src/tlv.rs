@@ -6,7 +6,7 @@
 //! what a card sends.
 //!
 //! Reading: [`parse_one`], [`parse_all`], [`parse_single`], then [`find`] in what was parsed
-//! (or [`find_in`] on the bytes). Writing: [`write`] appends one TLV, [`encode`] returns it.
+//! (or [`find_in`] on the bytes). Writing: [`write`](fn@write) appends one TLV, [`encode`] returns it.
 
 /// One data object borrowed from the input: its tag (the tag bytes read big-endian, e.g.
 /// `0x7F49`) and its value.
