@@ -32,22 +32,16 @@ const FACTORY_KEY: &str = "";
 
 const DOCUMENT: &[u8] = b"Contract between the holder and the provider, signed with Jeton.\n";
 
-/// The provider's side: its configuration, and the passphrase of its CA keys.
-const PROVIDER_TOML: &str = r#"[provider]
-organization = "Jeton Trust Services (demo)"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "http://127.0.0.1:8080"
-
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-
+/// The provider's side: the settings the interop scripts and benchmarks share, with the
+/// French PDS beside the English one, and the passphrases of its CA keys.
+const PROVIDER_TOML: &str = concat!(
+    include_str!("../../../../tests/fixtures/provider.toml"),
+    r#"
 [[provider.pds]]
 url = "https://pki.jeton.example/pds/fr.pdf"
 language = "fr"
-"#;
+"#
+);
 /// One passphrase per key role, never the same (`ca init` refuses two alike).
 const ROOT_PASSPHRASE: &str = "demo root key, kept offline";
 const ISSUING_PASSPHRASE: &str = "demo issuing CA key";
