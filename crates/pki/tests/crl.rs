@@ -5,7 +5,8 @@ use std::time::SystemTime;
 use common::*;
 use der::{Decode, Encode};
 use jeton_pki::{
-    build_crl, parse_crl, CrlInfo, KeyKind, NextUpdate, Revocation, RevocationReason, SoftwareKey,
+    build_crl, count_crl_entries, encode_crl, parse_crl, CrlInfo, KeyKind, NextUpdate, Revocation,
+    RevocationReason, SoftwareKey,
 };
 
 fn info(number: u64, next: NextUpdate) -> CrlInfo {
@@ -218,4 +219,40 @@ fn a_crl_is_signed_only_by_its_issuers_key() {
         build_crl(&pki.ca, &pki.ca_key, &bad, &[]),
         Err(jeton_pki::CrlError::Times)
     ));
+}
+
+/// The server writes its CRLs entry by entry (`encode_crl`, for a million entries): the
+/// same CRL as `build_crl`'s, field for field, signed, and counted without decoding.
+#[test]
+fn a_crl_written_entry_by_entry_is_the_one_built_whole() {
+    let pki = Pki::new();
+    let now = SystemTime::now();
+    let mut crl_info = info(12, NextUpdate::At(now + DAY));
+    crl_info.expired_certs_on_crl =
+        Some(SystemTime::from(pki.ca.tbs_certificate.validity.not_before));
+    let revoked: Vec<Revocation> = (1..=300u32)
+        .map(|i| Revocation {
+            serial: x509_cert::serial_number::SerialNumber::new(&(i * 7919).to_be_bytes()).unwrap(),
+            revoked_at: now - DAY / 2,
+            reason: if i % 3 == 0 {
+                RevocationReason::Unspecified
+            } else {
+                RevocationReason::KeyCompromise
+            },
+            invalidity_date: (i % 2 == 0).then(|| now - DAY),
+        })
+        .collect();
+    for entries in [&revoked[..], &revoked[..1], &[]] {
+        let whole = build_crl(&pki.ca, &pki.ca_key, &crl_info, entries).unwrap();
+        let der = encode_crl(&pki.ca, &pki.ca_key, &crl_info, entries).unwrap();
+        let written = parse_crl(&der, &pki.ca).unwrap();
+        assert_eq!(written.tbs_cert_list, whole.tbs_cert_list);
+        assert_eq!(written.signature_algorithm, whole.signature_algorithm);
+        assert_eq!(count_crl_entries(&der).unwrap(), entries.len());
+        assert_eq!(
+            count_crl_entries(&whole.to_der().unwrap()).unwrap(),
+            entries.len()
+        );
+    }
+    assert!(count_crl_entries(b"\x30\x03\x02\x01").is_err());
 }

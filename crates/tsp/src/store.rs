@@ -1265,6 +1265,29 @@ impl Store {
         .collect()
     }
 
+    /// At most `limit` revocations of `ca` recorded (or advanced, or raised) after the one
+    /// with id `after` (0: from the first), in id order: a CRL publisher keeps the list in
+    /// memory and reads each change once. Ids are taken under the write lock and committed
+    /// in order, so a reader never sees a higher id before a lower one.
+    pub async fn revocations_of_since(
+        &self,
+        ca: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<RevocationRecord>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {REVOCATION_COLUMNS} FROM revocations WHERE ca = $1 AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(ca)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(revocation_row)
+        .collect()
+    }
+
     /// Revocations of `ca` in effect at `now`: the entries of a CRL made then.
     pub async fn revoked_at(
         &self,

@@ -1,6 +1,6 @@
 //! What `jeton server` reads at a million certificates (issue 9), on SQLite and PostgreSQL:
 //! issuance followed from a cursor across store handles (another process), only the new
-//! rows read; old CRLs pruned to the newest N and archived as private files.
+//! rows read; revocations followed from a cursor too (a change read once); old CRLs pruned to the newest N and archived as private files.
 
 mod common;
 
@@ -89,6 +89,65 @@ async fn issuance_by_another_store_handle_is_followed_from_the_cursor_reading_on
             "{}: only the row issued since the cursor is read",
             db.name
         );
+        ca_side.close().await;
+        records.store().close().await;
+    }
+}
+
+/// A revocation from another process.
+fn request(serial: &Serial, reason: RevocationReason, at: SystemTime) -> RevocationRequest {
+    RevocationRequest {
+        ca: "issuing".into(),
+        serial: serial.clone(),
+        reason,
+        at,
+        invalidity_date: None,
+    }
+}
+
+#[tokio::test]
+async fn the_crl_publisher_follows_revocations_from_a_cursor_and_sees_each_change_once() {
+    for db in databases().await {
+        let ca_side = open(&db).await;
+        with_ca(&ca_side).await;
+        let leaving = issue(&ca_side, "1A").await;
+        let lost = issue(&ca_side, "1B").await;
+        let now = SystemTime::now();
+        // A leaving date next week, then a loss today.
+        let planned = request(
+            &leaving,
+            RevocationReason::AffiliationChanged,
+            now + 7 * DAY,
+        );
+        ca_side.revoke(&planned, operator()).await.unwrap();
+        let loss = request(&lost, RevocationReason::KeyCompromise, now);
+        ca_side.revoke(&loss, operator()).await.unwrap();
+        let records = DatabaseRecords::new(open(&db).await, Duration::from_secs(1));
+        let (all, cursor) = records.revoked_since("issuing", 0, 1000).await.unwrap();
+        assert_eq!(all.len(), 2, "{}", db.name);
+        let (page, next) = records.revoked_since("issuing", 0, 1).await.unwrap();
+        assert_eq!(
+            (page.len(), Serial::of(&page[0].serial)),
+            (1, leaving.clone())
+        );
+        let (page, _) = records.revoked_since("issuing", next, 1).await.unwrap();
+        assert_eq!(Serial::of(&page[0].serial), lost, "{}", db.name);
+        let (none, same) = records
+            .revoked_since("issuing", cursor, 1000)
+            .await
+            .unwrap();
+        assert!(none.is_empty() && same == cursor, "{}", db.name);
+        // The holder leaves early: the planned revocation is brought forward, and the
+        // publisher reading from its cursor gets the changed row, and only it.
+        let early = request(&leaving, RevocationReason::AffiliationChanged, now);
+        ca_side.revoke(&early, operator()).await.unwrap();
+        let (changed, _) = records
+            .revoked_since("issuing", cursor, 1000)
+            .await
+            .unwrap();
+        assert_eq!(changed.len(), 1, "{}", db.name);
+        assert_eq!(Serial::of(&changed[0].serial), leaving);
+        assert!(changed[0].revoked_at <= SystemTime::now(), "{}", db.name);
         ca_side.close().await;
         records.store().close().await;
     }

@@ -5,12 +5,11 @@
 //! Revocations are never removed (there is no hold), so "the latest CRL lists fewer entries
 //! than there are effective revocations" is exactly "a revocation is missing".
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use der::Decode;
-use jeton_pki::{build_crl, CrlInfo, NextUpdate, Revocation};
-use x509_cert::crl::CertificateList;
+use jeton_pki::{count_crl_entries, encode_crl, CrlInfo, NextUpdate, Revocation};
 
 use super::records::{StatusRecords, StoredCrl};
 use super::services::{HeldCrl, Services};
@@ -25,11 +24,34 @@ pub struct CrlTiming {
     pub validity: Duration,
 }
 
-/// What the publisher remembers between rounds: the entry count of the latest CRL it has
-/// read, by number (a CRL of a million entries is parsed once, not every round).
+/// What the publisher remembers between rounds: every revocation of its CA, followed from a
+/// cursor (a million rows are read once, not every round), and the entry count of the
+/// latest CRL it has read, by number (a CRL of a million entries is counted once).
 #[derive(Default)]
 pub struct Publisher {
+    revocations: HashSet<BySerial>,
+    cursor: i64,
     counted: Option<(u64, usize)>,
+}
+
+/// Revocations read per query while catching up.
+const PAGE: u32 = 50_000;
+
+/// A revocation, equal to another of the same serial: the set holds the latest of each.
+struct BySerial(Revocation);
+
+impl PartialEq for BySerial {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.serial == other.0.serial
+    }
+}
+
+impl Eq for BySerial {}
+
+impl std::hash::Hash for BySerial {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.serial.as_bytes().hash(state)
+    }
 }
 
 /// The result of one round.
@@ -51,11 +73,27 @@ impl Publisher {
         now: SystemTime,
     ) -> Result<Round, ServerError> {
         let ca = &services.cas[ca_index];
-        let mut effective: Vec<Revocation> = Vec::new();
+        loop {
+            let (page, next) = services
+                .records
+                .revoked_since(&ca.name, self.cursor, PAGE)
+                .await?;
+            let full = page.len() as u32 >= PAGE && next != self.cursor;
+            for r in page {
+                // A later row for the same serial is the revocation brought forward or its
+                // reason raised: it replaces the earlier one.
+                self.revocations.replace(BySerial(r));
+            }
+            self.cursor = next;
+            if !full {
+                break;
+            }
+        }
+        let mut effective = 0;
         let mut next_revocation: Option<SystemTime> = None;
-        for r in services.records.revoked(&ca.name).await? {
+        for BySerial(r) in &self.revocations {
             if r.revoked_at <= now {
-                effective.push(r);
+                effective += 1;
             } else {
                 next_revocation =
                     Some(next_revocation.map_or(r.revoked_at, |t| t.min(r.revoked_at)));
@@ -82,9 +120,7 @@ impl Publisher {
                 let listed = match self.counted {
                     Some((number, count)) if number == crl.number => count,
                     _ => {
-                        let count = CertificateList::from_der(&crl.der)
-                            .map(|c| c.tbs_cert_list.revoked_certificates.map_or(0, |r| r.len()))
-                            .unwrap_or(0);
+                        let count = count_crl_entries(&crl.der).unwrap_or(0);
                         self.counted = Some((crl.number, count));
                         count
                     }
@@ -96,7 +132,7 @@ impl Publisher {
                         now >= crl.this_update + life / 2
                     })
                     .unwrap_or(false);
-                listed < effective.len() || halfway
+                listed < effective || halfway
             }
         };
         if !needed {
@@ -107,7 +143,7 @@ impl Publisher {
         }
         let number = services.records.next_crl_number(&ca.name).await?;
         let (certificate, signer) = (ca.certificate(), ca.crl_signer());
-        let count = effective.len();
+        let count = effective;
         let info = CrlInfo {
             number,
             this_update: now,
@@ -117,13 +153,30 @@ impl Publisher {
                 certificate.tbs_certificate.validity.not_before,
             )),
         };
-        // A large CRL takes a while to sign and encode: off the async workers.
-        let der = tokio::task::spawn_blocking(move || {
-            let crl = build_crl(certificate, signer, &info, &effective)?;
-            Ok::<_, ServerError>(der::Encode::to_der(&crl)?)
+        // A large CRL takes a while to sign and encode: off the async workers, the list lent
+        // to the blocking thread and given back.
+        let revocations = std::mem::take(&mut self.revocations);
+        let (revocations, der) = tokio::task::spawn_blocking(move || {
+            let mut effective: Vec<&Revocation> = revocations
+                .iter()
+                .map(|BySerial(r)| r)
+                .filter(|r| r.revoked_at <= now)
+                .collect();
+            // In the order of revocation, then of serial: the same list gives the same CRL.
+            effective.sort_unstable_by(|a, b| {
+                (a.revoked_at, a.serial.as_bytes()).cmp(&(b.revoked_at, b.serial.as_bytes()))
+            });
+            let der = encode_crl(certificate, signer, &info, effective);
+            (revocations, der)
         })
         .await
-        .map_err(|e| ServerError::Sign(format!("CRL signing stopped: {e}")))??;
+        .map_err(|e| {
+            // The list went with the thread: read it all again next round.
+            self.cursor = 0;
+            ServerError::Sign(format!("CRL signing stopped: {e}"))
+        })?;
+        self.revocations = revocations;
+        let der = der?;
         let stored = StoredCrl {
             number,
             this_update: now,

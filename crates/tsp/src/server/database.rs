@@ -175,6 +175,21 @@ impl StatusRecords for DatabaseRecords {
             .collect())
     }
 
+    async fn revoked_since(
+        &self,
+        ca: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<jeton_pki::Revocation>, i64), RecordsError> {
+        let rows = self
+            .store
+            .revocations_of_since(ca, after, limit)
+            .await
+            .map_err(unavailable)?;
+        let cursor = rows.last().map_or(after, |r| r.id);
+        Ok((rows.iter().map(|r| r.to_crl_entry()).collect(), cursor))
+    }
+
     async fn latest_crl(&self, ca: &str) -> Result<Option<StoredCrl>, RecordsError> {
         Ok(self
             .store

@@ -54,9 +54,15 @@ impl Signed {
                     .map(|b| u64::from_be_bytes(b.try_into().unwrap_or([0; 8])))
             })
             .unwrap_or(0);
-        let at = (!shared.is_empty())
-            .then(|| der.windows(shared.len()).position(|w| w == shared))
-            .flatten();
+        // The responder certificate is the last field of the BasicOCSPResponse, itself the
+        // last octets of the OCSPResponse: found at the end without a search.
+        let at = if shared.is_empty() {
+            None
+        } else if der.ends_with(shared) {
+            Some(der.len() - shared.len())
+        } else {
+            der.windows(shared.len()).position(|w| w == shared)
+        };
         match at {
             Some(at) => {
                 let mut body = Vec::with_capacity(der.len() - shared.len());

@@ -103,6 +103,20 @@ pub trait StatusRecords: Send + Sync + 'static {
         ca: &str,
     ) -> impl Future<Output = Result<Vec<Revocation>, RecordsError>> + Send;
 
+    /// At most `limit` revocations of `ca` recorded or changed (brought forward, reason
+    /// raised) after cursor `after` (0: from the first), and where the next call resumes: a
+    /// CRL publisher keeps the list and reads each change once. By default the whole list
+    /// every time, with the cursor unchanged.
+    fn revoked_since(
+        &self,
+        ca: &str,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<(Vec<Revocation>, i64), RecordsError>> + Send {
+        let _ = limit;
+        async move { Ok((self.revoked(ca).await?, after)) }
+    }
+
     /// The newest CRL of `ca`.
     fn latest_crl(
         &self,
