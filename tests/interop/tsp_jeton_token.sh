@@ -10,25 +10,11 @@ cd "$(dirname "$0")/../.."
 cargo build --quiet -p jeton -p jeton-pkcs11 --all-features || exit 1
 J="$PWD/target/debug/jeton"
 MODULE="$PWD/target/debug/libjeton_pkcs11.so"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/jeton-token-ca.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-source tests/interop/checks.bash
+source tests/interop/tsp_common.bash token-ca
 
 export JETON_HOME="$WORK/home"
-mkdir -p "$JETON_HOME"
-unset JETON_DATABASE_URL JETON_PKCS11_CONF JETON_PKCS11_MGMT_KEY
-cat >"$JETON_HOME/provider.toml" <<'TOML'
-[provider]
-organization = "Jeton Trust Services"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "http://127.0.0.1:8080"
-
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-TOML
+unset JETON_PKCS11_CONF JETON_PKCS11_MGMT_KEY
+provider_toml
 "$J" card create --serial 4711 >/dev/null
 URI="pkcs11:token=Jeton%20PIV%204711?module-path=$MODULE"
 # Every key role's secret is the card's PIN (--passphrase-file ROLE=FILE, one per role).
