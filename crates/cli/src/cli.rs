@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use jeton_piv::{KeyAlgorithm, Slot};
+use jeton_piv::{KeyAlgorithm, KeySlot};
 use jeton_tsp::keys::KeyRole;
 
 use crate::i18n::Lang;
@@ -324,7 +324,7 @@ impl From<MgmtAlg> for jeton_piv::ManagementKeyAlgorithm {
 }
 
 /// `--slot`: 9a, 9c, 9d, 9e or 82 to 95 (any case, `0x` allowed).
-fn slot(text: &str) -> Result<Slot, jeton_piv::Error> {
+fn slot(text: &str) -> Result<KeySlot, jeton_piv::Error> {
     Ok(text.parse()?)
 }
 
@@ -343,7 +343,7 @@ pub enum KeyCommand {
         /// The slot: 9a (authentication), 9c (signature), 9d (key management),
         /// 9e (card authentication), or 82 to 95 (retired keys).
         #[arg(long, value_name = "SLOT", value_parser = slot)]
-        slot: Slot,
+        slot: KeySlot,
         /// The key's algorithm: p256, p384, rsa2048, rsa3072 or rsa4096.
         #[arg(long, value_name = "ALG", value_parser = key_algorithm)]
         alg: KeyAlgorithm,
@@ -361,7 +361,7 @@ pub enum KeyCommand {
         card: CardChoice,
         /// The slot whose key signs: 9c for a qualified signature, 9a to authenticate.
         #[arg(long, value_name = "SLOT", value_parser = slot)]
-        slot: Slot,
+        slot: KeySlot,
         /// The file to sign (read as it comes, whatever its size).
         #[arg(long = "in", value_name = "FILE")]
         input: PathBuf,
@@ -381,7 +381,7 @@ pub enum CertCommand {
         card: CardChoice,
         /// The slot the certificate is for: 9a, 9c, 9d, 9e or 82 to 95.
         #[arg(long, value_name = "SLOT", value_parser = slot)]
-        slot: Slot,
+        slot: KeySlot,
         /// The certificate file, PEM or DER.
         #[arg(value_name = "FILE")]
         file: PathBuf,
@@ -394,7 +394,7 @@ pub enum CertCommand {
         card: CardChoice,
         /// The slot whose certificate to write: 9a, 9c, 9d, 9e or 82 to 95.
         #[arg(long, value_name = "SLOT", value_parser = slot)]
-        slot: Slot,
+        slot: KeySlot,
         /// Write the certificate here instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
