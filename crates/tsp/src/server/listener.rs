@@ -842,6 +842,8 @@ mod tests {
         if std::env::var_os(OWN_PROCESS).is_some() {
             return body();
         }
+        // libtest names a test by its path inside the crate.
+        let name = name.split_once("::").map_or(name, |(_crate, path)| path);
         let output = std::process::Command::new(std::env::current_exe().unwrap())
             .args([name, "--exact", "--nocapture", "--test-threads=1"])
             .env(OWN_PROCESS, "1")
@@ -915,7 +917,10 @@ mod tests {
     #[test]
     fn out_of_descriptors_the_accept_loop_backs_off_warns_once_and_serves_again() {
         in_own_process(
-            "server::listener::tests::out_of_descriptors_the_accept_loop_backs_off_warns_once_and_serves_again",
+            concat!(
+                module_path!(),
+                "::out_of_descriptors_the_accept_loop_backs_off_warns_once_and_serves_again"
+            ),
             out_of_descriptors_body,
         );
     }
