@@ -783,29 +783,8 @@ impl CliError {
                     }
                 }
             }
-            CliError::Ca(error) => tr!(lang, "ca-error", error),
-            CliError::Store(jeton_tsp::StoreError::RevocationBeforeValidity {
-                serial,
-                at,
-                not_before,
-            }) => {
-                let (at, not_before) =
-                    (jeton_tsp::store::utc(at), jeton_tsp::store::utc(not_before));
-                tr!(lang, "revocation-before-validity", serial, at, not_before)
-            }
-            CliError::Store(jeton_tsp::StoreError::RevocationInPast { serial, at, now }) => {
-                let (at, now) = (jeton_tsp::store::utc(at), jeton_tsp::store::utc(now));
-                tr!(lang, "revocation-in-past", serial, at, now)
-            }
-            CliError::Store(jeton_tsp::StoreError::InvalidityDateInFuture {
-                serial,
-                date,
-                now,
-            }) => {
-                let (date, now) = (jeton_tsp::store::utc(date), jeton_tsp::store::utc(now));
-                tr!(lang, "invalidity-date-in-future", serial, date, now)
-            }
-            CliError::Store(error) => tr!(lang, "store-error", error),
+            CliError::Ca(error) => ca_error(error, lang),
+            CliError::Store(error) => store_error(error, lang),
             CliError::Config(error) => tr!(lang, "config-error", error),
             CliError::Runtime(error) => tr!(lang, "runtime-unavailable", error),
             CliError::Server(jeton_tsp::server::ServerError::Listen { address, error }) => {
@@ -827,7 +806,7 @@ impl CliError {
                 min,
                 max
             ),
-            CliError::Server(error) => tr!(lang, "server-error", error),
+            CliError::Server(error) => server_error(error, lang),
             CliError::BadTime(text) => tr!(lang, "bad-time", text = format!("{text:?}")),
             CliError::BadSerial(error) => {
                 let text = &error.0;
@@ -847,6 +826,122 @@ impl CliError {
                 tr!(lang, "audit-tampered", list)
             }
         }
+    }
+}
+
+/// The CA's errors not matched above (those that say what to do are). Errors of the
+/// formats library (a CSR, a CRL, DER) keep its English detail inside the sentence.
+fn ca_error(error: &jeton_tsp::ca::CaError, lang: Lang) -> String {
+    use jeton_tsp::ca::CaError;
+    match error {
+        CaError::Store(error) => store_error(error, lang),
+        CaError::Config(error) => tr!(lang, "config-error", error),
+        CaError::KeyFile { path, error } => tr!(lang, "ca-key-file", path = path.display(), error),
+        CaError::Io { path, error } => {
+            tr!(
+                lang,
+                "ca-io",
+                path = path.display(),
+                error = io_error(error, lang)
+            )
+        }
+        CaError::KeyExists(path) => tr!(lang, "ca-key-exists", path = path.display()),
+        CaError::AlreadyInitialised(name) => {
+            tr!(lang, "ca-already-initialised", name = format!("{name:?}"))
+        }
+        CaError::KeyRef(reference) => {
+            tr!(
+                lang,
+                "ca-key-reference",
+                reference = format!("{reference:?}")
+            )
+        }
+        CaError::NoPkcs11 => tr!(lang, "ca-no-pkcs11"),
+        CaError::UnknownProfile(profile) => {
+            tr!(lang, "ca-unknown-profile", profile = format!("{profile:?}"))
+        }
+        CaError::CaProfile(profile) => {
+            tr!(lang, "ca-profile-of-a-ca", profile = format!("{profile:?}"))
+        }
+        CaError::Subject(why) => tr!(lang, "ca-subject", why),
+        CaError::Name(why) => tr!(lang, "ca-subject", why),
+        CaError::PublicKey(path) => tr!(lang, "ca-not-a-public-key", path = path.display()),
+        CaError::CorruptCertificate(name) => {
+            tr!(lang, "ca-certificate-corrupt", name = format!("{name:?}"))
+        }
+        CaError::KeyMismatch(key, name) => {
+            tr!(lang, "ca-key-mismatch", key, name = format!("{name:?}"))
+        }
+        CaError::NoRole(name, profile) => tr!(
+            lang,
+            "ca-no-role",
+            name = format!("{name:?}"),
+            profile = format!("{profile:?}")
+        ),
+        other => tr!(lang, "ca-error", error = other),
+    }
+}
+
+/// The provider's database errors not matched above.
+fn store_error(error: &jeton_tsp::StoreError, lang: Lang) -> String {
+    use jeton_tsp::StoreError;
+    match error {
+        StoreError::RevocationBeforeValidity {
+            serial,
+            at,
+            not_before,
+        } => {
+            let (at, not_before) = (jeton_tsp::store::utc(at), jeton_tsp::store::utc(not_before));
+            tr!(lang, "revocation-before-validity", serial, at, not_before)
+        }
+        StoreError::RevocationInPast { serial, at, now } => {
+            let (at, now) = (jeton_tsp::store::utc(at), jeton_tsp::store::utc(now));
+            tr!(lang, "revocation-in-past", serial, at, now)
+        }
+        StoreError::InvalidityDateInFuture { serial, date, now } => {
+            let (date, now) = (jeton_tsp::store::utc(date), jeton_tsp::store::utc(now));
+            tr!(lang, "invalidity-date-in-future", serial, date, now)
+        }
+        StoreError::BadUrl(url) => tr!(lang, "store-bad-url", url = format!("{url:?}")),
+        StoreError::Database(error) => tr!(lang, "store-database", error),
+        StoreError::Migrate(error) => tr!(lang, "store-migration", error),
+        StoreError::UnknownCa(name) => tr!(lang, "store-unknown-ca", name = format!("{name:?}")),
+        StoreError::CaExists(name) => tr!(lang, "store-ca-exists", name = format!("{name:?}")),
+        StoreError::UnknownCertificate { ca, serial } => {
+            tr!(
+                lang,
+                "store-unknown-certificate",
+                ca = format!("{ca:?}"),
+                serial
+            )
+        }
+        StoreError::DuplicateSerial { ca, serial } => {
+            tr!(
+                lang,
+                "store-duplicate-serial",
+                ca = format!("{ca:?}"),
+                serial
+            )
+        }
+        StoreError::Corrupt(what) => tr!(lang, "store-corrupt", what),
+        StoreError::Sign(error) => tr!(lang, "store-audit-head-unsigned", error),
+        StoreError::HeadsArchive { path, error } => tr!(
+            lang,
+            "store-heads-archive",
+            path = path.display(),
+            error = io_error(error, lang)
+        ),
+    }
+}
+
+/// `jeton server`'s errors not matched above.
+fn server_error(error: &jeton_tsp::server::ServerError, lang: Lang) -> String {
+    use jeton_tsp::server::ServerError;
+    match error {
+        ServerError::Store(error) => store_error(error, lang),
+        ServerError::Sign(why) => tr!(lang, "server-signing", why),
+        ServerError::Der(error) => tr!(lang, "server-der", error),
+        other => tr!(lang, "server-error", error = other),
     }
 }
 
@@ -1023,5 +1118,33 @@ mod tests {
         assert!(CliError::Piv(PivError::TemporaryPin)
             .text(Lang::En)
             .contains("jeton pin change"));
+    }
+
+    /// Issue 8: the provider's library errors printed English inside the French frame.
+    #[test]
+    fn the_provider_s_errors_are_french_inside_the_french_frame() {
+        use jeton_tsp::{ca::CaError, server::ServerError, StoreError};
+        let unknown = CliError::Store(StoreError::UnknownCa("issuing".into()));
+        assert_eq!(
+            unknown.text(Lang::En),
+            "provider storage: no CA named \"issuing\": `jeton ca list` shows them"
+        );
+        assert_eq!(
+            unknown.text(Lang::Fr),
+            "base du prestataire : aucune AC nommée \"issuing\" : `jeton ca list` les montre"
+        );
+        let profile = CliError::Ca(CaError::UnknownProfile("qualified".into()));
+        assert_eq!(
+            profile.text(Lang::Fr),
+            "AC : pas de profil de certificat \"qualified\" : utilisez qualified-signing, authentication, ocsp-responder ou tsa"
+        );
+        // Through the CA and the server, the store's words are the same.
+        let through_ca = CliError::Ca(CaError::Store(StoreError::CaExists("root".into())));
+        assert_eq!(
+            through_ca.text(Lang::Fr),
+            "base du prestataire : une AC nommée \"root\" existe déjà"
+        );
+        let signing = CliError::Server(ServerError::Sign("no key".into()));
+        assert_eq!(signing.text(Lang::Fr), "serveur : signature : no key");
     }
 }
