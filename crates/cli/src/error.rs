@@ -4,7 +4,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use jeton_piv::Slot;
+use jeton_piv::KeySlot;
 
 use crate::home::Home;
 use crate::secrets::{SecretKind, Stage};
@@ -68,10 +68,10 @@ pub enum CliError {
     BinaryToTerminal,
     Json(serde_json::Error),
     NotACertificate(PathBuf),
-    CertificateKeyMismatch(Slot),
-    NoKey(Slot),
-    NoCertificate(Slot),
-    CorruptCertificate(Slot),
+    CertificateKeyMismatch(KeySlot),
+    NoKey(KeySlot),
+    NoCertificate(KeySlot),
+    CorruptCertificate(KeySlot),
     ResetNotAllowed,
     /// `jeton card backup` never writes over a file.
     BackupExists(PathBuf),

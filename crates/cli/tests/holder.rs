@@ -1021,7 +1021,7 @@ fn status_shows_what_support_needs_to_see() {
         let mut piv = jeton_piv::PivClient::open(jeton_piv::InProcessTransport::new(card)).unwrap();
         piv.authenticate(&jeton_piv::ManagementKey::factory_default())
             .unwrap();
-        piv.write_certificate(jeton_piv::Slot::KEY_MANAGEMENT, &foreign.to_der().unwrap())
+        piv.write_certificate(jeton_piv::KeySlot::KEY_MANAGEMENT, &foreign.to_der().unwrap())
             .unwrap();
     }
 

@@ -118,7 +118,7 @@ impl<T: Transport> PivClient<T> {
         let response = self.transceive(&command)?;
         // A YubiKey, and a Jeton card, say "reference data not found" for an empty slot.
         if response.status == StatusWord::REFERENCE_NOT_FOUND
-            && matches!(reference, KeyReference::Slot(_))
+            && matches!(reference, KeyReference::KeySlot(_))
         {
             return Err(Error::NotFound);
         }

@@ -306,7 +306,7 @@ pub enum KeyReference {
     Puk,
     /// 9B, the management key.
     ManagementKey,
-    Slot(KeySlot),
+    KeySlot(KeySlot),
 }
 
 impl KeyReference {
@@ -315,14 +315,14 @@ impl KeyReference {
             KeyReference::Pin => key::PIN_REFERENCE,
             KeyReference::Puk => key::PUK_REFERENCE,
             KeyReference::ManagementKey => key::MANAGEMENT_KEY_REFERENCE,
-            KeyReference::Slot(slot) => slot.id(),
+            KeyReference::KeySlot(slot) => slot.id(),
         }
     }
 }
 
 impl From<KeySlot> for KeyReference {
     fn from(slot: KeySlot) -> Self {
-        KeyReference::Slot(slot)
+        KeyReference::KeySlot(slot)
     }
 }
 

@@ -93,7 +93,7 @@ fn a_factory_card_reports_its_serial_and_full_counters() {
     assert!(!status.dead());
     assert!(piv.version().is_ok());
     assert!(matches!(
-        piv.metadata(KeyReference::Slot(KeySlot::AUTHENTICATION)),
+        piv.metadata(KeyReference::KeySlot(KeySlot::AUTHENTICATION)),
         Err(Error::NotFound)
     ));
 }
@@ -207,7 +207,7 @@ fn third_wrong_puk_with_a_blocked_pin_kills_the_card_and_only_then_reset_works()
     let status = piv.status().unwrap();
     assert!(!status.dead() && status.pin.remaining == 3 && status.puk.remaining == 3);
     assert!(matches!(
-        piv.metadata(KeyReference::Slot(KeySlot::SIGNATURE)),
+        piv.metadata(KeyReference::KeySlot(KeySlot::SIGNATURE)),
         Err(Error::NotFound)
     ));
     piv.verify_pin(&Pin::factory_default()).unwrap();

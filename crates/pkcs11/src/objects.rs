@@ -3,7 +3,7 @@
 //! uses: 9A → 01, 9C → 02, 9D → 03, 9E → 04, retired 82..95 → 05..18).
 
 use cryptoki_sys::*;
-use jeton_piv::{KeyAlgorithm, KeyOrigin, Slot};
+use jeton_piv::{KeyAlgorithm, KeyOrigin, KeySlot};
 use openssl::bn::BigNumContext;
 use openssl::ec::PointConversionForm;
 use openssl::nid::Nid;
@@ -40,21 +40,21 @@ impl ObjectKind {
 
 /// A token object's handle says which token, slot and kind it is, so handles stay the same
 /// while the module is loaded: `token << 16 | PIV slot << 4 | kind`.
-pub fn handle_of(token: CK_SLOT_ID, slot: Slot, kind: ObjectKind) -> CK_OBJECT_HANDLE {
+pub fn handle_of(token: CK_SLOT_ID, slot: KeySlot, kind: ObjectKind) -> CK_OBJECT_HANDLE {
     ((token & 0xFFFF) << 16) | (CK_OBJECT_HANDLE::from(slot.id()) << 4) | kind.code()
 }
 
-pub fn parse_handle(handle: CK_OBJECT_HANDLE) -> Option<(CK_SLOT_ID, Slot, ObjectKind)> {
+pub fn parse_handle(handle: CK_OBJECT_HANDLE) -> Option<(CK_SLOT_ID, KeySlot, ObjectKind)> {
     if handle >> 32 != 0 {
         return None;
     }
     let kind = ObjectKind::from_code(handle & 0xF)?;
-    let slot = Slot::from_id(((handle >> 4) & 0xFF) as u8)?;
+    let slot = KeySlot::from_id(((handle >> 4) & 0xFF) as u8)?;
     Some((handle >> 16, slot, kind))
 }
 
 /// The `CKA_ID` of a PIV slot, as OpenSC numbers them.
-pub fn id_of(slot: Slot) -> u8 {
+pub fn id_of(slot: KeySlot) -> u8 {
     match slot.id() {
         0x9A => 1,
         0x9C => 2,
@@ -64,18 +64,18 @@ pub fn id_of(slot: Slot) -> u8 {
     }
 }
 
-pub fn slot_of_id(id: &[u8]) -> Option<Slot> {
+pub fn slot_of_id(id: &[u8]) -> Option<KeySlot> {
     match id {
-        [1] => Some(Slot::AUTHENTICATION),
-        [2] => Some(Slot::SIGNATURE),
-        [3] => Some(Slot::KEY_MANAGEMENT),
-        [4] => Some(Slot::CARD_AUTHENTICATION),
-        [n @ 5..=24] => Slot::from_id(n - 5 + 0x82),
+        [1] => Some(KeySlot::AUTHENTICATION),
+        [2] => Some(KeySlot::SIGNATURE),
+        [3] => Some(KeySlot::KEY_MANAGEMENT),
+        [4] => Some(KeySlot::CARD_AUTHENTICATION),
+        [n @ 5..=24] => KeySlot::from_id(n - 5 + 0x82),
         _ => None,
     }
 }
 
-fn slot_purpose(slot: Slot) -> String {
+fn slot_purpose(slot: KeySlot) -> String {
     match slot.id() {
         0x9A => "PIV Authentication".into(),
         0x9C => "Digital Signature".into(),
@@ -281,7 +281,7 @@ pub fn der_octet_string(bytes: &[u8]) -> Vec<u8> {
 /// What one PIV slot holds.
 #[derive(Debug, Clone)]
 pub struct SlotContents {
-    pub slot: Slot,
+    pub slot: KeySlot,
     pub public: Option<PublicParts>,
     pub origin: Option<KeyOrigin>,
     pub certificate: Option<CertificateInfo>,
@@ -395,7 +395,7 @@ fn key_attribute(
     let public = contents.public_key().ok_or(Error::ObjectHandleInvalid)?;
     let is_private = kind == ObjectKind::PrivateKey;
     let is_rsa = matches!(public, PublicParts::Rsa { .. });
-    let key_management = contents.slot == Slot::KEY_MANAGEMENT
+    let key_management = contents.slot == KeySlot::KEY_MANAGEMENT
         || contents.slot.id() >= 0x82 && contents.slot.id() <= 0x95;
     let generated = contents.origin == Some(KeyOrigin::Generated);
     Ok(match attribute {
@@ -454,7 +454,7 @@ fn key_attribute(
         CKA_EXTRACTABLE if is_private => boolean(false),
         CKA_NEVER_EXTRACTABLE if is_private => boolean(generated),
         CKA_WRAP_WITH_TRUSTED if is_private => boolean(false),
-        CKA_ALWAYS_AUTHENTICATE if is_private => boolean(contents.slot == Slot::SIGNATURE),
+        CKA_ALWAYS_AUTHENTICATE if is_private => boolean(contents.slot == KeySlot::SIGNATURE),
         CKA_VALUE | CKA_PRIVATE_EXPONENT | CKA_PRIME_1 | CKA_PRIME_2 | CKA_EXPONENT_1
         | CKA_EXPONENT_2 | CKA_COEFFICIENT
             if is_private =>
@@ -482,15 +482,15 @@ mod tests {
 
     #[test]
     fn handles_round_trip_and_ids_follow_opensc() {
-        let handle = handle_of(3, Slot::SIGNATURE, ObjectKind::PrivateKey);
+        let handle = handle_of(3, KeySlot::SIGNATURE, ObjectKind::PrivateKey);
         assert_eq!(
             parse_handle(handle),
-            Some((3, Slot::SIGNATURE, ObjectKind::PrivateKey))
+            Some((3, KeySlot::SIGNATURE, ObjectKind::PrivateKey))
         );
         assert_eq!(parse_handle(0), None);
         assert_eq!(parse_handle(u64::MAX as CK_OBJECT_HANDLE), None);
-        assert_eq!(id_of(Slot::SIGNATURE), 2);
-        assert_eq!(slot_of_id(&[5]), Slot::from_id(0x82));
+        assert_eq!(id_of(KeySlot::SIGNATURE), 2);
+        assert_eq!(slot_of_id(&[5]), KeySlot::from_id(0x82));
         assert_eq!(slot_of_id(&[25]), None);
     }
 

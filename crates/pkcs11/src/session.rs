@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use cryptoki_sys::*;
-use jeton_piv::{Pin, PivClient, Slot, Transport};
+use jeton_piv::{KeySlot, Pin, PivClient, Transport};
 use openssl::hash::Hasher;
 use zeroize::Zeroizing;
 
@@ -49,7 +49,7 @@ impl Parts {
 /// A signature being made or checked.
 pub struct SignOperation {
     pub scheme: SignScheme,
-    pub slot: Slot,
+    pub slot: KeySlot,
     pub key: PublicParts,
     pub message: Option<MessageBuffer>,
     pub parts: Parts,
@@ -60,7 +60,7 @@ pub struct SignOperation {
 
 pub struct DecryptOperation {
     pub scheme: DecryptScheme,
-    pub slot: Slot,
+    pub slot: KeySlot,
     pub key: PublicParts,
     /// A result the caller's buffer was too small for, kept for the next call.
     pub pending: Option<Zeroizing<Vec<u8>>>,
@@ -80,7 +80,7 @@ pub struct Session {
     /// VERIFY arms the card's PIN-always status on one connection, and the signature must
     /// run on that same one (SP 800-73-4 Part 1 §3.5.2, "PIN Always").
     held: Option<Connection>,
-    pub contents: HashMap<Slot, SlotContents>,
+    pub contents: HashMap<KeySlot, SlotContents>,
     pub found: Option<Vec<CK_OBJECT_HANDLE>>,
     pub sign: Option<SignOperation>,
     pub verify: Option<SignOperation>,

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use jeton_piv::{Error as PivError, KeyReference, Slot};
+use jeton_piv::{Error as PivError, KeyReference, KeySlot};
 use openssl::x509::X509;
 
 use super::Ctx;
@@ -10,7 +10,12 @@ use crate::cli::CardChoice;
 use crate::error::CliError;
 use crate::i18n::Msg;
 
-pub fn import(ctx: &mut Ctx, choice: CardChoice, slot: Slot, file: &Path) -> Result<(), CliError> {
+pub fn import(
+    ctx: &mut Ctx,
+    choice: CardChoice,
+    slot: KeySlot,
+    file: &Path,
+) -> Result<(), CliError> {
     let bytes = std::fs::read(file).map_err(|error| CliError::Io {
         path: file.to_owned(),
         error,
@@ -20,7 +25,7 @@ pub fn import(ctx: &mut Ctx, choice: CardChoice, slot: Slot, file: &Path) -> Res
     let mut piv = ctx.open(&choice)?;
     // A certificate for another key would make every relying party reject the signatures:
     // refuse it while the mistake is cheap.
-    if let Ok(metadata) = piv.metadata(KeyReference::Slot(slot)) {
+    if let Ok(metadata) = piv.metadata(KeyReference::KeySlot(slot)) {
         if let Some(public_key) = metadata.public_key {
             let (cert_key, card_key) = (cert.public_key()?, public_key.to_pkey()?);
             if !cert_key.public_eq(&card_key) {
@@ -36,7 +41,7 @@ pub fn import(ctx: &mut Ctx, choice: CardChoice, slot: Slot, file: &Path) -> Res
 pub fn export(
     ctx: &mut Ctx,
     choice: CardChoice,
-    slot: Slot,
+    slot: KeySlot,
     out: Option<&Path>,
 ) -> Result<(), CliError> {
     let mut piv = ctx.open(&choice)?;

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use jeton_piv::{Error as PivError, KeyAlgorithm, Slot};
+use jeton_piv::{Error as PivError, KeyAlgorithm, KeySlot};
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
 use openssl::sign::Verifier;
@@ -209,7 +209,7 @@ impl Demo<'_> {
                 key::sign(
                     ctx,
                     choice.clone(),
-                    Slot::SIGNATURE,
+                    KeySlot::SIGNATURE,
                     &document,
                     Some(signature.as_path()),
                 )
@@ -229,8 +229,8 @@ impl Demo<'_> {
         )?;
 
         self.say(Msg::DemoStep(6, DemoStep::Sign))?;
-        self.sign_and_verify(Slot::AUTHENTICATION, CHOSEN_PIN)?;
-        self.sign_and_verify(Slot::SIGNATURE, CHOSEN_PIN)?;
+        self.sign_and_verify(KeySlot::AUTHENTICATION, CHOSEN_PIN)?;
+        self.sign_and_verify(KeySlot::SIGNATURE, CHOSEN_PIN)?;
 
         self.say(Msg::DemoStep(7, DemoStep::ThreeWrongPins))?;
         self.three_wrong_pins()?;
@@ -248,7 +248,7 @@ impl Demo<'_> {
             &[PUK, PIN_AFTER_UNBLOCK, PIN_AFTER_UNBLOCK],
             |ctx| pin::unblock(ctx, choice.clone(), alphanumeric),
         )?;
-        self.sign_and_verify(Slot::SIGNATURE, PIN_AFTER_UNBLOCK)?;
+        self.sign_and_verify(KeySlot::SIGNATURE, PIN_AFTER_UNBLOCK)?;
 
         self.say(Msg::DemoStep(9, DemoStep::Dead))?;
         self.three_wrong_pins()?;
@@ -418,11 +418,15 @@ impl Demo<'_> {
         let choice = self.card.clone();
         for (slot, alg, profile) in [
             (
-                Slot::AUTHENTICATION,
+                KeySlot::AUTHENTICATION,
                 KeyAlgorithm::Rsa2048,
                 "authentication",
             ),
-            (Slot::SIGNATURE, KeyAlgorithm::EccP256, "qualified-signing"),
+            (
+                KeySlot::SIGNATURE,
+                KeyAlgorithm::EccP256,
+                "qualified-signing",
+            ),
         ] {
             let public = self.file(&format!("{slot}.pub.pem"));
             self.jeton(
@@ -470,7 +474,7 @@ impl Demo<'_> {
         write(&self.file("issuing-ca.crt"), &issuing)
     }
 
-    fn sign_and_verify(&mut self, slot: Slot, pin_value: &str) -> Result<(), CliError> {
+    fn sign_and_verify(&mut self, slot: KeySlot, pin_value: &str) -> Result<(), CliError> {
         let (document, choice) = (self.file("contract.txt"), self.card.clone());
         let signature = self.file(&format!("{slot}.sig"));
         self.jeton(

@@ -4,8 +4,8 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use jeton_piv::{
-    Error as PivError, HashAlgorithm, KeyAlgorithm, KeyReference, MetadataAlgorithm, PinPolicy,
-    RsaPadding, Slot,
+    Error as PivError, HashAlgorithm, KeyAlgorithm, KeyReference, KeySlot, MetadataAlgorithm,
+    PinPolicy, RsaPadding,
 };
 use openssl::hash::{Hasher, MessageDigest};
 use openssl::x509::X509;
@@ -19,7 +19,7 @@ use crate::secrets::{SecretKind, Stage};
 pub fn generate(
     ctx: &mut Ctx,
     choice: CardChoice,
-    slot: Slot,
+    slot: KeySlot,
     algorithm: KeyAlgorithm,
     out: Option<&Path>,
     confirmation: Confirmation,
@@ -57,8 +57,8 @@ pub fn generate(
 }
 
 /// The algorithm and PIN policy of the key in `slot`; an empty slot is the holder's error.
-pub fn key_of(piv: &mut Piv, slot: Slot) -> Result<(KeyAlgorithm, Option<PinPolicy>), CliError> {
-    match piv.metadata(KeyReference::Slot(slot)) {
+pub fn key_of(piv: &mut Piv, slot: KeySlot) -> Result<(KeyAlgorithm, Option<PinPolicy>), CliError> {
+    match piv.metadata(KeyReference::KeySlot(slot)) {
         Ok(metadata) => match metadata.algorithm {
             Some(MetadataAlgorithm::Key(algorithm)) => Ok((algorithm, metadata.pin_policy)),
             _ => Err(CliError::NoKey(slot)),
@@ -74,7 +74,7 @@ pub fn key_of(piv: &mut Piv, slot: Slot) -> Result<(KeyAlgorithm, Option<PinPoli
 pub fn sign(
     ctx: &mut Ctx,
     choice: CardChoice,
-    slot: Slot,
+    slot: KeySlot,
     input: &Path,
     out: Option<&Path>,
 ) -> Result<(), CliError> {
@@ -108,7 +108,11 @@ pub fn sign(
 /// A card whose PIN is still the temporary one refuses every private-key operation before
 /// it looks at the PIN (`6985`; a PIN not yet verified gives `6982`), so asking first costs
 /// no try, and the holder is not asked for a PIN that cannot help.
-fn refuse_if_temporary(piv: &mut Piv, slot: Slot, algorithm: KeyAlgorithm) -> Result<(), CliError> {
+fn refuse_if_temporary(
+    piv: &mut Piv,
+    slot: KeySlot,
+    algorithm: KeyAlgorithm,
+) -> Result<(), CliError> {
     let probe = vec![0u8; algorithm.input_len()];
     match piv.sign_raw(slot, algorithm, &probe) {
         Err(PivError::TemporaryPin) => Err(PivError::TemporaryPin.into()),

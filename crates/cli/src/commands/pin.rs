@@ -2,7 +2,7 @@
 //! `jeton mgmt-key change`. Every value is read and checked before anything is sent, so a
 //! typo in the new PIN never costs a try of the old one.
 
-use jeton_piv::{CardStatus, Error as PivError, ManagementKey, Pin, Puk};
+use jeton_piv::{reference, CardStatus, Error as PivError, ManagementKey, Pin, Puk};
 
 use super::{Ctx, Piv};
 use crate::cli::{CardChoice, MgmtAlg, PinKind};
@@ -125,13 +125,21 @@ fn check_form(
 
 /// A PIN as typed: 6 to 8 printable ASCII characters, no space.
 pub fn pin_value(value: &Secret) -> Result<Pin, CliError> {
-    check_form(value, SecretKind::Pin, 6..=8)?;
+    check_form(
+        value,
+        SecretKind::Pin,
+        reference::PIN_MIN_LEN..=reference::PIN_MAX_LEN,
+    )?;
     Ok(Pin::new(&**value)?)
 }
 
 /// An unblock code as typed: exactly 8 printable ASCII characters.
 pub fn puk_value(value: &Secret) -> Result<Puk, CliError> {
-    check_form(value, SecretKind::Puk, 8..=8)?;
+    check_form(
+        value,
+        SecretKind::Puk,
+        reference::PUK_LEN..=reference::PUK_LEN,
+    )?;
     Ok(Puk::new(&**value)?)
 }
 

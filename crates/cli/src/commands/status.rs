@@ -1,7 +1,7 @@
 //! `jeton status`: what the holder needs to know about their card, read without spending
 //! a try: counters, temporary PIN, and each slot's key and certificate.
 
-use jeton_piv::{Error as PivError, KeyReference, Metadata, MetadataAlgorithm, PinPolicy, Slot};
+use jeton_piv::{Error as PivError, KeyReference, KeySlot, Metadata, MetadataAlgorithm, PinPolicy};
 use openssl::asn1::{Asn1Time, Asn1TimeRef};
 use openssl::hash::MessageDigest;
 use openssl::x509::{X509NameRef, X509};
@@ -34,7 +34,7 @@ pub struct StatusReport {
 #[derive(Debug, Serialize)]
 pub struct SlotReport {
     #[serde(skip)]
-    pub id: Slot,
+    pub id: KeySlot,
     pub slot: String,
     pub key: Option<String>,
     /// "never", "once" or "always".
@@ -92,8 +92,8 @@ pub fn report(piv: &mut Piv) -> Result<StatusReport, CliError> {
         warnings.push("management_key_default");
     }
     let mut slots = Vec::new();
-    for slot in Slot::all() {
-        let (key, pin_policy, public_key) = match piv.metadata(KeyReference::Slot(slot)) {
+    for slot in KeySlot::all() {
+        let (key, pin_policy, public_key) = match piv.metadata(KeyReference::KeySlot(slot)) {
             Ok(metadata) => (
                 match metadata.algorithm {
                     Some(MetadataAlgorithm::Key(algorithm)) => Some(algorithm.to_string()),

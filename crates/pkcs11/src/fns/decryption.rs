@@ -1,7 +1,7 @@
 //! Decryption (PKCS#11 3.0 §5.10): RSA decryption by the card, unpadded here.
 
 use cryptoki_sys::*;
-use jeton_piv::Slot;
+use jeton_piv::KeySlot;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -34,7 +34,7 @@ impl Module {
             slot,
             key: public,
             pending: None,
-            needs_context_login: slot == Slot::SIGNATURE,
+            needs_context_login: slot == KeySlot::SIGNATURE,
             context_login_done: false,
         });
         Ok(())

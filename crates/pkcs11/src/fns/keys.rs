@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use cryptoki_sys::*;
-use jeton_piv::{KeyAlgorithm, Slot};
+use jeton_piv::{KeyAlgorithm, KeySlot};
 
 use crate::error::{Error, Result};
 use crate::mechanisms::{Mechanism, Parameter};
@@ -68,8 +68,8 @@ impl Module {
             // (the holder's qualified signature key, asked for by id) nor 9E (no PIN at all).
             None => {
                 let mut free = None;
-                for slot in Slot::all()
-                    .filter(|s| ![Slot::SIGNATURE, Slot::CARD_AUTHENTICATION].contains(s))
+                for slot in KeySlot::all()
+                    .filter(|s| ![KeySlot::SIGNATURE, KeySlot::CARD_AUTHENTICATION].contains(s))
                 {
                     if Self::contents(&mut session, slot)?.public_key().is_none() {
                         free = Some(slot);

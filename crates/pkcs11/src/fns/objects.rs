@@ -3,7 +3,7 @@
 //! each object is and says is in `crate::objects`; this is how the functions reach them.
 
 use cryptoki_sys::*;
-use jeton_piv::{KeyReference, Slot};
+use jeton_piv::{KeyReference, KeySlot};
 
 use crate::error::{Error, Result};
 use crate::module::{
@@ -14,10 +14,10 @@ use crate::session::Session;
 
 impl Module {
     /// What a PIV slot holds, read once per session and search.
-    pub(super) fn contents(session: &mut Session, slot: Slot) -> Result<&SlotContents> {
+    pub(super) fn contents(session: &mut Session, slot: KeySlot) -> Result<&SlotContents> {
         if !session.contents.contains_key(&slot) {
             let ((public, origin), certificate) = session.with_card(|card| {
-                let key = match card.metadata(KeyReference::Slot(slot)) {
+                let key = match card.metadata(KeyReference::KeySlot(slot)) {
                     Ok(metadata) => (
                         metadata.public_key.as_ref().map(PublicParts::from_piv),
                         metadata.origin,
@@ -47,7 +47,7 @@ impl Module {
     pub(super) fn token_object(
         session: &mut Session,
         handle: CK_OBJECT_HANDLE,
-    ) -> Result<(Slot, ObjectKind)> {
+    ) -> Result<(KeySlot, ObjectKind)> {
         let (slot_id, slot, kind) =
             objects::parse_handle(handle).ok_or(Error::ObjectHandleInvalid)?;
         if slot_id != session.slot_id || (kind == ObjectKind::PrivateKey && !Self::is_user(session))
@@ -65,7 +65,7 @@ impl Module {
         session: &mut Session,
         key: CK_OBJECT_HANDLE,
         wanted: ObjectKind,
-    ) -> Result<(Slot, PublicParts)> {
+    ) -> Result<(KeySlot, PublicParts)> {
         let (slot, kind) = Self::token_object(session, key).map_err(|_| Error::KeyHandleInvalid)?;
         if kind != wanted {
             return Err(Error::KeyHandleInvalid);
@@ -111,7 +111,7 @@ impl Module {
                     .cloned()
                     .ok_or(Error::AttributeValueInvalid)?;
                 let mut chosen = None;
-                for slot in Slot::all() {
+                for slot in KeySlot::all() {
                     if Self::contents(&mut session, slot)?.public.as_ref() == Some(&public) {
                         chosen = Some(slot);
                         break;
@@ -230,7 +230,7 @@ impl Module {
         session.contents.clear();
         let user = Self::is_user(&session);
         let mut found = Vec::new();
-        for slot in Slot::all() {
+        for slot in KeySlot::all() {
             let contents = Self::contents(&mut session, slot)?.clone();
             for kind in contents.kinds() {
                 if (kind != ObjectKind::PrivateKey || user)

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use cryptoki_sys::*;
-use jeton_piv::{Pin, Puk};
+use jeton_piv::{reference, Pin, Puk};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -341,14 +341,14 @@ impl Module {
 /// A PIN given to the module: checked before it reaches the card, so a typo of the wrong
 /// length costs no try.
 fn user_pin(value: &[u8]) -> Result<Pin> {
-    if !(6..=8).contains(&value.len()) {
+    if !(reference::PIN_MIN_LEN..=reference::PIN_MAX_LEN).contains(&value.len()) {
         return Err(Error::PinLenRange);
     }
     Pin::new(value).map_err(|_| Error::PinInvalid)
 }
 
 fn unblock_code(value: &[u8]) -> Result<Puk> {
-    if value.len() != 8 {
+    if value.len() != reference::PUK_LEN {
         return Err(Error::PinLenRange);
     }
     Puk::new(value).map_err(|_| Error::PinInvalid)

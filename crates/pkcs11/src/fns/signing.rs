@@ -3,7 +3,7 @@
 //! before each signature.
 
 use cryptoki_sys::*;
-use jeton_piv::Slot;
+use jeton_piv::KeySlot;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -38,7 +38,7 @@ impl Module {
             },
             parts: Parts::Undecided,
             // The 9C key needs the PIN again for each signature (sole control).
-            needs_context_login: signing && slot == Slot::SIGNATURE,
+            needs_context_login: signing && slot == KeySlot::SIGNATURE,
             context_login_done: false,
         })
     }

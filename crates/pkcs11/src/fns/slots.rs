@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use cryptoki_sys::*;
-use jeton_piv::{CardStatus, RetryCounter, Slot};
+use jeton_piv::{reference, CardStatus, KeySlot, RetryCounter};
 
 use crate::error::{Error, Result};
 use crate::mechanisms::{Offered, MECHANISMS};
@@ -60,7 +60,7 @@ impl Module {
         let mut card = self.connect(source)?;
         let status = card_status(&mut card)?;
         let label = card
-            .read_certificate(Slot::AUTHENTICATION)
+            .read_certificate(KeySlot::AUTHENTICATION)
             .ok()
             .and_then(CertificateInfo::parse)
             .map(|c| c.common_name().to_string())
@@ -109,8 +109,8 @@ impl Module {
             ulSessionCount: sessions as CK_ULONG,
             ulMaxRwSessionCount: CK_EFFECTIVELY_INFINITE,
             ulRwSessionCount: rw_sessions as CK_ULONG,
-            ulMaxPinLen: 8,
-            ulMinPinLen: 6,
+            ulMaxPinLen: reference::PIN_MAX_LEN as CK_ULONG,
+            ulMinPinLen: reference::PIN_MIN_LEN as CK_ULONG,
             ulTotalPublicMemory: CK_UNAVAILABLE_INFORMATION,
             ulFreePublicMemory: CK_UNAVAILABLE_INFORMATION,
             ulTotalPrivateMemory: CK_UNAVAILABLE_INFORMATION,
