@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use jeton_card::{CardDirectory, Personalisation};
 use jeton_piv::apdu::Command;
 use jeton_piv::{
-    HashAlgorithm, InProcessTransport, KeyAlgorithm, ManagementKey, Pin, PivClient, RsaPadding,
-    Slot,
+    HashAlgorithm, InProcessTransport, KeyAlgorithm, KeySlot, ManagementKey, Pin, PivClient,
+    RsaPadding,
 };
 use openssl::bn::BigNumRef;
 use openssl::ec::{EcGroup, EcKey};
@@ -61,7 +61,7 @@ fn compare(
 }
 
 fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
-    jeton_piv::tlv::encoded(u32::from(tag), value)
+    jeton_piv::tlv::encode(u32::from(tag), value)
 }
 
 fn padded(n: &BigNumRef, len: usize) -> BenchResult<Vec<u8>> {
@@ -74,7 +74,7 @@ fn import(
     data: Vec<u8>,
 ) -> BenchResult<()> {
     let command =
-        Command::new(INS_IMPORT_KEY, algorithm.id(), Slot::AUTHENTICATION.id()).with_data(data);
+        Command::new(INS_IMPORT_KEY, algorithm.id(), KeySlot::AUTHENTICATION.id()).with_data(data);
     let response = client.transceive(&command)?;
     if !response.status.is_success() {
         return Err(format!("IMPORT KEY answered {:?}", response.status).into());
@@ -85,7 +85,7 @@ fn import(
 /// The card's signature of a SHA-256 digest: ECDSA, or RSA with PKCS#1 v1.5 padding.
 fn card_sign(
     client: &mut PivClient<InProcessTransport>,
-    slot: Slot,
+    slot: KeySlot,
     algorithm: KeyAlgorithm,
     digest: &[u8],
 ) -> BenchResult<Vec<u8>> {
@@ -156,7 +156,7 @@ pub fn run(seconds: f64, out: &mut impl Write) -> BenchResult<bool> {
     let ec_pkey = PKey::from_ec_key(ec.clone())?;
     let signature = card_sign(
         &mut client,
-        Slot::AUTHENTICATION,
+        KeySlot::AUTHENTICATION,
         KeyAlgorithm::EccP256,
         &digest,
     )?;
@@ -170,7 +170,7 @@ pub fn run(seconds: f64, out: &mut impl Write) -> BenchResult<bool> {
         || {
             card_sign(
                 &mut client,
-                Slot::AUTHENTICATION,
+                KeySlot::AUTHENTICATION,
                 KeyAlgorithm::EccP256,
                 &digest,
             )
@@ -191,7 +191,7 @@ pub fn run(seconds: f64, out: &mut impl Write) -> BenchResult<bool> {
     let rsa_pkey = PKey::from_rsa(rsa)?;
     let signature = card_sign(
         &mut client,
-        Slot::AUTHENTICATION,
+        KeySlot::AUTHENTICATION,
         KeyAlgorithm::Rsa2048,
         &digest,
     )?;
@@ -202,7 +202,7 @@ pub fn run(seconds: f64, out: &mut impl Write) -> BenchResult<bool> {
         || {
             card_sign(
                 &mut client,
-                Slot::AUTHENTICATION,
+                KeySlot::AUTHENTICATION,
                 KeyAlgorithm::Rsa2048,
                 &digest,
             )
@@ -212,10 +212,15 @@ pub fn run(seconds: f64, out: &mut impl Write) -> BenchResult<bool> {
     all_met &= report(out, "RSA-2048 PKCS#1 v1.5, slot 9A", reference, ours)?;
 
     // PIN-always 9C: VERIFY (a try spent and restored durably) + sign, every time.
-    client.generate(Slot::SIGNATURE, KeyAlgorithm::EccP256)?;
+    client.generate(KeySlot::SIGNATURE, KeyAlgorithm::EccP256)?;
     let pin_always = rate(duration, || {
         client.verify_pin(&pin)?;
-        card_sign(&mut client, Slot::SIGNATURE, KeyAlgorithm::EccP256, &digest)?;
+        card_sign(
+            &mut client,
+            KeySlot::SIGNATURE,
+            KeyAlgorithm::EccP256,
+            &digest,
+        )?;
         Ok(())
     })?;
     let met = pin_always >= REQUIRED_PIN_ALWAYS_RATE;

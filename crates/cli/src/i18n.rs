@@ -7,7 +7,7 @@
 //! that is set (the POSIX order): French when it starts with `fr`, English otherwise.
 
 use jeton_card::{CardError, StateError};
-use jeton_piv::{Error as PivError, Slot, TransportError};
+use jeton_piv::{Error as PivError, KeySlot, TransportError};
 use jeton_tsp::keys::KeyRole;
 
 use crate::error::CliError;
@@ -43,7 +43,7 @@ pub enum Msg<'a> {
     StatusTemporaryPin,
     StatusNoKeys,
     StatusSlot {
-        slot: Slot,
+        slot: KeySlot,
         key: Option<&'a str>,
         pin_policy: Option<&'a str>,
     },
@@ -60,7 +60,7 @@ pub enum Msg<'a> {
     },
     StatusExpired(&'a str),
     StatusNotYetValid(&'a str),
-    StatusKeyMismatch(Slot),
+    StatusKeyMismatch(KeySlot),
     StatusFactoryPin,
     StatusFactoryPuk,
     StatusFactoryManagementKey,
@@ -70,10 +70,10 @@ pub enum Msg<'a> {
     PinUnblocked,
     PukChanged,
     ManagementKeyChanged(&'a str),
-    KeyGenerated(Slot, &'a str),
-    Signed(Slot),
-    CertificateImported(Slot),
-    CertificateRemoved(Slot),
+    KeyGenerated(KeySlot, &'a str),
+    Signed(KeySlot),
+    CertificateImported(KeySlot),
+    CertificateRemoved(KeySlot),
 
     /// What a destructive command would destroy, before it asks.
     DeleteLoses {
@@ -85,7 +85,7 @@ pub enum Msg<'a> {
         keys: usize,
     },
     GenerateLoses {
-        slot: Slot,
+        slot: KeySlot,
         subject: &'a str,
     },
     ConfirmQuestion,
@@ -105,7 +105,7 @@ pub enum Msg<'a> {
     DemoHome(&'a str),
     DemoStep(u8, DemoStep),
     DemoRefused(&'a str),
-    DemoVerified(Slot),
+    DemoVerified(KeySlot),
     DemoRevokedOnCrl(&'a str),
     DemoRightPin,
     DemoPassed,
@@ -536,12 +536,12 @@ pub fn io_error(error: &std::io::Error, lang: Lang) -> String {
     }
 }
 
-fn slot_name(slot: Slot, lang: Lang) -> String {
+fn slot_name(slot: KeySlot, lang: Lang) -> String {
     match slot {
-        Slot::AUTHENTICATION => tr!(lang, "slot-authentication"),
-        Slot::SIGNATURE => tr!(lang, "slot-signature"),
-        Slot::KEY_MANAGEMENT => tr!(lang, "slot-key-management"),
-        Slot::CARD_AUTHENTICATION => {
+        KeySlot::AUTHENTICATION => tr!(lang, "slot-authentication"),
+        KeySlot::SIGNATURE => tr!(lang, "slot-signature"),
+        KeySlot::KEY_MANAGEMENT => tr!(lang, "slot-key-management"),
+        KeySlot::CARD_AUTHENTICATION => {
             tr!(lang, "slot-card-authentication")
         }
         _ => tr!(lang, "slot-retired"),

@@ -74,8 +74,6 @@ pub use signing::{HashAlgorithm, RsaPadding};
 pub use transport::{InProcessTransport, Transmit, Transport, TransportError};
 /// The PIV key slot (9A, 9C, 9D, 9E, 82–95), from `jeton-wire`.
 pub use types::KeySlot;
-/// The former name of [`KeySlot`], until `jeton-pkcs11` follows the rename.
-pub use types::KeySlot as Slot;
 pub use types::{
     CardStatus, KeyAlgorithm, KeyOrigin, KeyReference, ManagementKey, ManagementKeyAlgorithm,
     Metadata, MetadataAlgorithm, ObjectId, Pin, PinPolicy, PinVerification, PublicKey, Puk,
