@@ -55,21 +55,9 @@ if [[ -z ${JETON_BENCH_NAMESPACE:-} ]]; then
 fi
 
 J=$ROOT/target/release/jeton
-WORK=$(mktemp -d)
+source "$ROOT/tests/interop/tsp_common.bash" ocsp-bench
 export JETON_HOME=$WORK/home
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
-unset JETON_DATABASE_URL
-PIDS=()
-
-cleanup() {
-    local pid
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        pid=${PIDS[i]}
-        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 fail() { # fail MESSAGE [LOG]: says what went wrong, with the log's tail
@@ -85,31 +73,13 @@ stop() { # stop PID: TERM, then wait for it
     PIDS=("${PIDS[@]}")
 }
 
-# One passphrase per key role (`--passphrase-file ROLE=FILE`): "ROLE ocsp bench passphrase",
-# the form the issuance bench derives from the one line it reads on stdin.
+# One passphrase per key role, "ROLE ocsp bench passphrase": the form the issuance bench
+# derives from the one line it reads on stdin.
 PASS="ocsp bench passphrase"
 printf '%s\n' "$PASS" >"$WORK/pass"
-KEYS=()
-for role in root issuing ocsp tsa audit; do
-    (umask 077 && printf '%s %s\n' "$role" "$PASS" >"$WORK/pass.$role")
-    KEYS+=(--passphrase-file "$role=$WORK/pass.$role")
-done
-mkdir -p "$JETON_HOME"
-cat >"$JETON_HOME/provider.toml" <<EOF
-[provider]
-organization = "Jeton Trust Services"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "http://127.0.0.1"
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-[server]
-listen = "127.0.0.1:0"
-EOF
-"$J" --lang en ca --operator bench init "${KEYS[@]}" >"$WORK/init.log" 2>&1 </dev/null ||
-    fail "jeton ca init failed" "$WORK/init.log"
+provider_keys "$WORK" "$PASS" --role-first
+provider_toml '[server]' 'listen = "127.0.0.1:0"'
+provider_init --operator bench >"$WORK/init.log" 2>&1 || fail "jeton ca init failed" "$WORK/init.log"
 
 # `jeton ca issue` in a loop for 5 s: one process, one key decryption per certificate.
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=any" \
@@ -269,15 +239,7 @@ check_ocsp() {
 GET_PATH=$(base64 -w0 "$WORK/get.der" | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')
 
 # jeton server: every response pre-signed at start (SHA-1 and SHA-256 CertIDs).
-"$J" --lang en server "${KEYS[@]}" </dev/null >"$WORK/server.out" 2>"$WORK/server.log" &
-PIDS+=($!)
-JETON_PID=$!
-deadline=$((SECONDS + 60))
-until grep -q "listening on" "$WORK/server.out" 2>/dev/null; do
-    ((SECONDS < deadline)) && kill -0 "$JETON_PID" 2>/dev/null || fail "jeton server did not start" "$WORK/server.log"
-    sleep 0.1
-done
-URL=$(sed -n 's|.*\(http://127.0.0.1:[0-9]*\).*|\1|p' "$WORK/server.out")
+server_start --wait 60 server >&2 || fail "jeton server did not start"
 curl -sf -o "$WORK/r.der" "$URL/ocsp/$GET_PATH" && check_ocsp "jeton GET" "$WORK/r.der"
 curl -sf -H "Content-Type: application/ocsp-request" --data-binary @"$WORK/post.der" \
     -o "$WORK/r.der" "$URL/ocsp" && check_ocsp "jeton POST" "$WORK/r.der" "$WORK/post.der"
@@ -288,7 +250,7 @@ curl -sf -H "Content-Type: application/timestamp-query" --data-binary @"$WORK/ts
 load "jeton server: pre-signed (GET)" "$URL" get "$WORK/get.der" /ocsp/
 load "jeton server: live-signed (POST, nonce)" "$URL" post "$WORK/post.der" /ocsp
 load "jeton server: time-stamps (POST /tsa)" "$URL" tsa "$WORK/tsa.der" /tsa
-stop "$JETON_PID"
+server_stop server
 
 # OpenSSL's responder, its key decrypted with the same passphrase. Started afresh for each
 # wrk run: once wrk stops with connections open, its processes no longer accept any.
@@ -309,7 +271,7 @@ stop_openssl() {
 start_openssl() {
     stop_openssl
     openssl ocsp -index "$WORK/index.txt" -port $PORT -rsigner "$WORK/ocsp.pem" \
-        -rkey "$JETON_HOME/provider/keys/ocsp.key.pem" -passin "file:$WORK/pass.ocsp" \
+        -rkey "$JETON_HOME/provider/keys/ocsp.key.pem" -passin "file:$WORK/passphrases/ocsp" \
         -CA "$WORK/issuing.pem" -multi 2 >"$WORK/openssl.log" 2>&1 &
     OPENSSL_PID=$!
     PIDS+=("$OPENSSL_PID")
