@@ -134,6 +134,50 @@ pub enum CaError {
     NoRole(String, String),
 }
 
+impl CaError {
+    /// A stable code for scripts (`--json`) and for front ends choosing their words; the
+    /// store's errors keep their own code.
+    ///
+    /// ```
+    /// use jeton_tsp::{ca::CaError, StoreError};
+    /// assert_eq!(CaError::NoPkcs11.code(), "no-pkcs11");
+    /// assert_eq!(CaError::Store(StoreError::UnknownCa("issuing".into())).code(), "unknown-ca");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            CaError::Store(error) => error.code(),
+            CaError::Config(_) => "config",
+            CaError::KeyFile { .. } => "key-file",
+            CaError::Io { .. } => "io",
+            CaError::KeyExists(_) => "key-exists",
+            CaError::AlreadyInitialised(_) => "already-initialised",
+            CaError::KeyRef(_) => "key-reference",
+            CaError::NoPkcs11 => "no-pkcs11",
+            #[cfg(feature = "pkcs11")]
+            CaError::Pkcs11(_) => "pkcs11",
+            CaError::Profiles(_) => "profiles",
+            CaError::UnknownProfile(_) => "unknown-profile",
+            CaError::CaProfile(_) => "ca-profile",
+            CaError::Subject(_) | CaError::Name(_) => "subject",
+            CaError::Csr(_) => "csr",
+            CaError::PublicKey(_) => "not-a-public-key",
+            CaError::KeyPolicy(_) => "key-policy",
+            CaError::Issue(_) => "issue",
+            CaError::Crl(_) => "crl",
+            CaError::CorruptCertificate(_) => "ca-certificate-corrupt",
+            CaError::KeyMismatch(..) => "key-mismatch",
+            CaError::Der(_) => "der",
+            CaError::InTheWay(_) => "in-the-way",
+            CaError::Incomplete(_) => "incomplete",
+            CaError::WeakPassphrase(..) => "weak-passphrase",
+            CaError::Permissions(_) => "permissions",
+            CaError::Secrets(SecretsError::Missing(_)) => "secret-missing",
+            CaError::Secrets(SecretsError::Same(..)) => "same-passphrase",
+            CaError::NoRole(..) => "no-role",
+        }
+    }
+}
+
 /// Why a passphrase for the provider's key files is refused. The rule: at least
 /// [`MIN_PASSPHRASE_CHARS`] characters, at least [`MIN_DISTINCT_CHARS`] different ones, and
 /// not a run of consecutive characters (`abcdefghijkl`, `987654321098`): the key files'

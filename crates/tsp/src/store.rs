@@ -118,6 +118,27 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// A stable code for scripts (`--json`) and for front ends choosing their words.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::BadUrl(_) => "store-bad-url",
+            StoreError::Database(_) => "store-database",
+            StoreError::Migrate(_) => "store-migration",
+            StoreError::UnknownCa(_) => "unknown-ca",
+            StoreError::CaExists(_) => "ca-exists",
+            StoreError::UnknownCertificate { .. } => "unknown-certificate",
+            StoreError::DuplicateSerial { .. } => "duplicate-serial",
+            StoreError::Corrupt(_) => "store-corrupt",
+            StoreError::Sign(_) => "audit-head-unsigned",
+            StoreError::HeadsArchive { .. } => "audit-heads-archive",
+            StoreError::RevocationBeforeValidity { .. } => "revocation-before-validity",
+            StoreError::RevocationInPast { .. } => "revocation-in-past",
+            StoreError::InvalidityDateInFuture { .. } => "invalidity-date-in-future",
+        }
+    }
+}
+
 /// A time in UTC, RFC 3339, for messages.
 pub fn utc(t: &SystemTime) -> String {
     der::DateTime::from_system_time(*t)

@@ -73,6 +73,22 @@ pub enum ServerError {
     },
 }
 
+impl ServerError {
+    /// A stable code for scripts (`--json`) and for front ends choosing their words; the
+    /// store's errors keep their own code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServerError::Config(_) => "config",
+            ServerError::Setup(_) => "setup",
+            ServerError::Records(_) => "records",
+            ServerError::Store(error) => error.code(),
+            ServerError::Sign(_) => "signing",
+            ServerError::Der(_) => "der",
+            ServerError::Listen { .. } => "listen",
+        }
+    }
+}
+
 impl From<jeton_pki::ocsp::ResponseError> for ServerError {
     fn from(e: jeton_pki::ocsp::ResponseError) -> Self {
         ServerError::Sign(e.to_string())
