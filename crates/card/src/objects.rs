@@ -1,24 +1,22 @@
 //! PIV data objects (SP 800-73-4 Part 1 Table 3): which exist, who may read them, and the
 //! ones a new card carries.
 
-use jeton_wire::tlv;
+use jeton_wire::{tlv, ObjectId};
 
 /// The largest object value the card stores, like a YubiKey's limit.
 pub const MAX_OBJECT_SIZE: usize = 3072;
 
-pub const DISCOVERY: u32 = 0x7E;
-pub const CHUID: u32 = 0x5FC102;
-pub const CCC: u32 = 0x5FC107;
-pub const SECURITY_OBJECT: u32 = 0x5FC106;
-pub const KEY_HISTORY: u32 = 0x5FC10C;
-pub const PRINTED_INFORMATION: u32 = 0x5FC109;
-pub const PAIRING_CODE: u32 = 0x5FC123;
-pub const YUBICO_ADMIN_DATA: u32 = 0x5FFF00;
+// The tags as plain numbers, for matching on what a command names (values: jeton-wire).
+pub const DISCOVERY: u32 = ObjectId::DISCOVERY.0;
+pub const CHUID: u32 = ObjectId::CHUID.0;
+pub const CCC: u32 = ObjectId::CARD_CAPABILITY_CONTAINER.0;
+pub const SECURITY_OBJECT: u32 = ObjectId::SECURITY_OBJECT.0;
+pub const KEY_HISTORY: u32 = ObjectId::KEY_HISTORY.0;
+pub const PRINTED_INFORMATION: u32 = ObjectId::PRINTED_INFORMATION.0;
+pub const PAIRING_CODE: u32 = ObjectId::PAIRING_CODE.0;
+pub const YUBICO_ADMIN_DATA: u32 = ObjectId::YUBICO_ADMIN_DATA.0;
 
-/// The full PIV AID with version (SP 800-73-4 Part 1 §2.2).
-pub const PIV_AID: [u8; 11] = [
-    0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00,
-];
+pub use jeton_wire::PIV_AID;
 
 /// Who may read an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,7 @@ use jeton_wire::reference;
 use subtle::ConstantTimeEq;
 
 pub const DEFAULT_TRIES: u8 = 3;
-/// `63 Cx` can report at most 15 tries.
-pub const MAX_TRIES: u8 = 15;
+pub use jeton_wire::reference::{RetryCounter, MAX_TRIES};
 
 /// Why a PIN is too weak to be chosen as a new PIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,30 +48,6 @@ pub(crate) fn weakness_of_reference(reference: &[u8]) -> Option<PinWeakness> {
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
-}
-
-/// A retry counter as it is stored: tries left out of a maximum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryCounter {
-    pub remaining: u8,
-    pub max: u8,
-}
-
-impl RetryCounter {
-    pub fn new(max: u8) -> Self {
-        RetryCounter {
-            remaining: max,
-            max,
-        }
-    }
-
-    pub fn is_blocked(&self) -> bool {
-        self.remaining == 0
-    }
-
-    pub fn is_sane(&self) -> bool {
-        (1..=MAX_TRIES).contains(&self.max) && self.remaining <= self.max
-    }
 }
 
 #[cfg(test)]

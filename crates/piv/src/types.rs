@@ -10,6 +10,7 @@ use openssl::rsa::Rsa;
 use zeroize::Zeroizing;
 
 use jeton_wire::object::{metadata, tag};
+pub use jeton_wire::reference::RetryCounter;
 use jeton_wire::{key, reference, tlv};
 pub use jeton_wire::{KeyAlgorithm, KeySlot, ManagementKeyAlgorithm, ObjectId};
 
@@ -362,19 +363,6 @@ pub enum MetadataAlgorithm {
     /// FF: a PIN or PUK.
     Pin,
     Other(u8),
-}
-
-/// A retry counter: tries left out of the maximum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryCounter {
-    pub remaining: u8,
-    pub max: u8,
-}
-
-impl RetryCounter {
-    pub fn is_blocked(self) -> bool {
-        self.remaining == 0
-    }
 }
 
 /// What GET METADATA (Yubico PIV extension, INS F7) says about one key reference.

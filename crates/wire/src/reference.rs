@@ -27,6 +27,39 @@ pub const FACTORY_PIN_REFERENCE: [u8; REFERENCE_LEN] = *b"123456\xff\xff";
 /// [`FACTORY_PUK`] as reference data.
 pub const FACTORY_PUK_REFERENCE: [u8; REFERENCE_LEN] = *b"12345678";
 
+/// The most tries a counter can have: all `63 Cx` can report.
+pub const MAX_TRIES: u8 = 15;
+
+/// A PIN or PUK retry counter: tries left out of the maximum, as GET METADATA's tag 06 carries
+/// it (maximum first) and as the card stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryCounter {
+    /// Tries left.
+    pub remaining: u8,
+    /// Tries after a success or an unblock.
+    pub max: u8,
+}
+
+impl RetryCounter {
+    /// A full counter.
+    pub fn new(max: u8) -> RetryCounter {
+        RetryCounter {
+            remaining: max,
+            max,
+        }
+    }
+
+    /// No try left.
+    pub fn is_blocked(self) -> bool {
+        self.remaining == 0
+    }
+
+    /// A maximum of 1 to [`MAX_TRIES`], and no more left than the maximum.
+    pub fn is_sane(self) -> bool {
+        (1..=MAX_TRIES).contains(&self.max) && self.remaining <= self.max
+    }
+}
+
 /// A character a PIN or PUK may hold: printable ASCII, no space (`21`–`7E`).
 pub fn is_printable(byte: u8) -> bool {
     (0x21..=0x7E).contains(&byte)
@@ -99,6 +132,22 @@ mod tests {
         for bad in ["1234567", "123456789", "1234 678"] {
             assert!(!is_valid_puk(bad.as_bytes()), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn retry_counters_know_when_they_are_blocked_or_broken() {
+        let mut counter = RetryCounter::new(3);
+        assert!(counter.is_sane() && !counter.is_blocked());
+        counter.remaining = 0;
+        assert!(counter.is_sane() && counter.is_blocked());
+        assert!(!RetryCounter {
+            remaining: 4,
+            max: 3
+        }
+        .is_sane());
+        assert!(!RetryCounter::new(0).is_sane());
+        assert!(!RetryCounter::new(16).is_sane());
+        assert!(RetryCounter::new(MAX_TRIES).is_sane());
     }
 
     #[test]
