@@ -62,20 +62,9 @@ else
 fi
 cargo bench --quiet --profile "$PROFILE" -p jeton-tsp --all-features --bench million --no-run || exit 1
 
-WORK=$(mktemp -d)
+source "$ROOT/tests/interop/tsp_common.bash" million-bench
 export JETON_HOME=$WORK/home
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
-unset JETON_DATABASE_URL
-PIDS=()
-cleanup() {
-    local pid
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        pid=${PIDS[i]}
-        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 fail() { # fail MESSAGE [LOG]
@@ -91,43 +80,19 @@ stop() { # stop PID
 }
 now_ms() { date +%s%3N; }
 
-source "$ROOT/tests/interop/provider_keys.bash"
 provider_keys "$WORK" "million bench"
-mkdir -p "$JETON_HOME"
-cat >"$JETON_HOME/provider.toml" <<EOF
-[provider]
-organization = "Jeton Trust Services"
-organization_identifier = "NTRFR-123456789"
-country = "FR"
-policy = "1.3.6.1.4.1.99999.1.1"
-base_url = "http://127.0.0.1"
-[[provider.pds]]
-url = "https://pki.jeton.example/pds/en.pdf"
-language = "en"
-[server]
-listen = "127.0.0.1:0"
-ocsp_validity_secs = $VALIDITY
-poll_interval_ms = 100
-EOF
-"$J" --lang en ca --operator bench init "${KEYS[@]}" >"$WORK/init.log" 2>&1 ||
-    fail "jeton ca init" "$WORK/init.log"
+provider_toml '[server]' 'listen = "127.0.0.1:0"' "ocsp_validity_secs = $VALIDITY" 'poll_interval_ms = 100'
+provider_init --operator bench >"$WORK/init.log" 2>&1 || fail "jeton ca init" "$WORK/init.log"
 DB=$JETON_HOME/provider/tsp.sqlite
 
 SERVER_PID=
-URL=
 start_server() { # start_server NAME: until every response is pre-signed; sets SERVER_PID, URL, READY_MS
-    local out=$WORK/$1.out log=$WORK/$1.log start
+    local start
     start=$(now_ms)
-    "$J" --lang en server "${KEYS[@]}" >"$out" 2>"$log" &
-    SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
-    local deadline=$((SECONDS + 900))
-    until grep -q "every OCSP response pre-signed" "$log" 2>/dev/null; do
-        ((SECONDS < deadline)) && kill -0 "$SERVER_PID" 2>/dev/null || fail "jeton server did not get ready" "$log"
-        sleep 0.1
-    done
+    server_start --wait 900 --ready "every OCSP response pre-signed" "$1" >&2 ||
+        fail "jeton server did not get ready"
+    SERVER_PID=$PID
     READY_MS=$(($(now_ms) - start))
-    URL=$(sed -n 's|.*\(http://127.0.0.1:[0-9]*\).*|\1|p' "$out")
 }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 wait_log() { # wait_log LOG PATTERN COUNT SECONDS
