@@ -141,6 +141,86 @@ impl CliError {
     }
 }
 
+impl CliError {
+    /// The stable code `--json` prints for this error: the library's own where it has one,
+    /// never the words, which change with the language.
+    pub fn code(&self) -> &'static str {
+        use jeton_card::{CardError, StateError};
+        match self {
+            CliError::Piv(error) => error.code(),
+            CliError::Card(CardError::State { source, .. }) => match source {
+                StateError::Foreign => "not-a-card-file",
+                StateError::NewerFormat(_) => "card-file-newer-format",
+                StateError::Corrupt => "card-file-corrupt",
+            },
+            CliError::Card(CardError::NotFound(_)) => "card-file-not-found",
+            CliError::Card(CardError::AlreadyExists(_)) => "card-file-exists",
+            CliError::Card(CardError::Io { .. }) => "card-file-io",
+            CliError::Card(CardError::DeviceKeyMissing(_) | CardError::DeviceKeyCorrupt(_)) => {
+                "device-key-unusable"
+            }
+            CliError::Card(CardError::InvalidPersonalisation(_)) => "invalid-personalisation",
+            CliError::Card(_) => "card-file",
+            CliError::NoHome => "no-home",
+            CliError::HomeUnusable { .. } => "home-unusable",
+            CliError::NoCard(_) => "no-card",
+            CliError::UnknownCard(..) => "unknown-card",
+            CliError::SeveralCards(_) => "several-cards",
+            CliError::CardExists(_) => "card-exists",
+            CliError::ConfirmationNeeded => "confirmation-needed",
+            CliError::NotConfirmed => "not-confirmed",
+            CliError::SecretFd { .. } => "secret-fd-unreadable",
+            CliError::Terminal(_) => "terminal-unreadable",
+            CliError::SecretRead(_) => "secrets-unreadable",
+            CliError::SecretMissing(..) => "secret-missing",
+            CliError::SecretTooLong(_) => "secret-too-long",
+            CliError::SecretMismatch(_) => "confirmation-differs",
+            CliError::NothingTyped(_) => "nothing-typed",
+            CliError::NotAscii(_) => "not-ascii",
+            CliError::Blank(_) => "blank",
+            CliError::Length(..) => "length",
+            CliError::PinNotNumeric => "pin-not-numeric",
+            CliError::PinNotAlphanumeric => "pin-not-alphanumeric",
+            CliError::WeakPin(_) => "weak-pin",
+            CliError::PinUnchanged => "pin-unchanged",
+            CliError::NewPinRefused => "new-pin-refused",
+            CliError::Io { .. } => "io",
+            CliError::Output(_) => "output",
+            CliError::BinaryToTerminal => "binary-to-terminal",
+            CliError::Json(_) => "json",
+            CliError::NotACertificate(_) => "not-a-certificate",
+            CliError::CertificateKeyMismatch(_) => "certificate-key-mismatch",
+            CliError::NoKey(_) => "no-key",
+            CliError::NoCertificate(_) => "no-certificate",
+            CliError::CorruptCertificate(_) => "certificate-corrupt",
+            CliError::ResetNotAllowed => "reset-not-allowed",
+            CliError::BackupExists(_) => "backup-exists",
+            CliError::NotABackup(_) => "not-a-backup",
+            CliError::DeviceKeyConflict(_) => "device-key-conflict",
+            CliError::NoPcscSupport => "no-pcsc-support",
+            CliError::CardAndReader => "card-and-reader",
+            CliError::ReaderNotApplicable => "reader-not-applicable",
+            CliError::NoPkcs11Module(_) => "no-pkcs11-module",
+            CliError::ServePairing { .. } => "serve-pairing",
+            CliError::ServeTwice(_) => "serve-twice",
+            CliError::Signal(_) => "signal",
+            CliError::Vpcd(..) => "vpcd",
+            CliError::DemoStep(_) => "demo-step",
+            CliError::Bench(_) => "bench",
+            CliError::Ca(error) => error.code(),
+            CliError::Store(error) => error.code(),
+            CliError::Config(_) => "config",
+            CliError::Runtime(_) => "runtime",
+            CliError::Server(error) => error.code(),
+            CliError::BadTime(_) => "bad-time",
+            CliError::BadSerial(_) => "bad-serial",
+            CliError::UnknownReason(_) => "unknown-reason",
+            CliError::NotAPublicKey(_) => "not-a-public-key",
+            CliError::AuditLogTampered(_) => "audit-log-tampered",
+        }
+    }
+}
+
 impl From<jeton_tsp::ca::CaError> for CliError {
     fn from(error: jeton_tsp::ca::CaError) -> Self {
         CliError::Ca(error)

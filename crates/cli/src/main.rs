@@ -31,6 +31,7 @@ use crate::secrets::Secrets;
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let lang = help::lang_in_args(&args).unwrap_or_else(Lang::from_env);
+    let json = args.iter().any(|arg| arg == "--json");
     let cli = match help::parse(args, lang) {
         Ok(cli) => cli,
         Err(code) => return code,
@@ -44,6 +45,12 @@ fn main() -> ExitCode {
         }
         Err(error) => {
             let _ = writeln!(io::stderr(), "jeton: {}", error.text(lang));
+            if json {
+                // The words stay on stderr; a script reads the stable code where the
+                // command's JSON would have been.
+                let code = serde_json::json!({ "error": error.code() });
+                let _ = writeln!(io::stdout(), "{code}");
+            }
             ExitCode::from(error.exit_code())
         }
     }

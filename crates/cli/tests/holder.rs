@@ -1021,8 +1021,11 @@ fn status_shows_what_support_needs_to_see() {
         let mut piv = jeton_piv::PivClient::open(jeton_piv::InProcessTransport::new(card)).unwrap();
         piv.authenticate(&jeton_piv::ManagementKey::factory_default())
             .unwrap();
-        piv.write_certificate(jeton_piv::KeySlot::KEY_MANAGEMENT, &foreign.to_der().unwrap())
-            .unwrap();
+        piv.write_certificate(
+            jeton_piv::KeySlot::KEY_MANAGEMENT,
+            &foreign.to_der().unwrap(),
+        )
+        .unwrap();
     }
 
     let status = jeton.status();
@@ -1253,4 +1256,26 @@ fn a_backup_restored_into_an_empty_home_signs_with_the_same_key() {
     other
         .run(&["card", "restore", archive.to_str().unwrap()], "")
         .fails_with("another device key");
+}
+
+#[test]
+fn json_failures_carry_the_stable_code_and_the_words_stay_on_stderr() {
+    for jeton in [Jeton::new(), Jeton::french()] {
+        let run = jeton
+            .run(&["status", "--json"], "")
+            .fails_with("jeton card create");
+        let printed: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(printed, serde_json::json!({ "error": "no-card" }));
+    }
+    let jeton = Jeton::new();
+    jeton.handed_over_card();
+    let run = jeton.run(&["status", "--json", "--card", "7"], "");
+    let run = run.fails_with("jeton card list");
+    let printed: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(printed, serde_json::json!({ "error": "unknown-card" }));
+    // Without --json, stdout stays empty as before.
+    let run = jeton
+        .run(&["status", "--card", "7"], "")
+        .fails_with("jeton card list");
+    assert_eq!(run.stdout, "");
 }
