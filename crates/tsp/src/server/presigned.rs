@@ -1,9 +1,12 @@
 //! Pre-signed OCSP responses (RFC 5019 §2.2, RFC 6960 §4.2.2.1): one per certificate and
 //! CertID hash, signed ahead so that the hot path only looks one up.
 //!
-//! Memory is what answering needs: per certificate its serial, its status and the two
-//! responses' DER, each without the responder certificate they all carry (held once, put
-//! back when a response is sent): about 1 KB per certificate instead of 2.
+//! Memory is what answering needs: per certificate its serial, its status and the DER of the
+//! response for SHA-1 CertIDs (RFC 5019's hash, what OpenSSL, browsers and Windows send),
+//! without the responder certificate every response carries (held once, put back when a
+//! response is sent). The response for SHA-256 CertIDs is signed at the first such request,
+//! from the status the entry holds (no store read), and kept with it until the entry is
+//! re-signed: certificates nobody asks about in SHA-256 cost nothing for it.
 //!
 //! An entry is served until its nextUpdate, or until a revocation dated in the future takes
 //! effect, whichever comes first (`fresh_until`). It is re-signed earlier, at `refresh_at`:
@@ -20,14 +23,15 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Mutex, OnceLock, RwLock};
 use std::time::SystemTime;
 
 use jeton_pki::ocsp::CertState;
 use jeton_pki::{HashAlg, Revocation};
 
-/// The hashes CertIDs are pre-signed for: SHA-1 (RFC 5019 clients, `openssl ocsp` by default)
-/// and SHA-256. Requests in other hashes are signed live.
+/// The hashes whose responses are held: SHA-1 (RFC 5019 clients, `openssl ocsp` by default),
+/// signed ahead, and SHA-256, signed at the first request. Requests in other hashes are
+/// signed live.
 pub const PRESIGNED_HASHES: [HashAlg; 2] = [HashAlg::Sha1, HashAlg::Sha256];
 
 /// Independent locks: re-signing one part never holds up readers of the others.
@@ -96,11 +100,24 @@ impl Signed {
     }
 }
 
-/// The pre-signed responses of one certificate, in every hash of [`PRESIGNED_HASHES`].
+/// A response signed at the first request in its hash, with its own times.
+#[derive(Debug)]
+pub struct OnDemand {
+    /// The response.
+    pub response: Signed,
+    /// Its thisUpdate.
+    pub this_update: SystemTime,
+    /// Its nextUpdate.
+    pub next_update: SystemTime,
+}
+
+/// The pre-signed responses of one certificate: SHA-1's signed ahead, SHA-256's on demand.
 #[derive(Debug)]
 pub struct Entry {
-    /// One per hash, in [`PRESIGNED_HASHES`] order.
-    pub responses: [Signed; 2],
+    /// The response for SHA-1 CertIDs ([`PRESIGNED_HASHES`]`[0]`).
+    pub response: Signed,
+    /// The response for SHA-256 CertIDs, once one was asked for (8 octets until then).
+    pub on_demand: OnceLock<Box<OnDemand>>,
     /// Their thisUpdate (HTTP Last-Modified).
     pub this_update: SystemTime,
     /// Their nextUpdate (HTTP Expires).
@@ -215,21 +232,62 @@ impl Cache {
         self.tickets.fetch_add(1, Ordering::SeqCst) + 1
     }
 
-    /// The response for `serial` in `hash`, if one is valid at `now`.
+    /// The response for `serial` in `hash`, if one is held and valid at `now`.
     pub fn get(&self, hash: HashAlg, serial: &[u8], now: SystemTime) -> Option<Presigned> {
         let index = hash_index(hash)?;
         let entries = read(self.shard(serial));
         let e = entries.get(serial).filter(|e| now < e.fresh_until)?;
-        let response = &e.responses[index];
-        Some(Presigned {
+        if index == 0 {
+            return Some(self.presigned(e, &e.response, e.this_update, e.next_update));
+        }
+        let later = e.on_demand.get()?;
+        Some(self.presigned(e, &later.response, later.this_update, later.next_update))
+    }
+
+    /// The response for `serial` in the on-demand hash, signed now by `sign` from the status
+    /// the entry holds if it has none yet; None if no entry is valid at `now`. The shard is
+    /// only read-locked meanwhile: two requests racing may both sign, one is kept.
+    pub fn get_or_sign<E>(
+        &self,
+        serial: &[u8],
+        now: SystemTime,
+        sign: impl FnOnce(CertState) -> Result<OnDemand, E>,
+    ) -> Result<Option<Presigned>, E> {
+        let entries = read(self.shard(serial));
+        let Some(e) = entries.get(serial).filter(|e| now < e.fresh_until) else {
+            return Ok(None);
+        };
+        let later = match e.on_demand.get() {
+            Some(later) => later,
+            None => {
+                let signed = Box::new(sign(e.state)?);
+                e.on_demand.get_or_init(|| signed)
+            }
+        };
+        Ok(Some(self.presigned(
+            e,
+            &later.response,
+            later.this_update,
+            later.next_update,
+        )))
+    }
+
+    fn presigned(
+        &self,
+        e: &Entry,
+        response: &Signed,
+        this_update: SystemTime,
+        next_update: SystemTime,
+    ) -> Presigned {
+        Presigned {
             der: response.der(&self.shared),
-            this_update: e.this_update,
-            next_update: e.next_update,
+            this_update,
+            next_update,
             fresh_until: e.refresh_at.min(e.fresh_until),
             etag: format!("\"{:016x}\"", response.etag),
             revoked: e.revoked(),
             state: e.state,
-        })
+        }
     }
 
     /// The status a valid entry of `serial` says at `now`, and whether a response is held.
@@ -390,9 +448,9 @@ mod tests {
 
     fn entry(ticket: u64, revoked: bool, fresh_for: u64) -> Entry {
         let now = SystemTime::now();
-        let signed = || Signed::new(b"r-CERT-r", b"CERT");
         Entry {
-            responses: [signed(), signed()],
+            response: Signed::new(b"r-CERT-r", b"CERT"),
+            on_demand: OnceLock::new(),
             this_update: now,
             next_update: now + Duration::from_secs(100),
             fresh_until: now + Duration::from_secs(fresh_for),

@@ -15,7 +15,9 @@ use spki::AlgorithmIdentifierOwned;
 use x509_cert::serial_number::SerialNumber;
 use x509_ocsp::CertId;
 
-use super::presigned::{Cache, Due, Entry, Negative, Presigned, Signed, PRESIGNED_HASHES};
+use super::presigned::{
+    Cache, Due, Entry, Negative, OnDemand, Presigned, Signed, PRESIGNED_HASHES,
+};
 use super::records::{Issued, StatusRecords, StoredCrl};
 use super::ServerError;
 use crate::store::CertCursor;
@@ -205,7 +207,7 @@ impl CaService {
         }
     }
 
-    /// Signs the responses for `issued` in every pre-signed hash, as read with `ticket`.
+    /// Signs the response for `issued` in the hash signed ahead, as read with `ticket`.
     pub fn presign(
         &self,
         issued: &Issued,
@@ -213,18 +215,7 @@ impl CaService {
         now: SystemTime,
     ) -> Result<Entry, ServerError> {
         let state = issued.state_at(now);
-        let mut responses = Vec::with_capacity(PRESIGNED_HASHES.len());
-        for hash in PRESIGNED_HASHES {
-            let id = self
-                .cert_id(hash, &issued.serial)
-                .ok_or_else(|| ServerError::Sign(format!("no CertID in {hash:?}")))?;
-            let basic = self.responder.sign(&[(id, state)], None, now)?;
-            let der = OcspResponse::successful(basic)?.to_der()?;
-            responses.push(Signed::new(&der, self.cache.shared()));
-        }
-        let Ok(responses) = <[Signed; 2]>::try_from(responses) else {
-            return Err(ServerError::Sign("pre-signed hashes".into()));
-        };
+        let response = self.sign_one(PRESIGNED_HASHES[0], &issued.serial, state, now)?;
         let next_update = now + self.validity;
         let pending = issued.changes_after(now);
         // Re-signed between a quarter and a half of the validity: spread, so that responses
@@ -232,7 +223,8 @@ impl CaService {
         let quarter = self.validity / 4;
         let jitter = quarter.mul_f64(unit_random(issued.serial.as_bytes(), now));
         Ok(Entry {
-            responses,
+            response,
+            on_demand: Default::default(),
             this_update: now,
             next_update,
             fresh_until: pending.map_or(next_update, |t| t.min(next_update)),
@@ -240,6 +232,45 @@ impl CaService {
             state,
             pending: pending.and(issued.revocation.clone()).map(Box::new),
             ticket,
+        })
+    }
+
+    /// One response for `serial` in `hash`, saying `state`, signed at `now`.
+    fn sign_one(
+        &self,
+        hash: HashAlg,
+        serial: &SerialNumber,
+        state: CertState,
+        now: SystemTime,
+    ) -> Result<Signed, ServerError> {
+        let id = self
+            .cert_id(hash, serial)
+            .ok_or_else(|| ServerError::Sign(format!("no CertID in {hash:?}")))?;
+        let basic = self.responder.sign(&[(id, state)], None, now)?;
+        let der = OcspResponse::successful(basic)?.to_der()?;
+        Ok(Signed::new(&der, self.cache.shared()))
+    }
+
+    /// The held response for `serial` in `hash` valid at `now`; the SHA-256 one signed now
+    /// from the held status if it is the first request in that hash.
+    pub fn held(
+        &self,
+        hash: HashAlg,
+        serial: &SerialNumber,
+        now: SystemTime,
+    ) -> Result<Option<Presigned>, ServerError> {
+        if hash == PRESIGNED_HASHES[0] {
+            return Ok(self.cache.get(hash, serial.as_bytes(), now));
+        }
+        if !PRESIGNED_HASHES.contains(&hash) {
+            return Ok(None);
+        }
+        self.cache.get_or_sign(serial.as_bytes(), now, |state| {
+            Ok(OnDemand {
+                response: self.sign_one(hash, serial, state, now)?,
+                this_update: now,
+                next_update: now + self.validity,
+            })
         })
     }
 
@@ -253,7 +284,7 @@ impl CaService {
     ) -> Result<Option<Presigned>, ServerError> {
         let entry = self.presign(issued, ticket, now)?;
         self.cache.put(issued.serial.as_bytes(), entry);
-        Ok(self.cache.get(hash, issued.serial.as_bytes(), now))
+        self.held(hash, &issued.serial, now)
     }
 }
 
@@ -465,7 +496,7 @@ impl<S: StatusRecords> Services<S> {
                 (ca.cert_id(hash, &id.serial_number).as_ref() == Some(id)).then_some((hash, id))
             });
         if let Some((hash, id)) = single {
-            if let Some(p) = ca.cache.get(hash, id.serial_number.as_bytes(), now) {
+            if let Some(p) = ca.held(hash, &id.serial_number, now)? {
                 return Ok(OcspAnswer::Presigned(p));
             }
         }

@@ -355,7 +355,16 @@ impl Story {
     }
 
     async fn ask(&self, serial: &SerialNumber, nonce: Option<&[u8]>) -> (bool, BasicOcspResponse) {
-        let der = self.request(serial, HashAlg::Sha1, nonce);
+        self.ask_in(HashAlg::Sha1, serial, nonce).await
+    }
+
+    async fn ask_in(
+        &self,
+        hash: HashAlg,
+        serial: &SerialNumber,
+        nonce: Option<&[u8]>,
+    ) -> (bool, BasicOcspResponse) {
+        let der = self.request(serial, hash, nonce);
         match self.services.ocsp(parse_request(&der)).await {
             OcspAnswer::Presigned(p) => (true, basic(&p.der)),
             OcspAnswer::Live(der) => (false, basic(&der)),
@@ -404,6 +413,31 @@ async fn good_is_pre_signed_and_a_revocation_replaces_it_at_once() {
     assert!(presigned && matches!(status(&after), CertStatus::Revoked(_)));
     // A later resync (read before the revocation, in a race) cannot put "good" back.
     assert_eq!(ca.cache.known(s.good.as_bytes()), Some(true));
+}
+
+#[tokio::test]
+async fn a_sha256_certid_is_signed_at_its_first_request_from_the_held_status_then_held() {
+    let s = story();
+    s.services.resync(0).await.unwrap();
+    let reads = *s.services.records.reads.lock().unwrap();
+    let (presigned, first) = s.ask_in(HashAlg::Sha256, &s.good, None).await;
+    assert!(presigned && matches!(status(&first), CertStatus::Good(_)));
+    let id = &first.tbs_response_data.responses[0].cert_id;
+    assert_eq!(id.hash_algorithm.oid, HashAlg::Sha256.identifier().oid);
+    // Signed from the status held in memory, and held from then on.
+    let (_, again) = s.ask_in(HashAlg::Sha256, &s.good, None).await;
+    assert_eq!(first, again);
+    assert_eq!(*s.services.records.reads.lock().unwrap(), reads);
+    // A revocation replaces the entry: the next SHA-256 answer says "revoked".
+    s.services
+        .records
+        .revoke(&s.good, SystemTime::now() - Duration::from_secs(1));
+    s.services
+        .refresh(&s.services.cas[0], &s.good)
+        .await
+        .unwrap();
+    let (presigned, after) = s.ask_in(HashAlg::Sha256, &s.good, None).await;
+    assert!(presigned && matches!(status(&after), CertStatus::Revoked(_)));
 }
 
 #[tokio::test]
