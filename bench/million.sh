@@ -6,6 +6,10 @@
 #     bash bench/million.sh            # JETON_BENCH_CERTS (1000000), JETON_BENCH_VALIDITY
 #                                      # (ocsp_validity_secs, 600), JETON_BENCH_SLICE (10 s)
 #     bash bench/million.sh --smoke    # 2,000 certificates, debug build, 60 s validity: CI
+#     bash bench/million.sh --keep DIR [--fill-only]
+#                                      # keep the filled provider in DIR/filled-N (the fill
+#                                      # of 1M certificates takes most of an hour: P-384
+#                                      # signatures), or reuse it if it is there
 #
 # It sets up a provider in a temporary JETON_HOME with `jeton ca init` (a passphrase per key
 # role, tests/interop/provider_keys.bash), fills it through the library
@@ -30,8 +34,17 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 
-SMOKE=
-[[ ${1:-} == --smoke ]] && SMOKE=1
+SMOKE= KEEP= FILL_ONLY=
+while (($#)); do
+    case $1 in
+    --smoke) SMOKE=1 ;;
+    --keep) KEEP=${2:?--keep DIR} && shift ;;
+    --fill-only) FILL_ONLY=1 ;;
+    *) echo "usage: bash bench/million.sh [--smoke] [--keep DIR [--fill-only]]" >&2 && exit 2 ;;
+    esac
+    shift
+done
+[[ -n $FILL_ONLY && -z $KEEP ]] && { echo "--fill-only needs --keep DIR" >&2; exit 2; }
 if [[ -n $SMOKE ]]; then
     CERTS=${JETON_BENCH_CERTS:-2000}
     VALIDITY=${JETON_BENCH_VALIDITY:-60}
@@ -111,12 +124,29 @@ BASE_KB=$(rss_kb "$SERVER_PID")
 stop "$SERVER_PID"
 
 echo "load: $(uptime | sed 's/.*load average/load average/') ($(nproc) cores)"
-start=$(now_ms)
-JETON_BENCH_PROVIDER=$JETON_HOME JETON_BENCH_PASSPHRASES=$WORK/passphrases \
-    JETON_BENCH_CERTS=$CERTS JETON_BENCH_REVOKED=$((CERTS - 1)) \
-    cargo bench --quiet --profile "$PROFILE" -p jeton-tsp --all-features --bench million ||
-    fail "filling the provider"
-FILL_S=$(awk -v ms=$(($(now_ms) - start)) 'BEGIN { printf "%.0f", ms / 1000 }')
+KEPT=${KEEP:+$KEEP/filled-$CERTS}
+if [[ -n $KEPT && -f $KEPT/provider/tsp.sqlite ]]; then
+    # A provider filled by an earlier run: its keys, database, heads file and passphrases.
+    rm -rf "$JETON_HOME/provider"
+    cp -a "$KEPT/provider" "$JETON_HOME/provider" || fail "copying $KEPT"
+    cp -a "$KEPT/passphrases/." "$WORK/passphrases/" || fail "copying $KEPT's passphrases"
+    FILL_S="$(cat "$KEPT/fill-seconds" 2>/dev/null || echo "?") (kept in $KEPT)"
+else
+    start=$(now_ms)
+    JETON_BENCH_PROVIDER=$JETON_HOME JETON_BENCH_PASSPHRASES=$WORK/passphrases \
+        JETON_BENCH_CERTS=$CERTS JETON_BENCH_REVOKED=$((CERTS - 1)) \
+        cargo bench --quiet --profile "$PROFILE" -p jeton-tsp --all-features --bench million ||
+        fail "filling the provider"
+    FILL_S=$(awk -v ms=$(($(now_ms) - start)) 'BEGIN { printf "%.0f", ms / 1000 }')
+    if [[ -n $KEPT ]]; then
+        rm -rf "$KEPT.part" && mkdir -p "$KEPT.part" &&
+            cp -a "$JETON_HOME/provider" "$KEPT.part/provider" &&
+            cp -a "$WORK/passphrases" "$KEPT.part/passphrases" && echo "$FILL_S" >"$KEPT.part/fill-seconds" &&
+            mv "$KEPT.part" "$KEPT" || fail "keeping the filled provider in $KEPT"
+        echo "filled provider kept in $KEPT"
+    fi
+fi
+[[ -n $FILL_ONLY ]] && exit 0
 [[ $(sqlite3 "$DB" "SELECT count(*) FROM certificates WHERE profile = 'qualified-signing'") -eq $CERTS ]] ||
     fail "not $CERTS certificates in the database"
 
