@@ -30,11 +30,14 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Lang {
+    /// English.
     En,
+    /// French.
     Fr,
 }
 
 impl Lang {
+    /// Every language of the catalogue, for tests that walk them all.
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
 
     /// The language from the environment: the first of `LC_ALL`, `LC_MESSAGES`, `LANG` that
@@ -109,6 +112,7 @@ pub struct Count(pub u64);
 
 /// What can fill a placeholder: anything that displays, and a [`Count`].
 pub trait ToArg {
+    /// The value as Fluent will see it.
     fn to_arg(&self) -> Arg;
 }
 
