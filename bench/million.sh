@@ -7,9 +7,10 @@
 #                                      # (ocsp_validity_secs, 600), JETON_BENCH_SLICE (10 s)
 #     bash bench/million.sh --smoke    # 2,000 certificates, debug build, 60 s validity: CI
 #     bash bench/million.sh --keep DIR [--fill-only]
-#                                      # keep the filled provider in DIR/filled-N (the fill
-#                                      # of 1M certificates takes most of an hour: P-384
-#                                      # signatures), or reuse it if it is there
+#                                      # fill the provider in DIR/filled-N and keep it, or
+#                                      # resume its fill, or reuse it once filled (1M
+#                                      # certificates take about an hour of P-384 signatures
+#                                      # on 2 cores)
 #
 # It sets up a provider in a temporary JETON_HOME with `jeton ca init` (a passphrase per key
 # role, tests/interop/provider_keys.bash), fills it through the library
@@ -124,27 +125,52 @@ BASE_KB=$(rss_kb "$SERVER_PID")
 stop "$SERVER_PID"
 
 echo "load: $(uptime | sed 's/.*load average/load average/') ($(nproc) cores)"
+# The provider is filled in place: in DIR/filled-N with --keep (resumed where a stopped fill
+# left off, reused once done), else in this run's home.
 KEPT=${KEEP:+$KEEP/filled-$CERTS}
-if [[ -n $KEPT && -f $KEPT/provider/tsp.sqlite ]]; then
-    # A provider filled by an earlier run: its keys, database, heads file and passphrases.
+FILL_HOME=$JETON_HOME FILL_KEYS=$WORK/passphrases
+if [[ -n $KEPT ]]; then
+    if [[ ! -d $KEPT ]]; then
+        mkdir -p "$KEPT.part" && cp -a "$JETON_HOME/provider" "$JETON_HOME/provider.toml" \
+            "$WORK/passphrases" "$KEPT.part/" && mv "$KEPT.part" "$KEPT" ||
+            fail "making $KEPT"
+    fi
+    FILL_HOME=$KEPT FILL_KEYS=$KEPT/passphrases
+fi
+qualified() { # qualified SQL_CONDITION: count of the holders' certificates matching it
+    sqlite3 "$FILL_HOME/provider/tsp.sqlite" "SELECT count(*) FROM certificates c LEFT JOIN revocations r
+        ON r.ca = c.ca AND r.serial = c.serial WHERE c.profile = 'qualified-signing' AND $1"
+}
+if [[ ! -f $KEPT/done ]]; then
+    start=$(now_ms)
+    fill() { # fill FROM [REVOKE_FILE]
+        env JETON_BENCH_PROVIDER="$FILL_HOME" JETON_BENCH_PASSPHRASES="$FILL_KEYS" \
+            JETON_BENCH_CERTS="$CERTS" JETON_BENCH_FROM="$1" ${2:+JETON_BENCH_REVOKE="$2"} \
+            cargo bench --quiet --profile "$PROFILE" -p jeton-tsp --all-features --bench million ||
+            fail "filling the provider"
+    }
+    FROM=$(qualified 1)
+    ((FROM > 0)) && echo "resuming the fill of $KEPT at $FROM certificates"
+    fill "$FROM"
+    # Every holder's certificate revoked but the newest one.
+    sqlite3 "$FILL_HOME/provider/tsp.sqlite" "SELECT c.serial FROM certificates c LEFT JOIN revocations r
+        ON r.ca = c.ca AND r.serial = c.serial WHERE c.profile = 'qualified-signing' AND r.serial IS NULL
+        AND c.seq < (SELECT max(seq) FROM certificates WHERE profile = 'qualified-signing')" >"$WORK/revoke"
+    fill "$CERTS" "$WORK/revoke"
+    FILL_S=$(awk -v ms=$(($(now_ms) - start)) 'BEGIN { printf "%.0f", ms / 1000 }')
+    if [[ -n $KEPT ]]; then
+        ((FROM > 0)) && FILL_S="$FILL_S (resumed at $FROM)"
+        echo "$FILL_S" >"$KEPT/fill-seconds" && touch "$KEPT/done"
+        echo "filled provider kept in $KEPT"
+    fi
+fi
+if [[ -n $KEPT ]]; then
     rm -rf "$JETON_HOME/provider"
     cp -a "$KEPT/provider" "$JETON_HOME/provider" || fail "copying $KEPT"
     cp -a "$KEPT/passphrases/." "$WORK/passphrases/" || fail "copying $KEPT's passphrases"
-    FILL_S="$(cat "$KEPT/fill-seconds" 2>/dev/null || echo "?") (kept in $KEPT)"
+    FILL_S="$(cat "$KEPT/fill-seconds") s, kept in $KEPT"
 else
-    start=$(now_ms)
-    JETON_BENCH_PROVIDER=$JETON_HOME JETON_BENCH_PASSPHRASES=$WORK/passphrases \
-        JETON_BENCH_CERTS=$CERTS JETON_BENCH_REVOKED=$((CERTS - 1)) \
-        cargo bench --quiet --profile "$PROFILE" -p jeton-tsp --all-features --bench million ||
-        fail "filling the provider"
-    FILL_S=$(awk -v ms=$(($(now_ms) - start)) 'BEGIN { printf "%.0f", ms / 1000 }')
-    if [[ -n $KEPT ]]; then
-        rm -rf "$KEPT.part" && mkdir -p "$KEPT.part" &&
-            cp -a "$JETON_HOME/provider" "$KEPT.part/provider" &&
-            cp -a "$WORK/passphrases" "$KEPT.part/passphrases" && echo "$FILL_S" >"$KEPT.part/fill-seconds" &&
-            mv "$KEPT.part" "$KEPT" || fail "keeping the filled provider in $KEPT"
-        echo "filled provider kept in $KEPT"
-    fi
+    FILL_S="$FILL_S s"
 fi
 [[ -n $FILL_ONLY ]] && exit 0
 [[ $(sqlite3 "$DB" "SELECT count(*) FROM certificates WHERE profile = 'qualified-signing'") -eq $CERTS ]] ||
@@ -242,7 +268,7 @@ wrk_run() { # wrk_run SECONDS ARGS...: prints "rate p50_us p99_us errors"
 # The server over the full provider: start-up, then memory once the CRL is out.
 start_server full
 STARTUP_S=$(awk -v ms="$READY_MS" 'BEGIN { printf "%.1f", ms / 1000 }')
-echo "start-up until every response is pre-signed: $STARTUP_S s (fill $FILL_S s)"
+echo "start-up until every response is pre-signed: $STARTUP_S s (fill $FILL_S)"
 READY_AT=$SECONDS
 # The first response, as signed at start.
 GET_PATH=$(base64 -w0 "$WORK/get.der" | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')
@@ -341,7 +367,7 @@ verdict() { if eval "$1"; then echo met; else echo MISSED; fi; }
 
 echo
 echo "jeton server at $CERTS certificates ($((CERTS - 1)) revoked, then all), ocsp_validity_secs $VALIDITY, $(nproc) cores"
-echo "  filling the provider through the library: $FILL_S s"
+echo "  filling the provider through the library: $FILL_S"
 printf '  %-58s %-22s %s\n' "measure" "value" "target"
 printf '  %-58s %-22s %s\n' "start-up until every response is pre-signed" "$STARTUP_S s" "(reported)"
 printf '  %-58s %-22s %s\n' "resident memory per certificate (VmRSS less empty server)" \

@@ -2,8 +2,10 @@
 //! (issue 9: `jeton server` at 1,000,000 certificates). Not run by CI on its own.
 //!
 //!     JETON_BENCH_PROVIDER=$JETON_HOME JETON_BENCH_PASSPHRASES=DIR JETON_BENCH_CERTS=1000000 \
-//!     JETON_BENCH_REVOKED=999999 cargo bench -p jeton-tsp --bench million
+//!     [JETON_BENCH_FROM=N] [JETON_BENCH_REVOKE=FILE] cargo bench -p jeton-tsp --bench million
 //!
+//! Issues certificates number FROM (0) to CERTS, then revokes the serials listed in FILE (one
+//! hex serial a line): a fill stopped half-way resumes where its last committed batch ended.
 //! What it writes is what `jeton ca issue` and `jeton ca revoke` write: each certificate
 //! really signed by the issuing CA's key (qualified-signing profile, the provider's URLs),
 //! its row and its signed audit entry; each revocation's row and signed audit entry; the
@@ -104,11 +106,12 @@ impl Issuing {
 /// Signs batches on every core but one (the writer's), one batch ahead of the writer.
 fn sign_batches(
     issuing: &Issuing,
-    count: usize,
+    numbers: std::ops::Range<usize>,
     out: tokio::sync::mpsc::Sender<Result<Vec<(CertificateRecord, Event)>, Error>>,
 ) {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    for start in (0..count).step_by(BATCH) {
+    let count = numbers.end;
+    for start in numbers.step_by(BATCH) {
         let end = (start + BATCH).min(count);
         let per = (end - start).div_ceil(threads);
         let batch = std::thread::scope(|scope| {
@@ -137,8 +140,8 @@ fn sign_batches(
 async fn fill(
     home: PathBuf,
     passphrases: PathBuf,
-    count: usize,
-    revoked: usize,
+    numbers: std::ops::Range<usize>,
+    revoke: Vec<Serial>,
 ) -> Result<(), Error> {
     let (config, _) =
         ProviderConfig::load(&home.join("provider.toml"), |name| std::env::var(name).ok())?;
@@ -173,25 +176,21 @@ async fn fill(
     let start = Instant::now();
     let (sender, mut batches) = tokio::sync::mpsc::channel(1);
     let signer = std::sync::Arc::clone(&issuing);
-    let signing = std::thread::spawn(move || sign_batches(&signer, count, sender));
-    let mut serials: Vec<Serial> = Vec::with_capacity(revoked.min(count));
+    let count = numbers.len();
+    let signing = std::thread::spawn(move || sign_batches(&signer, numbers, sender));
     while let Some(batch) = batches.recv().await {
-        let batch = batch?;
-        for (record, _) in &batch {
-            if serials.len() < revoked {
-                serials.push(record.serial.clone());
-            }
-        }
-        store.record_certificates(&batch, actor).await?;
+        store.record_certificates(&batch?, actor).await?;
     }
     signing.join().map_err(|_| "the signing thread failed")?;
-    let issued_in = start.elapsed().as_secs_f64();
-    println!(
-        "filled: {count} certificates signed by the issuing CA and recorded with signed audit entries in {issued_in:.0} s ({:.0}/s)",
-        count as f64 / issued_in
-    );
+    if count > 0 {
+        let issued_in = start.elapsed().as_secs_f64();
+        println!(
+            "filled: {count} certificates signed by the issuing CA and recorded with signed audit entries in {issued_in:.0} s ({:.0}/s)",
+            count as f64 / issued_in
+        );
+    }
     let start = Instant::now();
-    for part in serials.chunks(BATCH) {
+    for part in revoke.chunks(BATCH) {
         // Dated when recorded, as `jeton ca revoke` does (a date in the past is refused).
         let at = SystemTime::now();
         let requests: Vec<RevocationRequest> = part
@@ -206,12 +205,12 @@ async fn fill(
             .collect();
         store.revoke_many(&requests, actor).await?;
     }
-    if revoked > 0 {
+    if !revoke.is_empty() {
         let took = start.elapsed().as_secs_f64();
         println!(
             "filled: {} revocations recorded with signed audit entries in {took:.0} s ({:.0}/s)",
-            serials.len(),
-            serials.len() as f64 / took
+            revoke.len(),
+            revoke.len() as f64 / took
         );
     }
     store.close().await;
@@ -225,10 +224,24 @@ fn main() -> Result<(), Error> {
     let passphrases = std::env::var_os("JETON_BENCH_PASSPHRASES")
         .ok_or("set JETON_BENCH_PASSPHRASES to the folder of the role passphrase files")?;
     let count = env_number("JETON_BENCH_CERTS", 1_000_000)?;
-    let revoked = env_number("JETON_BENCH_REVOKED", 0)?;
+    let from = env_number("JETON_BENCH_FROM", 0)?;
+    // One serial (hex) a line: the certificates to revoke.
+    let revoke = match std::env::var_os("JETON_BENCH_REVOKE") {
+        Some(file) => std::fs::read_to_string(file)?
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.trim().parse::<Serial>())
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()?;
-    runtime.block_on(fill(home.into(), passphrases.into(), count, revoked))
+    runtime.block_on(fill(
+        home.into(),
+        passphrases.into(),
+        from.min(count)..count,
+        revoke,
+    ))
 }
