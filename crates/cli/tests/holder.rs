@@ -727,6 +727,12 @@ fn the_demo_walks_the_whole_story() {
         "{}",
         run.stdout
     );
+    // Its certificates say they are a demo's.
+    assert!(
+        run.stdout.contains("O=Jeton Trust Services (demo)"),
+        "{}",
+        run.stdout
+    );
     let french = Jeton::french().run(&["demo"], "").ok();
     assert!(french.stdout.contains("Étape 10"), "{}", french.stdout);
 }

@@ -390,7 +390,13 @@ impl Demo<'_> {
                 path: self.home.clone(),
                 error,
             })?;
-        write(&self.home.join("provider.toml"), PROVIDER_TOML.as_bytes())?;
+        // The demo's certificates say they are a demo's.
+        let config = PROVIDER_TOML.replacen(
+            "organization = \"Jeton Trust Services\"",
+            "organization = \"Jeton Trust Services (demo)\"",
+            1,
+        );
+        write(&self.home.join("provider.toml"), config.as_bytes())?;
         // Each key its own passphrase (each typed twice); the root key goes to a folder apart
         // from the provider's, as on a medium kept offline.
         self.say(Msg::DemoProviderKeys(
