@@ -57,7 +57,10 @@ pub mod time;
 pub mod timestamp;
 
 pub use alg::{CryptoError, HashAlg, SignatureAlg, VerifyError};
-pub use crl::{build_crl, count_crl_entries, encode_crl, parse_crl, CrlError, CrlInfo, NextUpdate, Revocation, RevocationReason};
+pub use crl::{
+    build_crl, count_crl_entries, encode_crl, parse_crl, CrlError, CrlInfo, NextUpdate, Revocation,
+    RevocationReason,
+};
 pub use csr::{parse_csr, CertificationRequest, CsrError};
 pub use dn::{parse_rfc4514, to_rfc4514, DnError};
 pub use issue::{issue, issue_self_signed, IssueError, Issuer, IssuerUrls, Pds, Period, Provider};
