@@ -3,7 +3,7 @@
 //! limit they live in.
 //!
 //! Each connection is served by hyper's HTTP/1.1 on its own task, watched through a small
-//! record of what it is doing ([`Activity`]): reads and writes on its socket, and the
+//! record of what it is doing (`Activity`): reads and writes on its socket, and the
 //! requests between the moment hyper has their whole head and the moment their response
 //! body is dropped, with whether their body has all arrived. From that record come its
 //! deadline (header-read timeout from the connection's start and from the first byte of each
@@ -13,7 +13,7 @@
 //! head, or a body still arriving) or sits idle is closed, as nginx reuses connections under
 //! pressure, so real requests keep being answered.
 //!
-//! What it is not: the routes and their limits ([`super::http`]).
+//! What it is not: the routes and their limits (the `http` module).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
