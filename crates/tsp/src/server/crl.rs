@@ -176,6 +176,7 @@ impl Publisher {
             ServerError::Sign(format!("CRL signing stopped: {e}"))
         })?;
         self.revocations = revocations;
+        super::memory::release_free();
         let der = der?;
         let stored = StoredCrl {
             number,

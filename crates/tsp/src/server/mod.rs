@@ -26,6 +26,7 @@ mod crl;
 pub mod database;
 mod http;
 pub mod listener;
+mod memory;
 mod presigned;
 pub mod records;
 mod services;

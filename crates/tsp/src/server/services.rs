@@ -587,6 +587,7 @@ impl<S: StatusRecords> Services<S> {
             }
         }
         if !ca.ready.swap(true, Ordering::SeqCst) {
+            super::memory::release_free();
             tracing::info!(
                 ca = %ca.name,
                 certificates = ca.cache.len(),
@@ -665,6 +666,9 @@ impl<S: StatusRecords> Services<S> {
 /// Responses re-signed per round and CA: a round takes a few seconds at most, so that the
 /// next due ones are not kept waiting behind a long batch.
 const REFRESH_BATCH: usize = 50_000;
+
+/// Re-signing rounds at least this big give their freed memory back to the system.
+const RELEASE_AFTER: usize = 1_000;
 
 /// Aborts a task when dropped: the server's background tasks end with it.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -769,6 +773,9 @@ async fn keep_fresh<S: StatusRecords>(
             {
                 Ok(0) => {}
                 Ok(signed) => {
+                    if signed >= RELEASE_AFTER {
+                        super::memory::release_free();
+                    }
                     tracing::debug!(ca = %services.cas[index].name, signed, "OCSP responses re-signed")
                 }
                 Err(e) => {
